@@ -1,0 +1,1 @@
+"""WhatsApp edge: webhook and notify views, payload parsing, inbox/outbox, rendering, sender, worker."""

@@ -1,0 +1,1 @@
+"""Project configuration package: settings, URLs and WSGI/ASGI entry points."""

@@ -1,0 +1,45 @@
+"""Environment access for settings: python-decouple, with development defaults.
+
+Every variable read here is documented in `.env.example`. `production_required` reads a value that must
+come from the environment in production (no default); outside production the development default applies.
+"""
+
+from pathlib import Path
+
+from decouple import Csv, config
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+DJANGO_ENV = config("DJANGO_ENV", default="development").strip().lower()
+IS_PRODUCTION = DJANGO_ENV == "production"
+
+
+def env_str(name: str, default: str = "") -> str:
+    """A string setting from the environment (or `.env`)."""
+    return config(name, default=default)
+
+
+def env_int(name: str, default: int) -> int:
+    """An integer setting from the environment."""
+    return config(name, default=default, cast=int)
+
+
+def env_float(name: str, default: float) -> float:
+    """A float setting (timeouts only; never money)."""
+    return config(name, default=default, cast=float)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """A boolean setting: true/false, yes/no, 1/0, on/off."""
+    return config(name, default=default, cast=bool)
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    """A comma-separated list setting."""
+    return [item for item in config(name, default=default, cast=Csv()) if item]
+
+
+def production_required(name: str, dev_default: str) -> str:
+    """A secret: empty in production unless set (the guard then refuses); a dev default elsewhere."""
+    return config(name, default="" if IS_PRODUCTION else dev_default)

@@ -1,0 +1,152 @@
+"""Base settings: development defaults that let `make run` work with no `.env` at all.
+
+Everything comes from the environment through `config.env` (python-decouple); `.env.example` documents each
+variable. Production overrides and the production guard live in `config/settings/production.py`.
+"""
+
+import dj_database_url
+
+from config.env import (
+    BASE_DIR,
+    DJANGO_ENV,
+    VAR_DIR,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    production_required,
+)
+
+# --- Core ------------------------------------------------------------------------------------------------
+SECRET_KEY = production_required(
+    "DJANGO_SECRET", "dev-insecure-secret-key-change-me-0123456789-abcdefghijklmnop"
+)
+DEBUG = env_bool("DEBUG", DJANGO_ENV == "development")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "bot",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite by default, PostgreSQL when DATABASE_URL says so ------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'vimbiso.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of failing mid-way.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis pair: `default` → cache instance (disposable), `state` → state instance (AOF, noeviction) -----
+REDIS_CACHE_URL = production_required("REDIS_CACHE_URL", "redis://127.0.0.1:6380/0")
+REDIS_STATE_URL = production_required("REDIS_STATE_URL", "redis://127.0.0.1:6381/0")
+REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.5)
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "vp")
+
+
+def _redis_cache(url: str) -> dict:
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": REDIS_KEY_PREFIX,
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+            "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+            # Never IGNORE_EXCEPTIONS: state and limiters must see Redis failures.
+        },
+    }
+
+
+CACHES = {"default": _redis_cache(REDIS_CACHE_URL), "state": _redis_cache(REDIS_STATE_URL)}
+
+# --- WhatsApp Cloud API -------------------------------------------------------------------------------------
+WHATSAPP_API_URL = env_str("WHATSAPP_API_URL", "https://graph.facebook.com")
+WHATSAPP_GRAPH_VERSION = env_str("WHATSAPP_GRAPH_VERSION", "v25.0")
+WHATSAPP_APP_SECRET = production_required("WHATSAPP_APP_SECRET", "dev-app-secret")
+WHATSAPP_APP_SECRET_PREVIOUS = env_str("WHATSAPP_APP_SECRET_PREVIOUS", "")
+WHATSAPP_VERIFY_TOKEN = production_required("WHATSAPP_VERIFY_TOKEN", "dev-verify-token")
+WHATSAPP_ACCESS_TOKEN = production_required("WHATSAPP_ACCESS_TOKEN", "dev-access-token")
+WHATSAPP_PHONE_NUMBER_ID = env_str("WHATSAPP_PHONE_NUMBER_ID", "100000000000001")
+WHATSAPP_CONNECT_TIMEOUT = env_float("WHATSAPP_CONNECT_TIMEOUT", 3.05)
+WHATSAPP_READ_TIMEOUT = env_float("WHATSAPP_READ_TIMEOUT", 10.0)
+WHATSAPP_SEND_MAX_ATTEMPTS = env_int("WHATSAPP_SEND_MAX_ATTEMPTS", 4)
+WHATSAPP_BACKOFF_BASE_SECONDS = env_float("WHATSAPP_BACKOFF_BASE_SECONDS", 1.0)
+WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 4 * 1024 * 1024)
+
+# Mock testing: signed requests with `X-Mock-Testing: true` get the replies back as JSON. Never in production.
+MOCK_TESTING_ENABLED = env_bool("MOCK_TESTING_ENABLED", DJANGO_ENV != "production")
+
+# --- Processing -------------------------------------------------------------------------------------------
+PROCESSING_MODE = env_str("PROCESSING_MODE", "queue" if DJANGO_ENV == "production" else "inline")
+INBOX_STREAM = env_str("INBOX_STREAM", "inbox")
+INBOX_CONSUMER_GROUP = env_str("INBOX_CONSUMER_GROUP", "workers")
+WORKER_RECLAIM_IDLE_MS = env_int("WORKER_RECLAIM_IDLE_MS", 30_000)
+WORKER_SWEEP_AFTER_SECONDS = env_int("WORKER_SWEEP_AFTER_SECONDS", 60)
+MEMBER_LOCK_TTL_MS = env_int("MEMBER_LOCK_TTL_MS", 60_000)
+MEMBER_LOCK_WAIT_SECONDS = env_float("MEMBER_LOCK_WAIT_SECONDS", 10.0)
+
+# --- Conversation ----------------------------------------------------------------------------------------
+CONVERSATION_IDLE_TTL_SECONDS = env_int("CONVERSATION_IDLE_TTL_SECONDS", 300)
+
+# --- MyCredex ledger ----------------------------------------------------------------------------------------
+MYCREDEX_APP_URL = env_str("MYCREDEX_APP_URL", "http://127.0.0.1:8001/")
+CLIENT_API_KEY = production_required("CLIENT_API_KEY", "dev-client-api-key")
+
+# --- Static files, i18n ---------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+# --- Logging ---------------------------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+}

@@ -1,0 +1,12 @@
+"""Root pytest configuration: shared fixtures for every test layer."""
+
+import pytest
+from django.core.cache import caches
+
+
+@pytest.fixture(autouse=True)
+def _fresh_redis():
+    """Each test starts with both real Redis instances empty."""
+    for alias in ("default", "state"):
+        caches[alias].client.get_client(write=True).flushdb()
+    yield

@@ -1,0 +1,1 @@
+"""Deployment and local-run tooling (Redis pair launcher, dev supervisor, gunicorn config)."""

@@ -1,0 +1,1 @@
+"""Conversation core: typed events and replies, the pure flow engine, flow definitions, the state store."""

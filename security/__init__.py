@@ -1,0 +1,1 @@
+"""Security primitives: signatures, production guard, redaction and (later) limits, audit and alerts."""
