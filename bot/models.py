@@ -1,0 +1,117 @@
+"""Durable inbox and outbox of the WhatsApp edge.
+
+- `InboxMessage`: every verified inbound message, stored once (unique WhatsApp id) before the webhook's 200.
+- `OutboxMessage`: every message we send (or capture in mock mode), with its delivery status moved
+  monotonically by status webhooks (`sent < delivered < read`; `failed` is terminal).
+- `StatusEvent`: every status webhook, deduplicated on (WhatsApp id, status); unknown ids are kept, unmatched.
+- `PlatformError`: `value.errors[]` items Meta sends about the app or number.
+"""
+
+import uuid
+from typing import ClassVar
+
+from django.db import models
+
+
+class InboxMessage(models.Model):
+    """One inbound WhatsApp message, verified and stored before acknowledgement."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PROCESSING = "processing"
+        DONE = "done"
+        FAILED = "failed"
+
+    wamid = models.CharField(max_length=255, unique=True)
+    wa_id = models.CharField(max_length=32, db_index=True)
+    kind = models.CharField(max_length=40)
+    message_ts = models.DateTimeField(help_text="When the member sent it (Meta's timestamp).")
+    event = models.JSONField(help_text="The typed event (flows.types), serialised.")
+    received_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error_ref = models.CharField(max_length=16, blank=True)
+    correlation_id = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["wa_id", "status", "message_ts"], name="inbox_member_pending")]
+        ordering = ["message_ts", "id"]
+
+    def __str__(self) -> str:
+        return f"inbox {self.pk} {self.kind} {self.status}"
+
+
+class OutboxMessage(models.Model):
+    """One outgoing message: the exact JSON we send, and what became of it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        CAPTURED = "captured"  # mock testing: returned in the HTTP response, never sent
+        ACCEPTED = "accepted"  # Graph API answered 200 (accepted, not yet delivered)
+        SENT = "sent"
+        DELIVERED = "delivered"
+        READ = "read"
+        FAILED = "failed"
+
+    # Progress order for status webhooks; a lower status never overwrites a higher one, `failed` is terminal.
+    RANK: ClassVar[dict[str, int]] = {
+        "queued": 0,
+        "captured": 0,
+        "accepted": 1,
+        "sent": 2,
+        "delivered": 3,
+        "read": 4,
+    }
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    wa_id = models.CharField(max_length=32, db_index=True)
+    in_reply_to = models.ForeignKey(InboxMessage, null=True, blank=True, on_delete=models.SET_NULL)
+    kind = models.CharField(max_length=20)
+    payload = models.JSONField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    wamid = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    error_code = models.IntegerField(null=True, blank=True)
+    error_class = models.CharField(max_length=24, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"outbox {self.pk} {self.kind} {self.status}"
+
+
+class StatusEvent(models.Model):
+    """A status webhook item, stored once per (WhatsApp id, status)."""
+
+    wamid = models.CharField(max_length=255)
+    status = models.CharField(max_length=16)
+    status_ts = models.DateTimeField()
+    recipient_id = models.CharField(max_length=32, blank=True)
+    error_code = models.IntegerField(null=True, blank=True)
+    matched = models.BooleanField(default=False, help_text="Whether it matched one of our outbox rows.")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["wamid", "status"], name="status_once_per_wamid")]
+
+    def __str__(self) -> str:
+        return f"status {self.status}"
+
+
+class PlatformError(models.Model):
+    """An item of `value.errors[]`: a problem Meta reports about the app or the number."""
+
+    code = models.IntegerField(null=True, blank=True)
+    title = models.CharField(max_length=255, blank=True)
+    details = models.TextField(blank=True)
+    digest = models.CharField(max_length=64, unique=True, help_text="Hash of the item: redeliveries dedupe.")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"platform error {self.code}"
