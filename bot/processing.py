@@ -1,17 +1,116 @@
-"""Processing of stored inbox rows (being written by the lead; the webhook view calls these two functions).
+"""Processing of stored inbox rows: one member at a time, in message order, under the member's lock.
 
-- `dispatch_committed(inbox_ids)`: called after the inbox transaction commits. Queue mode pushes the ids to
-  the Redis stream for `run_worker`; inline mode processes each affected member now.
-- `process_capturing(inbox_ids)`: mock testing. Processes the affected members inline and returns the exact
-  WhatsApp JSON payloads the bot would have sent, in order, instead of sending them.
+- `dispatch_committed(inbox_ids)`: called after the inbox transaction commits. Queue mode pushes the affected
+  members to the Redis stream for `run_worker`; inline mode processes each affected member now.
+- `process_capturing(inbox_ids)`: mock testing. Processes inline and returns the exact WhatsApp JSON payloads
+  the bot would have sent, in order, instead of sending them.
+- `process_member(wa_id)`: take the member's lock (state Redis), then process ALL of that member's pending
+  rows in message-timestamp order, re-checking before release so a row committed meanwhile is not stranded.
+
+Each row is claimed by a conditional UPDATE (pending → processing), so a row is processed once even if two
+processors race; a row left `processing` by a crashed worker is re-queued by the sweeper (`bot.queue`).
 """
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.utils import timezone
+
+from bot import queue
+from bot.events import event_from_dict
+from bot.models import InboxMessage
+from bot.sender import record_and_send, record_captured
+from flows.services import run_turn
+from flows.store import LockBusy, member_lock
+from security.redaction import mask_phone
+
+logger = logging.getLogger(__name__)
+
+Capture = Callable[[dict], None]
 
 
 def dispatch_committed(inbox_ids: list[int]) -> None:
     """Hand committed inbox rows to processing (queue or inline, per settings.PROCESSING_MODE)."""
-    raise NotImplementedError
+    members = members_of(inbox_ids)
+    if settings.PROCESSING_MODE == "queue":
+        queue.enqueue_members(members)
+        return
+    for wa_id in members:
+        process_member(wa_id)
 
 
 def process_capturing(inbox_ids: list[int]) -> list[dict]:
     """Process inline and return the outgoing WhatsApp payloads instead of sending them."""
-    raise NotImplementedError
+    payloads: list[dict] = []
+    for wa_id in members_of(inbox_ids):
+        process_member(wa_id, capture=payloads.append)
+    return payloads
+
+
+def members_of(inbox_ids: list[int]) -> list[str]:
+    """The distinct senders of the given rows, in order of their first message."""
+    rows = InboxMessage.objects.filter(pk__in=inbox_ids).order_by("message_ts", "id").values_list("wa_id")
+    return list(dict.fromkeys(wa_id for (wa_id,) in rows))
+
+
+def process_member(wa_id: str, *, capture: Capture | None = None) -> int:
+    """Process every pending row of one member, in order, under the member lock. Returns rows processed."""
+    try:
+        with member_lock(
+            wa_id, ttl_ms=settings.MEMBER_LOCK_TTL_MS, wait_seconds=settings.MEMBER_LOCK_WAIT_SECONDS
+        ):
+            return _drain_member(wa_id, capture)
+    except LockBusy:
+        # Another processor holds this member; it re-checks for pending rows before releasing, and the
+        # sweeper re-queues anything still pending after WORKER_SWEEP_AFTER_SECONDS.
+        logger.info("member %s busy; left to the current holder", mask_phone(wa_id))
+        return 0
+
+
+def _drain_member(wa_id: str, capture: Capture | None) -> int:
+    processed = 0
+    while True:
+        pending = list(
+            InboxMessage.objects.filter(wa_id=wa_id, status=InboxMessage.Status.PENDING).order_by(
+                "message_ts", "id"
+            )
+        )
+        if not pending:
+            return processed
+        for row in pending:
+            if _claim(row):
+                _process_row(row, capture)
+                processed += 1
+
+
+def _claim(row: InboxMessage) -> bool:
+    claimed = InboxMessage.objects.filter(pk=row.pk, status=InboxMessage.Status.PENDING).update(
+        status=InboxMessage.Status.PROCESSING, claimed_at=timezone.now(), attempts=row.attempts + 1
+    )
+    return claimed == 1
+
+
+def _process_row(row: InboxMessage, capture: Capture | None) -> None:
+    """One inbound message: engine turn, then every reply recorded and sent (or captured)."""
+    try:
+        replies = run_turn(event_from_dict(row.event), now=int(time.time()))
+        for reply in replies:
+            if capture is not None:
+                capture(record_captured(wa_id=row.wa_id, reply=reply, in_reply_to_id=row.pk))
+            else:
+                record_and_send(wa_id=row.wa_id, reply=reply, in_reply_to_id=row.pk)
+    except Exception:
+        logger.exception("processing failed for inbox row %s", row.pk)
+        _finish(row, InboxMessage.Status.FAILED)
+        return
+    _finish(row, InboxMessage.Status.DONE)
+
+
+def _finish(row: InboxMessage, status: str) -> None:
+    InboxMessage.objects.filter(pk=row.pk, status=InboxMessage.Status.PROCESSING).update(
+        status=status, processed_at=timezone.now()
+    )

@@ -9,6 +9,7 @@ import dj_database_url
 from config.env import (
     BASE_DIR,
     DJANGO_ENV,
+    IS_PRODUCTION,
     VAR_DIR,
     env_bool,
     env_float,
@@ -23,7 +24,7 @@ SECRET_KEY = production_required(
     "DJANGO_SECRET", "dev-insecure-secret-key-change-me-0123456789-abcdefghijklmnop"
 )
 DEBUG = env_bool("DEBUG", DJANGO_ENV == "development")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if IS_PRODUCTION else "127.0.0.1,localhost,[::1],testserver")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,0 +1,60 @@
+"""`python manage.py run_worker`: consume the inbox stream, reclaim a crashed worker's entries, sweep.
+
+Stops cleanly on SIGTERM/SIGINT after the member it is processing. Several workers may run at once: the
+consumer group shares entries between them and the per-member lock keeps each member's messages in order.
+"""
+
+import logging
+import os
+import signal
+import socket
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from bot import queue
+from bot.processing import process_member
+
+logger = logging.getLogger("bot.worker")
+
+BLOCK_MS = 2000
+BATCH = 16
+SWEEP_EVERY_SECONDS = 10
+
+
+class Command(BaseCommand):
+    help = "Process queued inbound WhatsApp messages (queue mode)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--consumer", default=f"{socket.gethostname()}-{os.getpid()}")
+        parser.add_argument("--once", action="store_true", help="Drain what is queued now, then exit.")
+
+    def handle(self, *args, consumer: str, once: bool, **options):
+        self._stopping = False
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        conn = queue.worker_connection(BLOCK_MS)
+        queue.ensure_group(conn)
+        queue.sweep(conn)
+        logger.info("worker %s started", consumer)
+        last_sweep = time.monotonic()
+        while not self._stopping:
+            handled = self._process(conn, queue.reclaim_stale(conn, consumer, count=BATCH))
+            handled += self._process(conn, queue.read_new(conn, consumer, count=BATCH, block_ms=BLOCK_MS))
+            if time.monotonic() - last_sweep > SWEEP_EVERY_SECONDS:
+                queue.sweep(conn)
+                last_sweep = time.monotonic()
+            if once and not handled:
+                break
+        logger.info("worker %s stopped", consumer)
+
+    def _process(self, conn, entries) -> int:
+        for entry_id, wa_id in entries:
+            close_old_connections()
+            process_member(wa_id)
+            queue.acknowledge(conn, entry_id)
+        return len(entries)
+
+    def _stop(self, signum, frame):
+        self._stopping = True
