@@ -19,9 +19,13 @@ install: $(STAMP)
 run: $(STAMP)
 	PORT=$(PORT) $(BIN)/python -m deploy.devrun
 
-## test: lint, then the whole suite against throwaway Redis servers on free ports
+## test: lint, the whole suite (SQLite) against throwaway Redis servers on free ports, then the
+## database-sensitive tests again on a throwaway PostgreSQL where the server binaries exist
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
+	@if $(BIN)/python -c "from tests.support.postgres import postgres_bin_dir as f; raise SystemExit(f() is None)"; \
+	then TEST_POSTGRES=1 $(BIN)/python -m pytest -m db_both; \
+	else echo "PostgreSQL pass SKIPPED: no PostgreSQL server binaries on this machine"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

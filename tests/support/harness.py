@@ -2,7 +2,8 @@
 
 It runs before pytest-django reads the settings, so the settings see the throwaway servers' URLs. Every test
 starts with both Redis instances flushed. Set `TEST_REUSE_REDIS=1` with REDIS_CACHE_URL/REDIS_STATE_URL to
-point the suite at servers you run yourself.
+point the suite at servers you run yourself. With `TEST_POSTGRES=1` it also starts a throwaway PostgreSQL
+(tests/support/postgres.py) and runs the suite's database on it instead of SQLite.
 """
 
 from __future__ import annotations
@@ -31,7 +32,15 @@ def pytest_load_initial_conftests(early_config, parser, args):
         _state["servers"] = (cache, state)
         os.environ["REDIS_CACHE_URL"] = cache.url
         os.environ["REDIS_STATE_URL"] = state.url
-    if not os.environ.get("DATABASE_URL"):
+    if os.environ.get("TEST_POSTGRES"):
+        from deploy.localredis import free_port
+        from tests.support.postgres import PostgresServer
+
+        workdir.chmod(0o755)  # the unprivileged PostgreSQL user must reach its data folder
+        postgres = PostgresServer(workdir / "pg", free_port()).start()
+        _state["postgres"] = postgres
+        os.environ["DATABASE_URL"] = postgres.url
+    elif not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'unused.sqlite3'}"
     yield
 
@@ -39,6 +48,8 @@ def pytest_load_initial_conftests(early_config, parser, args):
 def pytest_unconfigure(config):
     for server in _state.get("servers", ()):
         server.stop()
+    if "postgres" in _state:
+        _state["postgres"].stop()
     if "workdir" in _state:
         shutil.rmtree(_state["workdir"], ignore_errors=True)
 
