@@ -13,7 +13,12 @@ import subprocess
 import time
 from pathlib import Path
 
-CANDIDATE_BIN_DIRS = ["/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin", "/usr/local/bin", "/usr/bin"]
+CANDIDATE_BIN_DIRS = [
+    "/usr/lib/postgresql/16/bin",
+    "/usr/lib/postgresql/15/bin",
+    "/usr/local/bin",
+    "/usr/bin",
+]
 
 
 def postgres_bin_dir() -> Path | None:
@@ -63,7 +68,8 @@ class PostgresServer:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         self._wait_ready()
-        self._run(["createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user or "postgres", "vimbiso"])
+        owner = self.user or "postgres"
+        self._run(["createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", owner, "vimbiso"])
         return self
 
     def _run(self, command: list[str]) -> None:
