@@ -31,6 +31,7 @@ def production_problems(
     whatsapp_app_secret: str,
     whatsapp_verify_token: str,
     whatsapp_access_token: str,
+    whatsapp_phone_number_id: str,
     redis_cache_url: str,
     redis_state_url: str,
 ) -> list[str]:
@@ -48,6 +49,7 @@ def production_problems(
         "WHATSAPP_APP_SECRET": whatsapp_app_secret,
         "WHATSAPP_VERIFY_TOKEN": whatsapp_verify_token,
         "WHATSAPP_ACCESS_TOKEN": whatsapp_access_token,
+        "WHATSAPP_PHONE_NUMBER_ID": whatsapp_phone_number_id,
         "REDIS_CACHE_URL": redis_cache_url,
         "REDIS_STATE_URL": redis_state_url,
     }

@@ -14,6 +14,7 @@ from config.settings.base import (
     SECRET_KEY,
     WHATSAPP_ACCESS_TOKEN,
     WHATSAPP_APP_SECRET,
+    WHATSAPP_PHONE_NUMBER_ID,
     WHATSAPP_VERIFY_TOKEN,
 )
 from security.production import assert_production_safe
@@ -45,6 +46,7 @@ assert_production_safe(
     whatsapp_app_secret=WHATSAPP_APP_SECRET,
     whatsapp_verify_token=WHATSAPP_VERIFY_TOKEN,
     whatsapp_access_token=WHATSAPP_ACCESS_TOKEN,
+    whatsapp_phone_number_id=WHATSAPP_PHONE_NUMBER_ID,
     redis_cache_url=REDIS_CACHE_URL,
     redis_state_url=REDIS_STATE_URL,
 )

@@ -32,17 +32,26 @@ def pytest_load_initial_conftests(early_config, parser, args):
         _state["servers"] = (cache, state)
         os.environ["REDIS_CACHE_URL"] = cache.url
         os.environ["REDIS_STATE_URL"] = state.url
+    try:
+        _start_database(workdir)
+    except BaseException:
+        pytest_unconfigure(early_config)
+        raise
+    yield
+
+
+def _start_database(workdir: Path) -> None:
     if os.environ.get("TEST_POSTGRES"):
         from deploy.localredis import free_port
         from tests.support.postgres import PostgresServer
 
         workdir.chmod(0o755)  # the unprivileged PostgreSQL user must reach its data folder
-        postgres = PostgresServer(workdir / "pg", free_port()).start()
+        postgres = PostgresServer(workdir / "pg", free_port())
         _state["postgres"] = postgres
+        postgres.start()
         os.environ["DATABASE_URL"] = postgres.url
     elif not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'unused.sqlite3'}"
-    yield
 
 
 def pytest_unconfigure(config):

@@ -13,6 +13,7 @@ SAFE = {
     "whatsapp_app_secret": "s",
     "whatsapp_verify_token": "v",
     "whatsapp_access_token": "a",
+    "whatsapp_phone_number_id": "123456789",
     "redis_cache_url": "redis://cache:6379/0",
     "redis_state_url": "redis://state:6379/0",
 }
@@ -36,6 +37,7 @@ def test_safe_configuration_passes():
         ({"whatsapp_app_secret": ""}, "WHATSAPP_APP_SECRET is missing"),
         ({"whatsapp_verify_token": ""}, "WHATSAPP_VERIFY_TOKEN is missing"),
         ({"whatsapp_access_token": ""}, "WHATSAPP_ACCESS_TOKEN is missing"),
+        ({"whatsapp_phone_number_id": ""}, "WHATSAPP_PHONE_NUMBER_ID is missing"),
         ({"redis_cache_url": ""}, "REDIS_CACHE_URL is missing"),
         ({"redis_state_url": ""}, "REDIS_STATE_URL is missing"),
         ({"redis_state_url": "redis://cache:6379/0"}, "must be different instances"),
