@@ -1,7 +1,101 @@
-"""Webhook views (placeholder until the webhook lands)."""
+"""The WhatsApp webhook: GET handshake and signed POST deliveries (the project's only csrf_exempt view).
 
-from django.http import HttpRequest, HttpResponse
+POST order: size cap (413 before any hashing) → signature over the raw bytes (401/403, nothing stored) → mock
+header gate → JSON → parse → one transaction → 200. A failure before the commit answers 500 so Meta
+redelivers; after the commit the rows are durable and processing is handed the new ids.
+"""
+
+import json
+import logging
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from bot import inbox, processing
+from bot.parsing import parse_webhook
+from security import signatures
+
+logger = logging.getLogger(__name__)
+security_logger = logging.getLogger("security.webhook")
 
 
+@csrf_exempt  # Meta cannot send a CSRF token; the HMAC signature authenticates every POST instead.
+@require_http_methods(["GET", "POST"])
 def webhook(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=503)
+    correlation_id = uuid.uuid4().hex[:16]
+    response = _handshake(request) if request.method == "GET" else _receive(request, correlation_id)
+    response["X-Correlation-Id"] = correlation_id
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _handshake(request: HttpRequest) -> HttpResponse:
+    query = request.GET
+    token_ok = signatures.token_matches(query.get("hub.verify_token"), settings.WHATSAPP_VERIFY_TOKEN)
+    if query.get("hub.mode") == "subscribe" and token_ok and "hub.challenge" in query:
+        return HttpResponse(query["hub.challenge"], content_type="text/plain; charset=utf-8")
+    return _reject(request, "handshake refused", 403)
+
+
+def _receive(request: HttpRequest, correlation_id: str) -> HttpResponse:
+    body = _read_capped_body(request, settings.WEBHOOK_MAX_BODY_BYTES)
+    if body is None:
+        return _reject(request, "body too large", 413)
+    secrets = signatures.accepted_secrets(settings.WHATSAPP_APP_SECRET, settings.WHATSAPP_APP_SECRET_PREVIOUS)
+    header = request.headers.get("X-Hub-Signature-256")
+    try:
+        signatures.verify_meta_signature(body=body, header=header, secrets=secrets)
+    except signatures.SignatureRejected as rejected:
+        missing = rejected.reason == signatures.REASON_MISSING
+        return _reject(request, f"signature {rejected.reason}", 401 if missing else 403)
+    mock = request.headers.get("X-Mock-Testing", "").strip().lower() == "true"
+    if mock and not settings.MOCK_TESTING_ENABLED:
+        return _reject(request, "mock testing disabled", 403)
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        payload = None
+    if not isinstance(payload, dict):
+        return JsonResponse({"error": "body is not a JSON object"}, status=400)
+    try:
+        batch = parse_webhook(payload, phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID)
+        stored = inbox.store_batch(batch, correlation_id=correlation_id)
+    except Exception as exc:  # nothing committed: 500 makes Meta redeliver
+        logger.error("webhook store failed (%s) correlation=%s", type(exc).__name__, correlation_id)
+        return JsonResponse({"error": "temporary failure, please retry"}, status=500)
+    answer = {"received": len(stored.new_ids), "duplicates": stored.duplicates}
+    if mock:
+        answer["replies"] = processing.process_capturing(stored.new_ids) if stored.new_ids else []
+    elif stored.new_ids:
+        transaction.on_commit(lambda: _dispatch(stored.new_ids, correlation_id))
+    return JsonResponse(answer)
+
+
+def _dispatch(new_ids: list[int], correlation_id: str) -> None:
+    """Hand committed rows to processing; a failure loses nothing (the sweeper re-queues pending rows)."""
+    try:
+        processing.dispatch_committed(new_ids)
+    except Exception as exc:
+        logger.error("dispatch failed (%s) correlation=%s", type(exc).__name__, correlation_id)
+
+
+def _read_capped_body(request: HttpRequest, cap: int) -> bytes | None:
+    """The raw body, or None when it exceeds `cap` (declared length checked before reading anything)."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > cap:
+        return None
+    body = request.read(cap + 1)  # not request.body: that applies the global 2.5 MB limit
+    return None if len(body) > cap else body
+
+
+def _reject(request: HttpRequest, reason: str, status: int) -> HttpResponse:
+    """A security event (reason and peer only: never the body, header or token) and an empty answer."""
+    security_logger.warning("webhook rejected: %s (remote=%s)", reason, request.META.get("REMOTE_ADDR", "-"))
+    return HttpResponse(status=status)

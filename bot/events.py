@@ -1,0 +1,86 @@
+"""Typed events of one verified webhook delivery, and the inbox's JSON form of message events.
+
+Message events are the channel-neutral `flows.types` messages (TextMessage, ChoiceMessage,
+UnsupportedMessage). The WhatsApp-only items of a delivery are typed here: `StatusUpdate` (what became of a
+message we sent) and `PlatformErrorItem` (a `value.errors[]` problem Meta reports). `ParsedBatch` is what
+`bot.parsing.parse_webhook` returns for one POST.
+
+`event_to_dict` / `event_from_dict` are the stored form of a message event (`InboxMessage.event`): the
+dataclass fields plus a `"type"` discriminator ("text", "choice", "unsupported"). Pure: no Django imports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from flows.types import ChoiceMessage, InboundMessage, TextMessage, UnsupportedMessage
+
+EVENT_TYPES: dict[str, type] = {
+    "text": TextMessage,
+    "choice": ChoiceMessage,
+    "unsupported": UnsupportedMessage,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusUpdate:
+    """A `statuses[]` item: sent / delivered / read / failed / played for one of our outgoing messages."""
+
+    wamid: str
+    status: str
+    timestamp: int  # unix seconds, Meta's clock
+    recipient_id: str = ""
+    error_code: int | None = None  # statuses[].errors[0].code (failed)
+    error_title: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlatformErrorItem:
+    """A `value.errors[]` item; `digest` (sha256 of the item's canonical JSON) dedupes redeliveries."""
+
+    code: int | None
+    title: str
+    details: str
+    digest: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParsedBatch:
+    """Every usable item of one delivery; `skipped` counts items and changes that were not usable."""
+
+    messages: tuple[InboundMessage, ...] = ()
+    statuses: tuple[StatusUpdate, ...] = ()
+    errors: tuple[PlatformErrorItem, ...] = ()
+    skipped: int = 0
+
+
+def event_type(event: InboundMessage) -> str:
+    """The discriminator of a message event: "text", "choice" or "unsupported"."""
+    for name, cls in EVENT_TYPES.items():
+        if type(event) is cls:
+            return name
+    raise TypeError(f"not an inbound message event: {type(event).__name__}")
+
+
+def event_kind(event: InboundMessage) -> str:
+    """A short label for `InboxMessage.kind` (≤ 40 chars): text, choice:<source> or the unsupported type."""
+    if isinstance(event, ChoiceMessage):
+        return f"choice:{event.source}"
+    if isinstance(event, UnsupportedMessage):
+        return event.kind[:40]
+    return event_type(event)
+
+
+def event_to_dict(event: InboundMessage) -> dict[str, Any]:
+    """The JSON-serialisable stored form: the dataclass fields plus `"type"`."""
+    return {"type": event_type(event), **asdict(event)}
+
+
+def event_from_dict(data: dict[str, Any]) -> InboundMessage:
+    """Rebuild a message event from its stored form; ValueError when the type is unknown."""
+    cls = EVENT_TYPES.get(data.get("type", ""))
+    if cls is None:
+        raise ValueError("unknown stored event type")
+    names = {field.name for field in fields(cls)}
+    return cls(**{key: value for key, value in data.items() if key in names})

@@ -1,0 +1,116 @@
+"""The durable write of one webhook delivery: inbox rows, status events, outbox progress, platform errors.
+
+`store_batch` runs in ONE transaction, so the webhook answers 200 only once everything is committed. Each
+insert that may collide with a redelivery runs in its own savepoint and an IntegrityError on the unique key
+means "already stored": on PostgreSQL a concurrent insert of the same wamid waits for the first transaction
+and then fails on the constraint; on SQLite (IMMEDIATE transactions) writers are serialised and the second
+sees the committed row. Either way the same message delivered N times, sequentially or at once, yields
+exactly one new row and therefore one dispatch.
+
+Status webhooks move `OutboxMessage.status` with conditional UPDATEs (`WHERE status IN <lower ranks>`), so
+concurrent or out-of-order statuses only ever move it forward: sent < delivered < read, and `failed` is
+terminal with its error code. A status for a wamid we do not know is recorded unmatched, not an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bot.events import ParsedBatch, PlatformErrorItem, StatusUpdate, event_kind, event_to_dict
+from bot.models import InboxMessage, OutboxMessage, PlatformError, StatusEvent
+from flows.types import InboundMessage
+
+FAILED = OutboxMessage.Status.FAILED
+
+
+@dataclass(frozen=True, slots=True)
+class StoreResult:
+    """What one delivery added: the new inbox row ids (to dispatch) and how many messages were repeats."""
+
+    new_ids: list[int] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def store_batch(batch: ParsedBatch, *, correlation_id: str) -> StoreResult:
+    """Store every item of a parsed delivery in one transaction; redelivered items are skipped."""
+    new_ids: list[int] = []
+    duplicates = 0
+    with transaction.atomic():
+        # Sorted by id: concurrent deliveries then take row locks in the same order (no deadlocks).
+        for message in sorted(batch.messages, key=lambda event: event.message_id):
+            row_id = _insert_message(message, correlation_id)
+            if row_id is None:
+                duplicates += 1
+            else:
+                new_ids.append(row_id)
+        for status in sorted(batch.statuses, key=lambda update: update.wamid):
+            _record_status(status)
+        for error in batch.errors:
+            _record_platform_error(error)
+    return StoreResult(new_ids=new_ids, duplicates=duplicates)
+
+
+def _insert_message(message: InboundMessage, correlation_id: str) -> int | None:
+    """The new row's id, or None when this wamid is already stored."""
+    try:
+        with transaction.atomic():
+            row = InboxMessage.objects.create(
+                wamid=message.message_id,
+                wa_id=message.wa_id,
+                kind=event_kind(message),
+                message_ts=unix_to_datetime(message.timestamp),
+                event=event_to_dict(message),
+                correlation_id=correlation_id,
+            )
+    except IntegrityError:
+        return None
+    return row.pk
+
+
+def _record_status(status: StatusUpdate) -> None:
+    """One StatusEvent per (wamid, status); the matching outbox row moved forward if this is progress."""
+    matched = apply_status(status)
+    try:
+        with transaction.atomic():
+            StatusEvent.objects.create(
+                wamid=status.wamid,
+                status=status.status,
+                status_ts=unix_to_datetime(status.timestamp),
+                recipient_id=status.recipient_id,
+                error_code=status.error_code,
+                matched=matched,
+            )
+    except IntegrityError:
+        pass  # a redelivered status: already recorded (applying it again above changed nothing)
+
+
+def apply_status(status: StatusUpdate) -> bool:
+    """Move our outbox row for `status.wamid` forward (never back); True when we sent that message."""
+    rows = OutboxMessage.objects.filter(wamid=status.wamid)
+    now = timezone.now()
+    if status.status == "failed":
+        rows.exclude(status=FAILED).update(status=FAILED, error_code=status.error_code, updated_at=now)
+    elif status.status in OutboxMessage.RANK:
+        rank = OutboxMessage.RANK[status.status]
+        lower = [name for name, other in OutboxMessage.RANK.items() if other < rank]
+        rows.filter(status__in=lower).update(status=status.status, updated_at=now)
+    return rows.exists()
+
+
+def _record_platform_error(error: PlatformErrorItem) -> None:
+    try:
+        with transaction.atomic():
+            PlatformError.objects.create(
+                code=error.code, title=error.title, details=error.details, digest=error.digest
+            )
+    except IntegrityError:
+        pass  # the same error item redelivered
+
+
+def unix_to_datetime(seconds: int) -> datetime:
+    """An aware UTC datetime from unix seconds."""
+    return datetime.fromtimestamp(seconds, tz=UTC)

@@ -1,0 +1,101 @@
+"""The orchestration of ONE inbound message: load state → engine → save (or clear) → replies.
+
+`run_turn` is the only place where the pure engine meets I/O. The caller (`bot.processing`) holds the member
+lock around a member's turns; this function never takes it. Whatever goes wrong inside a flow (or Redis), the
+member still gets an answer: a short apology with a reference code that is also logged (with the masked
+phone and the exception type and stack, never the exception's message, which could carry member input),
+and the broken state is cleared so the next message starts clean.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import string
+import traceback
+
+from django.conf import settings
+
+from flows import texts
+from flows.engine import advance
+from flows.flow import TurnContext
+from flows.ports import Ports
+from flows.registry import Registry
+from flows.state import ConversationState
+from flows.store import ConversationStore, StaleStateError
+from flows.types import InboundMessage, Reply, TextReply
+from security.redaction import mask_phone
+
+logger = logging.getLogger(__name__)
+
+REFERENCE_LENGTH = 6
+
+
+def run_turn(
+    event: InboundMessage,
+    *,
+    now: int,
+    ports: Ports | None = None,
+    registry: Registry | None = None,
+    store: ConversationStore | None = None,
+) -> list[Reply]:
+    """Advance the member's conversation by one inbound message; always returns at least one reply."""
+    try:
+        store = store if store is not None else ConversationStore()
+        ctx = TurnContext(
+            now=now,
+            idle_ttl=settings.CONVERSATION_IDLE_TTL_SECONDS,
+            registry=registry if registry is not None else _default_registry(),
+            ports=ports if ports is not None else Ports(),
+        )
+        loaded = store.load(event.wa_id)
+        outcome = advance(loaded, event, ctx)
+        _persist(store, event.wa_id, loaded, outcome.state)
+        logger.debug("turn for %s: %s", mask_phone(event.wa_id), outcome.note)
+        return list(outcome.replies)
+    except StaleStateError as exc:
+        # Another writer saved first (a lock expired under a slow turn): keep the newer state.
+        return [_apology(exc, event.wa_id)]
+    except Exception as exc:
+        reply = _apology(exc, event.wa_id)
+        _clear_quietly(store, event.wa_id)
+        return [reply]
+
+
+def _default_registry() -> Registry:
+    from flows.definitions import REGISTRY  # noqa: PLC0415 - imported lazily: definitions are checked once
+
+    return REGISTRY
+
+
+def _persist(
+    store: ConversationStore, wa_id: str, loaded: ConversationState | None, state: ConversationState | None
+) -> None:
+    expected = loaded.version if loaded is not None else 0
+    if state is not None:
+        store.save(wa_id, state, expected_version=expected)
+    elif loaded is not None:
+        store.clear(wa_id)
+
+
+def new_reference() -> str:
+    """A short code the member can quote to support; it appears in the log line of the failure."""
+    return "".join(secrets.choice(string.ascii_uppercase) for _ in range(REFERENCE_LENGTH))
+
+
+def _apology(exc: BaseException, wa_id: str) -> TextReply:
+    reference = new_reference()
+    stack = "".join(traceback.format_tb(exc.__traceback__))
+    logger.error(
+        "turn failed ref=%s member=%s error=%s\n%s", reference, mask_phone(wa_id), type(exc).__name__, stack
+    )
+    return TextReply(body=texts.APOLOGY.format(reference=reference))
+
+
+def _clear_quietly(store: ConversationStore | None, wa_id: str) -> None:
+    if store is None:
+        return
+    try:
+        store.clear(wa_id)
+    except Exception as exc:  # Redis itself is failing; the apology is still sent
+        logger.error("could not clear the state of %s: %s", mask_phone(wa_id), type(exc).__name__)

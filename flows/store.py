@@ -1,0 +1,182 @@
+"""Conversation state and per-member locks on the **state** Redis (AOF, noeviction).
+
+Keys (prefix = settings.REDIS_KEY_PREFIX, "vp" by default):
+
+- ``vp:conv:<wa_id>`` — the state JSON (`flows.state`), expiring after the idle TTL
+  (settings.CONVERSATION_IDLE_TTL_SECONDS, 300 s by default), refreshed on every save.
+- ``vp:conv:<wa_id>:marker`` — a tiny durable marker ``{"v":version,"t":updated_at,"f":flow,"p":step}``
+  kept much longer (settings.CONVERSATION_TIMEOUT_NOTICE_SECONDS, 1 day by default). When the state has
+  expired but the marker remains, `load` returns a *lapsed* placeholder (flow and step names only, no data),
+  so the engine can say "your session timed out" instead of resuming — while the member's half-entered data
+  really is gone from Redis after the idle TTL. The marker also keeps the version counter monotonic.
+- ``vp:lock:<wa_id>`` — the member lock (`member_lock`).
+
+Round trips: `load` = 1 (MGET), `save` = 1 (EVALSHA of a compare-and-set script), `clear` = 1 (DEL),
+lock acquire = 1 when free, release = 1. Phone numbers never appear unmasked in logs or exception messages.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+
+import redis
+from django.conf import settings
+from django_redis import get_redis_connection
+
+from flows.state import ConversationState, StateFormatError, from_json, to_json
+from security.redaction import mask_phone
+
+logger = logging.getLogger(__name__)
+
+MAX_STATE_BYTES = 8192  # a bug guard; realistic states stay under 2 KB
+DEFAULT_NOTICE_SECONDS = 24 * 3600
+
+# KEYS: state, marker. ARGV: expected version, state JSON, state TTL ms, marker JSON, marker TTL ms.
+# Returns -1 when written, else the version currently stored (the caller's copy is stale).
+_SAVE_LUA = """
+local current = redis.call('GET', KEYS[1])
+local version = 0
+if current then
+  version = cjson.decode(current)['v']
+else
+  local marker = redis.call('GET', KEYS[2])
+  if marker then version = cjson.decode(marker)['v'] end
+end
+if version ~= tonumber(ARGV[1]) then return version end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5])
+return -1
+"""
+
+# KEYS: lock. ARGV: token. Deletes the lock only if this holder still owns it.
+_RELEASE_LUA = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class StaleStateError(Exception):
+    """A save expected a version that is no longer the stored one (another writer got there first)."""
+
+
+class StateTooLargeError(ValueError):
+    """A state over MAX_STATE_BYTES: a flow keeps too much in `data` (a bug)."""
+
+
+class LockBusy(Exception):  # noqa: N818 - the name bot.processing imports
+    """The member lock stayed taken for the whole wait."""
+
+
+def state_connection() -> redis.Redis:
+    """The raw client of the `state` cache alias (django-redis' pooled connection)."""
+    return get_redis_connection("state")
+
+
+def _key(kind: str, wa_id: str) -> str:
+    return f"{settings.REDIS_KEY_PREFIX}:{kind}:{wa_id}"
+
+
+class ConversationStore:
+    """Load, compare-and-set save, and clear one member's conversation state."""
+
+    def __init__(
+        self,
+        connection: redis.Redis | None = None,
+        *,
+        idle_ttl_seconds: float | None = None,
+        notice_seconds: float | None = None,
+    ) -> None:
+        self.connection = connection if connection is not None else state_connection()
+        idle = settings.CONVERSATION_IDLE_TTL_SECONDS if idle_ttl_seconds is None else idle_ttl_seconds
+        notice = getattr(settings, "CONVERSATION_TIMEOUT_NOTICE_SECONDS", DEFAULT_NOTICE_SECONDS)
+        self.idle_ttl_ms = int(idle * 1000)
+        self.notice_ms = int((notice if notice_seconds is None else notice_seconds) * 1000)
+        self._save_script = self.connection.register_script(_SAVE_LUA)
+
+    def load(self, wa_id: str) -> ConversationState | None:
+        """The live state; a lapsed placeholder if only the marker is left; None if neither exists."""
+        raw, marker = self.connection.mget(_key("conv", wa_id), _key("conv", wa_id) + ":marker")
+        if raw is not None:
+            try:
+                return from_json(raw)
+            except StateFormatError:
+                logger.warning("unreadable conversation state for %s dropped", mask_phone(wa_id))
+                self.clear(wa_id)
+                return None
+        if marker is not None:
+            return _lapsed(marker)
+        return None
+
+    def save(self, wa_id: str, state: ConversationState, expected_version: int) -> ConversationState:
+        """Store `state` as version `expected_version + 1` if the stored version is still the expected one.
+
+        Raises `StaleStateError` otherwise (nothing written) and `StateTooLargeError` for oversized states.
+        Returns the state as saved.
+        """
+        saved = replace(state, version=expected_version + 1, lapsed=False)
+        body = to_json(saved)
+        if len(body.encode()) > MAX_STATE_BYTES:
+            raise StateTooLargeError(f"state of {len(body.encode())} bytes exceeds {MAX_STATE_BYTES}")
+        marker = json.dumps(
+            {"v": saved.version, "t": saved.updated_at, "f": saved.flow, "p": saved.step},
+            separators=(",", ":"),
+        )
+        state_key = _key("conv", wa_id)
+        found = self._save_script(
+            keys=[state_key, state_key + ":marker"],
+            args=[expected_version, body, self.idle_ttl_ms, marker, self.notice_ms],
+        )
+        if int(found) != -1:
+            raise StaleStateError(f"expected version {expected_version}, stored version is {int(found)}")
+        return saved
+
+    def clear(self, wa_id: str) -> None:
+        """Forget the member's conversation entirely (state and marker)."""
+        state_key = _key("conv", wa_id)
+        self.connection.delete(state_key, state_key + ":marker")
+
+
+def _lapsed(raw_marker: bytes | str) -> ConversationState | None:
+    try:
+        marker = json.loads(raw_marker)
+        return ConversationState(
+            flow=marker.get("f"),
+            step=marker.get("p"),
+            version=int(marker["v"]),
+            updated_at=int(marker["t"]),
+            lapsed=True,
+        )
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+@contextmanager
+def member_lock(
+    wa_id: str, *, ttl_ms: int, wait_seconds: float, connection: redis.Redis | None = None
+) -> Iterator[str]:
+    """Hold the member's lock (SET NX PX with a random token) for the body of the `with`.
+
+    Waits with short sleeps up to `wait_seconds`, then raises `LockBusy`. A holder that dies leaves the lock
+    to expire after `ttl_ms`. Release is a compare-and-delete, so an expired holder never frees a newer one.
+    """
+    conn = connection if connection is not None else state_connection()
+    key = _key("lock", wa_id)
+    token = secrets.token_hex(16)
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.002
+    while not conn.set(key, token, nx=True, px=ttl_ms):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise LockBusy(f"lock of member {mask_phone(wa_id)} still held after {wait_seconds}s")
+        time.sleep(min(delay, remaining))
+        delay = min(delay * 2, 0.05)
+    try:
+        yield token
+    finally:
+        conn.register_script(_RELEASE_LUA)(keys=[key], args=[token])

@@ -1,0 +1,108 @@
+"""Member-facing strings, as constants that code and tests share (pure).
+
+WhatsApp formatting: *bold*, _italic_, `monospace`. Interactive bodies must stay ≤ 1024 UTF-16 units and
+button titles ≤ 20 / row titles ≤ 24 (tests render every screen through `bot.rendering` to prove it).
+"""
+
+# --- Engine sentences -------------------------------------------------------------------------------------
+NOT_UNDERSTOOD = "Sorry, I didn't understand that."
+UNSUPPORTED = "I can read text and button taps only. Send *menu* to see what I can do."
+CANCELLED = "Cancelled. Nothing was sent."
+NOTHING_TO_CANCEL = "There was nothing to cancel."
+TIMED_OUT = (
+    "Your session timed out after a few minutes without a reply, so I stopped what we were doing. "
+    "Nothing was sent."
+)
+STALE_TAP = "That button is from an earlier message, so I did not act on it."
+CHOOSE_AN_OPTION = "Please tap one of the options below, or send *menu* to leave."
+FALLBACK = "Send *menu* to see what I can do."
+APOLOGY = (
+    "Sorry, something went wrong on our side and nothing was done. "
+    "Please send *menu* to start again. Reference: {reference}"
+)
+
+# --- Buttons shared by many screens ------------------------------------------------------------------------
+BACK_BUTTON = "Back"
+MENU_BUTTON = "Menu"
+CANCEL_BUTTON = "Cancel"
+CONFIRM_BUTTON = "Confirm"
+
+# --- Home (until the ledger-backed dashboard replaces it) ---------------------------------------------------
+HOME_BODY = (
+    "*VimbisoPay*: offer and accept credex with other members, right here in WhatsApp.\n\n"
+    "Send these words at any time:\n"
+    "• *menu* – this screen\n"
+    "• *cancel* – stop what you are doing (nothing is sent)\n"
+    "• *back* – go back one step\n"
+    "• *help* – how everything works\n\n"
+    "Quick offers: `0.5=>handle` (secured), `0.5->handle` (unsecured, due in 4 weeks) or "
+    "`0.5->handle=YYYY-MM-DD`.\n\n"
+    "There are no fees on the ledger. Tap *Menu* for more."
+)
+HOME_LIST_BUTTON = "Menu"
+HOME_SECTION = "Help"
+
+# --- Help --------------------------------------------------------------------------------------------------
+HELP_TOPICS_BODY = "What would you like to know?"
+HELP_TOPICS_BUTTON = "Topics"
+
+HELP_COMMANDS_TITLE = "Commands"
+HELP_COMMANDS_ROW = "Words you can always send"
+HELP_COMMANDS = (
+    "*Words you can send at any time*\n"
+    "• *hi* or *menu* – your home screen\n"
+    "• *cancel* (or *stop*, *x*) – stop what you are doing; nothing is sent\n"
+    "• *back* – go back one step\n"
+    "• *help* – this guide\n"
+    "• *about* – what credex is\n\n"
+    "Buttons act only on the latest screen: an older button does nothing and says so.\n"
+    "If you do not answer for a few minutes your session times out, and nothing half-done is ever sent."
+)
+
+HELP_SHORTHAND_TITLE = "Quick offers"
+HELP_SHORTHAND_ROW = "Offer credex in one line"
+HELP_SHORTHAND = (
+    "*Quick offers (shorthand)*\n"
+    "Type an offer in one line:\n"
+    "• `0.5=>handle` – secured offer in your default denomination\n"
+    "• `0.5->handle` – unsecured offer, due in 4 weeks\n"
+    "• `0.5->handle=YYYY-MM-DD` – unsecured, due on that date (7 to 34 days from today)\n"
+    "• `0.5 USD=>handle` – name the denomination (USD, ZWG, CAD, XAU, CXX)\n\n"
+    "Spaces around the arrow are fine. Write amounts with a dot and no commas: `12.50`.\n"
+    "You always see a confirmation screen first: nothing is sent until you tap *Confirm*."
+)
+
+HELP_TIERS_TITLE = "Tiers and limits"
+HELP_TIERS_ROW = "Daily limits and upgrades"
+HELP_TIERS = (
+    "*Tiers and limits*\n"
+    "• *Open* – where everyone starts, free: offer up to 10 USD of credex a day.\n"
+    "• *Verified* – up to 100 USD a day.\n"
+    "• *Hustler* – 1.00 USD secured every 28 days: no daily limit, and you can open more accounts.\n"
+    "• *Entrepreneur* – also lets you authorise other members on your business accounts.\n\n"
+    "Daily limits renew at midnight UTC. Your menu shows what remains today and how to upgrade."
+)
+
+HELP_FEES_TITLE = "Fees"
+HELP_FEES_ROW = "What costs what"
+HELP_FEES = (
+    "*Fees*\n"
+    "The credex ledger charges no fees: opening an account and offering, receiving, accepting, declining "
+    "or cancelling credex are all free.\n\n"
+    "The only paid option is the Hustler tier (1.00 USD every 28 days).\n\n"
+    "If you cash credex in or out through an agent, any fee is between you and the agent, so ask first."
+)
+
+# --- About -------------------------------------------------------------------------------------------------
+ABOUT_TITLE = "About credex"
+ABOUT_ROW = "What a credex is"
+ABOUT = (
+    "*About credex*\n"
+    "A credex is a promise of value from one member to another, recorded on a shared ledger.\n\n"
+    "• *Secured* credex is backed by value the issuer already holds.\n"
+    "• *Unsecured* credex is a promise to pay by a due date.\n\n"
+    "When promises form a loop (A owes B, B owes C, C owes A), the ledger clears them against each other, "
+    "so everyone's debts shrink without cash changing hands.\n\n"
+    "VimbisoPay is your window onto that ledger in WhatsApp. Your member handle is your phone number."
+)
+HELP_BUTTON = "Help"

@@ -1,0 +1,25 @@
+"""`mask_phone`: only the last 4 digits survive, behind a fixed-width mask that hides the length too."""
+
+import pytest
+
+from security.redaction import mask_phone
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("263771234567", "•••••••4567"),
+        ("+1 (555) 010-9999", "•••••••9999"),
+        ("447700900123", "•••••••0123"),
+        ("1234567", "•••••••"),  # too short to show anything
+        ("", "•••••••"),
+        (None, "•••••••"),
+        ("٢٦٣٧٧١٢٣٤٥٦٧", "•••••••"),  # non-ASCII digits are not echoed
+    ],
+)
+def test_mask_phone_keeps_only_the_last_four_digits(value, masked):
+    assert mask_phone(value) == masked
+
+
+def test_masks_of_numbers_of_different_lengths_have_the_same_length():
+    assert len(mask_phone("12345678")) == len(mask_phone("263771234567123"))
