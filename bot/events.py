@@ -33,6 +33,7 @@ class StatusUpdate:
     recipient_id: str = ""
     error_code: int | None = None  # statuses[].errors[0].code (failed)
     error_title: str = ""
+    callback_data: str = ""  # biz_opaque_callback_data: our outbox row id, echoed back by Meta
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

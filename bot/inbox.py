@@ -14,6 +14,7 @@ terminal with its error code. A status for a wamid we do not know is recorded un
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -90,6 +91,7 @@ def _record_status(status: StatusUpdate) -> None:
 
 def apply_status(status: StatusUpdate) -> bool:
     """Move our outbox row for `status.wamid` forward (never back); True when we sent that message."""
+    _adopt_wamid(status)
     rows = OutboxMessage.objects.filter(wamid=status.wamid)
     now = timezone.now()
     if status.status == "failed":
@@ -99,6 +101,15 @@ def apply_status(status: StatusUpdate) -> bool:
         lower = [name for name, other in OutboxMessage.RANK.items() if other < rank]
         rows.filter(status__in=lower).update(status=status.status, updated_at=now)
     return rows.exists()
+
+
+def _adopt_wamid(status: StatusUpdate) -> None:
+    """A send whose outcome was unknown (no wamid kept) is matched by the outbox id sent as callback data."""
+    try:
+        outbox_id = uuid.UUID(status.callback_data)
+    except ValueError:
+        return
+    OutboxMessage.objects.filter(pk=outbox_id, wamid__isnull=True).update(wamid=status.wamid)
 
 
 def _record_platform_error(error: PlatformErrorItem) -> None:

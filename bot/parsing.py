@@ -31,6 +31,7 @@ MAX_NAME_CHARS = 256
 MAX_RECIPIENT_CHARS = 32  # StatusEvent.recipient_id
 MAX_KIND_CHARS = 40  # InboxMessage.kind
 MAX_ERROR_TITLE_CHARS = 255  # PlatformError.title
+MAX_CALLBACK_DATA_CHARS = 512
 MAX_ERROR_DETAILS_CHARS = 4096
 MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second a datetime can hold
 INT32 = range(-(2**31), 2**31)  # IntegerField on PostgreSQL
@@ -205,6 +206,7 @@ def _parse_status(item: object, names: dict[str, str]) -> StatusUpdate:
         recipient_id=_short_identifier(item.get("recipient_id"), MAX_RECIPIENT_CHARS),
         error_code=_int32_or_none(first_error.get("code")),
         error_title=_optional_text(first_error.get("title"), MAX_ERROR_TITLE_CHARS, truncate=True),
+        callback_data=_optional_text(item.get("biz_opaque_callback_data"), MAX_CALLBACK_DATA_CHARS),
     )
 
 

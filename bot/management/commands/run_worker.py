@@ -10,6 +10,7 @@ import signal
 import socket
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
@@ -20,7 +21,7 @@ logger = logging.getLogger("bot.worker")
 
 BLOCK_MS = 2000
 BATCH = 16
-SWEEP_EVERY_SECONDS = 10
+RETRY_PAUSE_SECONDS = 1.0
 
 
 class Command(BaseCommand):
@@ -40,14 +41,23 @@ class Command(BaseCommand):
         logger.info("worker %s started", consumer)
         last_sweep = time.monotonic()
         while not self._stopping:
-            handled = self._process(conn, queue.reclaim_stale(conn, consumer, count=BATCH))
-            handled += self._process(conn, queue.read_new(conn, consumer, count=BATCH, block_ms=BLOCK_MS))
-            if time.monotonic() - last_sweep > SWEEP_EVERY_SECONDS:
+            try:
+                handled = self._cycle(conn, consumer)
+            except Exception:
+                # Redis or the database is unavailable: nothing was acknowledged, so nothing is lost.
+                logger.exception("worker cycle failed; retrying in %.0f s", RETRY_PAUSE_SECONDS)
+                time.sleep(RETRY_PAUSE_SECONDS)
+                continue
+            if time.monotonic() - last_sweep > settings.WORKER_SWEEP_EVERY_SECONDS:
                 queue.sweep(conn)
                 last_sweep = time.monotonic()
             if once and not handled:
                 break
         logger.info("worker %s stopped", consumer)
+
+    def _cycle(self, conn, consumer: str) -> int:
+        handled = self._process(conn, queue.reclaim_stale(conn, consumer, count=BATCH))
+        return handled + self._process(conn, queue.read_new(conn, consumer, count=BATCH, block_ms=BLOCK_MS))
 
     def _process(self, conn, entries) -> int:
         for entry_id, wa_id in entries:
