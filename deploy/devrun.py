@@ -1,0 +1,294 @@
+"""`make run`: the whole bot on this machine, supervised, from a fresh clone with no `.env`.
+
+Starts the Redis pair (cache on 6380, state on 6381, data and logs under `var/`), applies migrations, then
+runs the web server (Gunicorn with `deploy/gunicorn.conf.py` on 127.0.0.1:$PORT), the inbox worker
+(`manage.py run_worker`) and, when `sandbox/__main__.py` exists, the MyCredex sandbox on port 8001. Child
+output is prefixed with the child's name. Ctrl-C or SIGTERM stops every child; if any child dies, everything
+is stopped and the exit status is non-zero.
+
+`PROCESSING_MODE` defaults to `queue` here (production-like); the environment or `.env` overrides it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from config.env import BASE_DIR, VAR_DIR, env_int, env_str
+from deploy.localredis import RedisServer, start_pair
+
+CACHE_PORT = 6380
+STATE_PORT = 6381
+SANDBOX_PORT = 8001
+SANDBOX_MAIN = BASE_DIR / "sandbox" / "__main__.py"
+STOP_GRACE_SECONDS = 15.0
+READY_TIMEOUT_SECONDS = 60.0
+_print_lock = threading.Lock()
+
+
+class StopSignalError(Exception):
+    """SIGINT or SIGTERM arrived: stop everything and exit cleanly."""
+
+
+class ChildFailedError(Exception):
+    """A child exited (or never became ready) while it should be running."""
+
+
+def say(name: str, text: str) -> None:
+    """One line of output, prefixed with who says it."""
+    with _print_lock:
+        sys.stdout.write(f"{name:>7} | {text.rstrip()}\n")
+        sys.stdout.flush()
+
+
+@dataclass
+class Child:
+    """A supervised child process in its own process group (so its own children stop with it)."""
+
+    name: str
+    process: subprocess.Popen
+
+    def signal_group(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signum)
+
+
+def _pump_output(child: Child) -> None:
+    for line in child.process.stdout:
+        say(child.name, line)
+
+
+def start_child(name: str, argv: list[str], env: dict[str, str]) -> Child:
+    """Start `argv` in BASE_DIR with its output prefixed by `name`."""
+    process = subprocess.Popen(
+        argv,
+        cwd=BASE_DIR,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        process_group=0,
+    )
+    child = Child(name, process)
+    threading.Thread(target=_pump_output, args=(child,), daemon=True, name=f"out-{name}").start()
+    return child
+
+
+def stop_children(children: list[Child], grace: float = STOP_GRACE_SECONDS) -> None:
+    """SIGTERM every child's process group, wait up to `grace` seconds in total, then SIGKILL the rest."""
+    for child in children:
+        if child.process.poll() is None:
+            child.signal_group(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for child in children:
+        try:
+            child.process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            say("devrun", f"{child.name} did not stop within {grace:.0f} s: killing it")
+            child.signal_group(signal.SIGKILL)  # the child and anything it started
+            child.process.kill()
+            child.process.wait()
+
+
+def port_in_use(port: int) -> bool:
+    """True when something already accepts connections on 127.0.0.1:`port`."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.3):
+            return True
+    except OSError:
+        return False
+
+
+def busy_ports_complaint(wanted: dict[str, int]) -> str | None:
+    """A clear complaint naming the wanted ports that are taken, or None when all are free."""
+    taken = [f"{port} ({what})" for what, port in wanted.items() if port_in_use(port)]
+    if not taken:
+        return None
+    return (
+        f"already in use: port {', '.join(taken)}. Is a previous `make run` still running? "
+        "Stop it (Ctrl-C in its terminal) or free the port, then try again."
+    )
+
+
+def child_environment(port: int, cache: RedisServer, state: RedisServer) -> dict[str, str]:
+    """The environment of every child: ours, plus the local Redis pair, the bind address and the mode."""
+    env = dict(os.environ)
+    env.update(
+        PYTHONUNBUFFERED="1",
+        PORT=str(port),
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        REDIS_CACHE_URL=cache.url,
+        REDIS_STATE_URL=state.url,
+        PROCESSING_MODE=env_str("PROCESSING_MODE", "queue"),
+    )
+    return env
+
+
+def answers_ok(port: int, path: str) -> bool:
+    """True when GET http://127.0.0.1:`port``path` answers 200."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+def wait_until_ready(port: int, children: list[Child], timeout: float = READY_TIMEOUT_SECONDS) -> None:
+    """Poll the web server's /healthz until it answers 200; fail early if a child dies meanwhile."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        check_alive({child.name: child.process for child in children})
+        if answers_ok(port, "/healthz"):
+            return
+        time.sleep(0.2)
+    raise ChildFailedError(f"the web server did not answer /healthz within {timeout:.0f} s")
+
+
+def check_alive(processes: dict[str, subprocess.Popen]) -> None:
+    """Raise ChildFailedError naming the first process that has exited."""
+    for name, process in processes.items():
+        code = process.poll()
+        if code is not None:
+            raise ChildFailedError(f"{name} exited with status {code}")
+
+
+def _python_shown() -> str:
+    """How to call this Python from the project folder (the virtualenv's, when that is what runs us)."""
+    try:
+        return str(Path(sys.executable).relative_to(BASE_DIR))
+    except ValueError:
+        return sys.executable
+
+
+def banner(port: int, mode: str, with_sandbox: bool) -> list[str]:
+    """Where everything is, and how to talk to it."""
+    base = f"http://127.0.0.1:{port}"
+    python = _python_shown()
+    lines = [
+        f"VimbisoPay is running (PROCESSING_MODE={mode}). Ctrl-C stops everything.",
+        f"  bot:      {base}/  (liveness: {base}/healthz, admin: {base}/admin/)",
+        f"  webhook:  {base}/bot/webhook  (GET handshake, POST signed with WHATSAPP_APP_SECRET)",
+        f"  redis:    cache 127.0.0.1:{CACHE_PORT}, state 127.0.0.1:{STATE_PORT}; data and logs in {VAR_DIR}",
+    ]
+    if with_sandbox:
+        lines.append(f"  sandbox:  http://127.0.0.1:{SANDBOX_PORT}/  (MyCredex sandbox)")
+    sign = f"{python} manage.py sign_payload - --curl {base}/bot/webhook"
+    lines += [
+        "  Send a signed mock message from another terminal in this folder (the replies come back as JSON):",
+        f"    {python} -m deploy.samples hi | {sign} | sh",
+    ]
+    return lines
+
+
+def start_redis_pair() -> tuple[RedisServer, RedisServer]:
+    """The Redis pair, started with SIGINT blocked (the mask is inherited): a terminal's Ctrl-C goes to our
+    whole process group, and Redis must outlive the worker's shutdown. It is stopped last, with SIGTERM."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return start_pair(VAR_DIR, CACHE_PORT, STATE_PORT)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@dataclass
+class DevRun:
+    """Everything `make run` started, so that all of it can be stopped."""
+
+    port: int
+    with_sandbox: bool
+    redis: tuple[RedisServer, ...] = ()
+    children: list[Child] = field(default_factory=list)
+
+    def start(self) -> list[str]:
+        """Bring everything up; return the banner lines. Raises ChildFailedError if anything fails."""
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        say("redis", f"starting cache on {CACHE_PORT} and state on {STATE_PORT} (logs in {VAR_DIR})")
+        self.redis = start_redis_pair()
+        env = child_environment(self.port, *self.redis)
+        self._migrate(env)
+        python = sys.executable
+        gunicorn = [python, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"]
+        self.children.append(start_child("web", gunicorn, env))
+        self.children.append(start_child("worker", [python, "manage.py", "run_worker"], env))
+        if self.with_sandbox:
+            sandbox = [python, "-m", "sandbox", "--port", str(SANDBOX_PORT)]
+            self.children.append(start_child("sandbox", sandbox, env))
+        wait_until_ready(self.port, self.children)
+        return banner(self.port, env["PROCESSING_MODE"], self.with_sandbox)
+
+    def _migrate(self, env: dict[str, str]) -> None:
+        migrate = start_child("migrate", [sys.executable, "manage.py", "migrate", "--noinput"], env)
+        self.children.append(migrate)
+        code = migrate.process.wait()
+        self.children.remove(migrate)
+        if code != 0:
+            raise ChildFailedError(f"migrate exited with status {code}")
+
+    def supervise(self) -> None:
+        """Return only by raising: ChildFailedError (a child or Redis exited) or StopSignalError."""
+        processes = {child.name: child.process for child in self.children}
+        processes.update({f"redis {server.role}": server.process for server in self.redis})
+        while True:
+            check_alive(processes)
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        """Stop the sandbox, web server and worker first, then both Redis servers."""
+        stop_children(list(reversed(self.children)))
+        for server in reversed(self.redis):
+            server.stop()
+        say("devrun", "everything stopped")
+
+
+def _request_stop(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise StopSignalError(signal.Signals(signum).name)
+
+
+def main() -> int:
+    """Run until Ctrl-C (exit 0) or until something fails (exit 1); 2 when a port is taken."""
+    port = env_int("PORT", 8000)
+    with_sandbox = SANDBOX_MAIN.exists()
+    wanted = {"redis cache": CACHE_PORT, "redis state": STATE_PORT, "web server": port}
+    if with_sandbox:
+        wanted["sandbox"] = SANDBOX_PORT
+    if complaint := busy_ports_complaint(wanted):
+        say("devrun", complaint)
+        return 2
+    signal.signal(signal.SIGINT, _request_stop)
+    signal.signal(signal.SIGTERM, _request_stop)
+    run = DevRun(port, with_sandbox)
+    try:
+        for line in run.start():
+            say("devrun", line)
+        run.supervise()
+    except StopSignalError as stop:
+        say("devrun", f"{stop} received: stopping everything")
+        return 0
+    except (ChildFailedError, RuntimeError) as failure:
+        say("devrun", f"{failure}: stopping everything")
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the cleanup
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        run.stop()
+    return 1  # pragma: no cover - supervise() only returns by raising
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Sample WhatsApp webhook bodies for local tooling (`make run`'s mock message, `make bench`'s deliveries).
+
+The shape is the Cloud API's `messages` webhook with one text message, as Meta sends it. Tests have their own
+richer builders in `tests/support/payloads.py`.
+
+`python -m deploy.samples [TEXT]` prints one such body (fresh wamid, our configured phone number id), ready
+to pipe into `python manage.py sign_payload - --curl URL`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import sys
+import time
+
+SAMPLE_WA_ID = "263771234567"
+SAMPLE_WABA_ID = "102290129340398"
+SAMPLE_DISPLAY_NUMBER = "15550783881"
+
+
+def whatsapp_text_payload(
+    *,
+    text: str,
+    wamid: str,
+    phone_number_id: str,
+    wa_id: str = SAMPLE_WA_ID,
+    name: str = "Tendai Moyo",
+    timestamp: int | None = None,
+) -> dict:
+    """One delivery holding one text message from `wa_id` to our number `phone_number_id`."""
+    sent_at = str(int(time.time()) if timestamp is None else timestamp)
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": SAMPLE_DISPLAY_NUMBER, "phone_number_id": phone_number_id},
+        "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
+        "messages": [
+            {"from": wa_id, "id": wamid, "timestamp": sent_at, "type": "text", "text": {"body": text}}
+        ],
+    }
+    change = {"field": "messages", "value": value}
+    return {"object": "whatsapp_business_account", "entry": [{"id": SAMPLE_WABA_ID, "changes": [change]}]}
+
+
+def new_wamid() -> str:
+    """A fresh message id in Meta's shape: `wamid.` + base64 of random bytes."""
+    return "wamid." + base64.b64encode(b"\x15\x02\x00\x11\x18\x12" + secrets.token_bytes(24)).decode("ascii")
+
+
+def main(argv: list[str]) -> None:
+    """Print one text-message delivery (the text is `argv` joined, default "hi") as compact JSON."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.conf import settings
+
+    text = " ".join(argv) or "hi"
+    our_number = settings.WHATSAPP_PHONE_NUMBER_ID
+    payload = whatsapp_text_payload(text=text, wamid=new_wamid(), phone_number_id=our_number)
+    sys.stdout.write(json.dumps(payload, separators=(",", ":")) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

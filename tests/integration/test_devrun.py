@@ -1,0 +1,96 @@
+"""`make run`'s supervisor (deploy/devrun.py) with real child processes: prefixed output, a dead child is
+noticed, stopping reaches a child's own children and escalates to SIGKILL, a taken port is reported."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+
+import pytest
+
+from deploy import devrun
+
+PYTHON = sys.executable
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    # A zombie still answers kill(0); it is gone for our purposes once it is not running.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(") ", 1)[1].startswith("Z")
+
+
+def _wait_for(predicate, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_child_output_is_prefixed_with_its_name(capsys):
+    child = devrun.start_child("worker", [PYTHON, "-c", "print('hello'); print('world')"], dict(os.environ))
+    child.process.wait(10)
+    seen: list[str] = []
+
+    def printed_everything() -> bool:
+        seen.append(capsys.readouterr().out)
+        return "world" in "".join(seen)
+
+    assert _wait_for(printed_everything)
+    lines = "".join(seen).splitlines()
+    assert lines == [" worker | hello", " worker | world"]
+
+
+def test_a_dead_child_is_named():
+    child = devrun.start_child("worker", [PYTHON, "-c", "raise SystemExit(3)"], dict(os.environ))
+    child.process.wait(10)
+    with pytest.raises(devrun.ChildFailedError, match="worker exited with status 3"):
+        devrun.check_alive({child.name: child.process})
+
+
+def test_stopping_a_child_also_stops_what_it_started(tmp_path):
+    pid_file = tmp_path / "grandchild.pid"
+    script = (
+        "import subprocess, sys, time; "
+        f"p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid)); time.sleep(60)"
+    )
+    child = devrun.start_child("web", [PYTHON, "-c", script], dict(os.environ))
+    assert _wait_for(lambda: pid_file.exists() and pid_file.read_text().strip() != "")
+    grandchild = int(pid_file.read_text())
+
+    devrun.stop_children([child], grace=5)
+
+    assert child.process.returncode is not None
+    assert _wait_for(lambda: _gone(grandchild))
+
+
+def test_a_child_ignoring_sigterm_is_killed_after_the_grace_period(capsys):
+    script = "import signal as s, time; s.signal(s.SIGTERM, s.SIG_IGN); print('ready'); time.sleep(60)"
+    child = devrun.start_child("sandbox", [PYTHON, "-u", "-c", script], dict(os.environ))
+    assert _wait_for(lambda: "ready" in capsys.readouterr().out)  # its SIGTERM handler is in place
+    began = time.monotonic()
+
+    devrun.stop_children([child], grace=0.5)
+
+    assert child.process.returncode == -9
+    assert time.monotonic() - began < 5
+
+
+def test_a_taken_port_is_reported_and_a_free_one_is_not():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        taken = listener.getsockname()[1]
+        complaint = devrun.busy_ports_complaint({"web server": taken})
+    assert complaint is not None
+    assert f"{taken} (web server)" in complaint
+    assert "make run" in complaint
+    assert devrun.busy_ports_complaint({"web server": taken}) is None  # closed again

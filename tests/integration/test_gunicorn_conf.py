@@ -1,0 +1,95 @@
+"""deploy/gunicorn.conf.py: where it binds, and an access log that never shows query strings (the webhook
+handshake carries `hub.verify_token` there), checked on a real Gunicorn serving the real app."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import runpy
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from deploy.localredis import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CONF = ROOT / "deploy" / "gunicorn.conf.py"
+
+
+def _load_conf(monkeypatch, **env: str) -> dict:
+    for name in ("GUNICORN_BIND", "PORT", "GUNICORN_WORKERS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(CONF))
+
+
+def test_binds_to_loopback_on_port_by_default(monkeypatch):
+    assert _load_conf(monkeypatch)["bind"] == ["127.0.0.1:8000"]
+    assert _load_conf(monkeypatch, PORT="8080")["bind"] == ["127.0.0.1:8080"]
+
+
+def test_an_explicit_bind_wins_over_port(monkeypatch):
+    conf = _load_conf(monkeypatch, PORT="8080", GUNICORN_BIND="0.0.0.0:8000")
+    assert conf["bind"] == ["0.0.0.0:8000"]
+
+
+def test_workers_default_to_twice_the_cores_plus_one_capped_at_eight(monkeypatch):
+    conf = _load_conf(monkeypatch)
+    assert conf["workers"] == min(2 * (os.cpu_count() or 1) + 1, 8)
+    assert _load_conf(monkeypatch, GUNICORN_WORKERS="3")["workers"] == 3
+    assert conf["worker_class"] == "gthread"
+
+
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    """The project served by Gunicorn with the deploy config (test settings); yields (port, log path)."""
+    port = free_port()
+    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1"}
+    log_path = tmp_path / "gunicorn.log"
+    command = [sys.executable, "-m", "gunicorn", "-c", str(CONF), "config.wsgi:application"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if _get(port, "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield port, log_path
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def test_access_log_shows_the_path_but_never_the_query_string(gunicorn):
+    port, log_path = gunicorn
+    token = settings.WHATSAPP_VERIFY_TOKEN
+    good = f"/bot/webhook?hub.mode=subscribe&hub.verify_token={token}&hub.challenge=challenge-8731"
+    bad = "/bot/webhook?hub.mode=subscribe&hub.verify_token=wrong-token-5521&hub.challenge=challenge-8732"
+
+    assert _get(port, good) == (200, b"challenge-8731")
+    assert _get(port, bad)[0] == 403
+
+    time.sleep(0.3)  # let the access log reach the file
+    log = log_path.read_text()
+    assert '"GET /bot/webhook HTTP/1.1" 200' in log
+    assert '"GET /bot/webhook HTTP/1.1" 403' in log
+    for secret_or_query in (token, "wrong-token-5521", "challenge-873", "hub."):
+        assert secret_or_query not in log
