@@ -34,11 +34,13 @@ class StoreResult:
 
     new_ids: list[int] = field(default_factory=list)
     duplicates: int = 0
+    new_members: list[str] = field(default_factory=list)  # senders of the new rows, by message time
 
 
 def store_batch(batch: ParsedBatch, *, correlation_id: str) -> StoreResult:
     """Store every item of a parsed delivery in one transaction; redelivered items are skipped."""
     new_ids: list[int] = []
+    new_wamids: set[str] = set()
     duplicates = 0
     with transaction.atomic():
         # Sorted by id: concurrent deliveries then take row locks in the same order (no deadlocks).
@@ -48,11 +50,14 @@ def store_batch(batch: ParsedBatch, *, correlation_id: str) -> StoreResult:
                 duplicates += 1
             else:
                 new_ids.append(row_id)
+                new_wamids.add(message.message_id)
         for status in sorted(batch.statuses, key=lambda update: update.wamid):
             _record_status(status)
         for error in batch.errors:
             _record_platform_error(error)
-    return StoreResult(new_ids=new_ids, duplicates=duplicates)
+    by_time = sorted((m for m in batch.messages if m.message_id in new_wamids), key=lambda m: m.timestamp)
+    new_members = list(dict.fromkeys(message.wa_id for message in by_time))
+    return StoreResult(new_ids=new_ids, duplicates=duplicates, new_members=new_members)
 
 
 def _insert_message(message: InboundMessage, correlation_id: str) -> int | None:

@@ -33,9 +33,12 @@ logger = logging.getLogger(__name__)
 Capture = Callable[[dict], None]
 
 
-def dispatch_committed(inbox_ids: list[int]) -> None:
-    """Hand committed inbox rows to processing (queue or inline, per settings.PROCESSING_MODE)."""
-    members = members_of(inbox_ids)
+def dispatch_committed(inbox_ids: list[int], *, members: list[str] | None = None) -> None:
+    """Hand committed inbox rows to processing (queue or inline, per settings.PROCESSING_MODE).
+
+    `members` (the rows' senders in message order) saves a query when the caller already knows them.
+    """
+    members = members if members is not None else members_of(inbox_ids)
     if settings.PROCESSING_MODE == "queue":
         queue.enqueue_members(members)
         return

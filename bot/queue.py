@@ -33,6 +33,9 @@ def enqueue_members(wa_ids: list[str], connection: redis.Redis | None = None) ->
     if not wa_ids:
         return
     conn = connection or get_redis_connection("state")
+    if len(wa_ids) == 1:  # the common delivery: one message, one round trip without pipeline overhead
+        conn.xadd(stream_key(), {"wa_id": wa_ids[0]}, maxlen=STREAM_MAXLEN, approximate=True)
+        return
     pipe = conn.pipeline(transaction=False)
     for wa_id in wa_ids:
         pipe.xadd(stream_key(), {"wa_id": wa_id}, maxlen=STREAM_MAXLEN, approximate=True)

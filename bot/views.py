@@ -71,14 +71,14 @@ def _receive(request: HttpRequest, correlation_id: str) -> HttpResponse:
     if mock:
         answer["replies"] = processing.process_capturing(stored.new_ids) if stored.new_ids else []
     elif stored.new_ids:
-        transaction.on_commit(lambda: _dispatch(stored.new_ids, correlation_id))
+        transaction.on_commit(lambda: _dispatch(stored, correlation_id))
     return JsonResponse(answer)
 
 
-def _dispatch(new_ids: list[int], correlation_id: str) -> None:
+def _dispatch(stored: inbox.StoreResult, correlation_id: str) -> None:
     """Hand committed rows to processing; a failure loses nothing (the sweeper re-queues pending rows)."""
     try:
-        processing.dispatch_committed(new_ids)
+        processing.dispatch_committed(stored.new_ids, members=stored.new_members)
     except Exception as exc:
         logger.error("dispatch failed (%s) correlation=%s", type(exc).__name__, correlation_id)
 

@@ -32,7 +32,7 @@ def record_processing(monkeypatch) -> dict[str, list[list[int]]]:
     """
     recorded: dict[str, list[list[int]]] = {"dispatch": [], "capture": []}
 
-    def dispatch_committed(ids: list[int]) -> None:
+    def dispatch_committed(ids: list[int], *, members: list[str] | None = None) -> None:
         recorded["dispatch"].append(list(ids))
 
     def process_capturing(ids: list[int]) -> list[dict]:
