@@ -1,0 +1,1 @@
+"""The sandbox's only Django app: the ledger models, rules and HTTP routes."""

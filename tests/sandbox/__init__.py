@@ -1,0 +1,1 @@
+"""Tests of the MyCredex sandbox ledger, against the real subprocess over HTTP."""
