@@ -3,6 +3,9 @@
 import pytest
 from django.core.cache import caches
 
+# Fixtures every test package may use: the fake Graph API and the MyCredex sandbox subprocess.
+pytest_plugins = ["tests.support.fake_graph", "tests.support.sandbox_server"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_redis():
