@@ -23,12 +23,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from config.env import BASE_DIR, VAR_DIR, env_int, env_str
+from config.env import BASE_DIR, env_int, env_str
 from deploy.localredis import RedisServer, start_pair
 
-CACHE_PORT = 6380
-STATE_PORT = 6381
-SANDBOX_PORT = 8001
+# Fixed local ports and folder; overridable so a second copy (or the make-run smoke test) can run beside.
+VAR_DIR = Path(env_str("DEVRUN_VAR_DIR", str(BASE_DIR / "var")))
+CACHE_PORT = env_int("DEVRUN_REDIS_CACHE_PORT", 6380)
+STATE_PORT = env_int("DEVRUN_REDIS_STATE_PORT", 6381)
+SANDBOX_PORT = env_int("SANDBOX_PORT", 8001)
 SANDBOX_MAIN = BASE_DIR / "sandbox" / "__main__.py"
 STOP_GRACE_SECONDS = 15.0
 READY_TIMEOUT_SECONDS = 60.0
@@ -131,6 +133,7 @@ def child_environment(port: int, cache: RedisServer, state: RedisServer) -> dict
         REDIS_CACHE_URL=cache.url,
         REDIS_STATE_URL=state.url,
         PROCESSING_MODE=env_str("PROCESSING_MODE", "queue"),
+        MYCREDEX_APP_URL=env_str("MYCREDEX_APP_URL", f"http://127.0.0.1:{SANDBOX_PORT}/"),
     )
     return env
 

@@ -66,6 +66,7 @@ def gunicorn_options(args: argparse.Namespace) -> dict:
         "errorlog": "-",
         "loglevel": "warning",
         "proc_name": "mycredex-sandbox",
+        "control_socket_disable": True,  # several gunicorns (bot, sandbox, tests) must not share one socket
     }
 
 
