@@ -43,8 +43,8 @@ def test_interleaved_members_are_each_answered_in_their_own_message_order(fake_g
     a1 = p.text_message("hi", sender=p.SENDER, timestamp=str(base))
     b2 = p.text_message("menu", sender=p.OTHER_SENDER, timestamp=str(base + 2))
     a3 = p.text_message("menu", sender=p.SENDER, timestamp=str(base + 3))
-    payload = p.envelope(p.entry(p.change(messages=[a2, b1, a1, b2, a3],
-                                          contacts=[p.contact(p.SENDER), p.contact(p.OTHER_SENDER)])))  # fmt: skip
+    contacts = [p.contact(p.SENDER), p.contact(p.OTHER_SENDER)]
+    payload = p.envelope(p.entry(p.change(messages=[a2, b1, a1, b2, a3], contacts=contacts)))
 
     assert post_signed(Client(), payload).status_code == 200
 
