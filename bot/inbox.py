@@ -1,11 +1,11 @@
 """The durable write of one webhook delivery: inbox rows, status events, outbox progress, platform errors.
 
-`store_batch` runs in ONE transaction, so the webhook answers 200 only once everything is committed. Each
-insert that may collide with a redelivery runs in its own savepoint and an IntegrityError on the unique key
-means "already stored": on PostgreSQL a concurrent insert of the same wamid waits for the first transaction
-and then fails on the constraint; on SQLite (IMMEDIATE transactions) writers are serialised and the second
-sees the committed row. Either way the same message delivered N times, sequentially or at once, yields
-exactly one new row and therefore one dispatch.
+`store_batch` runs in ONE transaction, so the webhook answers 200 only once everything is committed. An
+inbound message is one `INSERT … ON CONFLICT (wamid) DO NOTHING RETURNING id` (`bot.dbinsert`): no row back
+means "already stored". On PostgreSQL a concurrent insert of the same wamid waits for the first transaction
+and then skips; on SQLite (IMMEDIATE transactions) writers are serialised and the second sees the committed
+row. Statuses and platform errors, rarer, keep a savepoint per insert. Either way the same message delivered
+N times, sequentially or at once, yields exactly one new row and therefore one dispatch.
 
 Status webhooks move `OutboxMessage.status` with conditional UPDATEs (`WHERE status IN <lower ranks>`), so
 concurrent or out-of-order statuses only ever move it forward: sent < delivered < read, and `failed` is
@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from bot.dbinsert import insert_new
 from bot.events import ParsedBatch, PlatformErrorItem, StatusUpdate, event_kind, event_to_dict
 from bot.models import InboxMessage, OutboxMessage, PlatformError, StatusEvent
 from flows.types import InboundMessage
@@ -61,20 +62,16 @@ def store_batch(batch: ParsedBatch, *, correlation_id: str) -> StoreResult:
 
 
 def _insert_message(message: InboundMessage, correlation_id: str) -> int | None:
-    """The new row's id, or None when this wamid is already stored."""
-    try:
-        with transaction.atomic():
-            row = InboxMessage.objects.create(
-                wamid=message.message_id,
-                wa_id=message.wa_id,
-                kind=event_kind(message),
-                message_ts=unix_to_datetime(message.timestamp),
-                event=event_to_dict(message),
-                correlation_id=correlation_id,
-            )
-    except IntegrityError:
-        return None
-    return row.pk
+    """The new row's id, or None when this wamid is already stored (one statement either way)."""
+    row = InboxMessage(
+        wamid=message.message_id,
+        wa_id=message.wa_id,
+        kind=event_kind(message),
+        message_ts=unix_to_datetime(message.timestamp),
+        event=event_to_dict(message),
+        correlation_id=correlation_id,
+    )
+    return insert_new(row, unique_field="wamid")
 
 
 def _record_status(status: StatusUpdate) -> None:
