@@ -4,6 +4,8 @@ Everything comes from the environment through `config.env` (python-decouple); `.
 variable. Production overrides and the production guard live in `config/settings/production.py`.
 """
 
+from decimal import Decimal
+
 import dj_database_url
 
 from config.env import (
@@ -34,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "bot",
+    "credex_api",
 ]
 
 MIDDLEWARE = [
@@ -130,9 +133,57 @@ MEMBER_LOCK_WAIT_SECONDS = env_float("MEMBER_LOCK_WAIT_SECONDS", 10.0)
 # --- Conversation ----------------------------------------------------------------------------------------
 CONVERSATION_IDLE_TTL_SECONDS = env_int("CONVERSATION_IDLE_TTL_SECONDS", 300)
 
+# --- Money safety ------------------------------------------------------------------------------------------
+# A money step triggered by an inbound message older than this (by the message's own timestamp) is refused.
+MONEY_FRESHNESS_SECONDS = env_int("MONEY_FRESHNESS_SECONDS", 300)
+# Lifetime of a confirmation nonce (the Confirm button of a money screen).
+CONFIRMATION_TTL_SECONDS = env_int("CONFIRMATION_TTL_SECONDS", 300)
+# Largest amount a member may type, in any denomination (a Decimal; an invalid value stops startup).
+MAX_AMOUNT = Decimal(env_str("MAX_AMOUNT", "1000000"))
+if not (MAX_AMOUNT.is_finite() and MAX_AMOUNT > 0):
+    raise ValueError("MAX_AMOUNT must be a positive number")
+
 # --- MyCredex ledger ----------------------------------------------------------------------------------------
 MYCREDEX_APP_URL = env_str("MYCREDEX_APP_URL", "http://127.0.0.1:8001/")
 CLIENT_API_KEY = production_required("CLIENT_API_KEY", "dev-client-api-key")
+
+# >>> credex_api: the guarded ledger client (credex_api/conf.py reads these) >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>
+# Timeouts (seconds) on every call: connect, then read. Never money.
+MYCREDEX_CONNECT_TIMEOUT = env_float("MYCREDEX_CONNECT_TIMEOUT", 3.05)
+MYCREDEX_READ_TIMEOUT = env_float("MYCREDEX_READ_TIMEOUT", 10.0)
+# Retries (reads and connect-phase failures only): attempts in all, full-jitter backoff base and cap, and the
+# time budget of one call including its waits.
+MYCREDEX_MAX_ATTEMPTS = env_int("MYCREDEX_MAX_ATTEMPTS", 3)
+MYCREDEX_BACKOFF_BASE_SECONDS = env_float("MYCREDEX_BACKOFF_BASE_SECONDS", 0.2)
+MYCREDEX_BACKOFF_CAP_SECONDS = env_float("MYCREDEX_BACKOFF_CAP_SECONDS", 2.0)
+MYCREDEX_CALL_BUDGET_SECONDS = env_float("MYCREDEX_CALL_BUDGET_SECONDS", 25.0)
+# Circuit breaker (shared through the cache Redis): open after N consecutive failures or M failures within
+# the sliding window; open for OPEN seconds, doubled after each failed half-open trial up to MAX, plus up to
+# JITTER × that period; a half-open trial holds its slot for at most TRIAL_LEASE seconds.
+MYCREDEX_BREAKER_CONSECUTIVE_FAILURES = env_int("MYCREDEX_BREAKER_CONSECUTIVE_FAILURES", 5)
+MYCREDEX_BREAKER_WINDOW_FAILURES = env_int("MYCREDEX_BREAKER_WINDOW_FAILURES", 20)
+MYCREDEX_BREAKER_WINDOW_SECONDS = env_int("MYCREDEX_BREAKER_WINDOW_SECONDS", 3600)
+MYCREDEX_BREAKER_OPEN_SECONDS = env_float("MYCREDEX_BREAKER_OPEN_SECONDS", 60.0)
+MYCREDEX_BREAKER_MAX_OPEN_SECONDS = env_float("MYCREDEX_BREAKER_MAX_OPEN_SECONDS", 600.0)
+MYCREDEX_BREAKER_JITTER = env_float("MYCREDEX_BREAKER_JITTER", 0.1)
+MYCREDEX_BREAKER_TRIAL_LEASE_SECONDS = env_float("MYCREDEX_BREAKER_TRIAL_LEASE_SECONDS", 30.0)
+# Client-side throttle in front of the ledger (it limits per IP, so all members share one bucket): requests
+# per minute and burst (0 = off); a caller waits at most MAX_WAIT for a slot, and a ledger 429's Retry-After
+# is honoured up to RETRY_AFTER_MAX seconds, else the caller gets CredexBusy.
+MYCREDEX_THROTTLE_PER_MINUTE = env_int("MYCREDEX_THROTTLE_PER_MINUTE", 80)
+MYCREDEX_THROTTLE_BURST = env_int("MYCREDEX_THROTTLE_BURST", 10)
+MYCREDEX_THROTTLE_MAX_WAIT_SECONDS = env_float("MYCREDEX_THROTTLE_MAX_WAIT_SECONDS", 2.0)
+MYCREDEX_RETRY_AFTER_MAX_SECONDS = env_float("MYCREDEX_RETRY_AFTER_MAX_SECONDS", 5.0)
+# Member tokens: kept in the cache Redis for less than the ledger's 5-minute idle window; one re-login per
+# member at a time (lock TTL, above one call's whole budget); the others wait up to LOGIN_WAIT seconds.
+MYCREDEX_TOKEN_TTL_SECONDS = env_int("MYCREDEX_TOKEN_TTL_SECONDS", 240)
+MYCREDEX_LOGIN_LOCK_SECONDS = env_float("MYCREDEX_LOGIN_LOCK_SECONDS", 30.0)
+MYCREDEX_LOGIN_WAIT_SECONDS = env_float("MYCREDEX_LOGIN_WAIT_SECONDS", 30.0)
+# Money instructions: a pending instruction can be confirmed for this long; an `unknown` one is judged
+# `failed` by reconciliation only when the ledger shows nothing this long after it was sent.
+MYCREDEX_INSTRUCTION_TTL_SECONDS = env_int("MYCREDEX_INSTRUCTION_TTL_SECONDS", 900)
+MYCREDEX_RECONCILE_SETTLE_SECONDS = env_int("MYCREDEX_RECONCILE_SETTLE_SECONDS", 60)
+# <<< credex_api <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
 
 # --- Static files, i18n ---------------------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -1,0 +1,135 @@
+"""The money path: every ledger mutation is an `Instruction` row, confirmed once and executed once (MO-3..5).
+
+    key = instruction_create(member=wa_id, action="credex_offer", params={...}).key   # pending
+    if instruction_confirm(key):           # exactly one of N concurrent confirmations gets True
+        result = instruction_execute(key)  # confirmed → sent → one ledger call → done | failed | unknown
+
+Every transition is a conditional UPDATE on (key, expected state) whose row count is checked, in autocommit
+(no transaction is held open across the HTTP call), so it is correct on SQLite and PostgreSQL alike and
+under any number of threads or processes: a second `instruction_execute` finds the row no longer
+`confirmed` and raises `InstructionStateError` without calling the ledger.
+Outcomes of the one call: success → `done` (result and ledger reference stored); a refusal, or a failure
+that certainly happened before the request left (breaker open, connect failure, throttle, 429) →
+`failed` with the error code; `CredexOutcomeUnknown` (or an unexpected crash after the call began) →
+`unknown`, settled later by `credex_api.reconcile` — never re-sent blindly. Logs name the instruction key,
+action and state, never the member's number or parameters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import uuid
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from credex_api.actions import ACTIONS, decode_params, encode_params
+from credex_api.client import CredexClient
+from credex_api.errors import CredexError, CredexInvalid, CredexOutcomeUnknown
+from credex_api.models import Instruction
+from credex_api.validation import check_phone
+
+logger = logging.getLogger(__name__)
+State = Instruction.State
+SKIPPED_RESULT_FIELDS = frozenset({"dashboard", "token"})
+
+
+class InstructionStateError(Exception):
+    """The instruction is not in the state this step needs (already confirmed, executed, expired...)."""
+
+    def __init__(self, key: object, state: str | None) -> None:
+        super().__init__(f"instruction {key} is {state or 'missing'}")
+        self.key = key
+        self.state = state
+
+
+def instruction_create(*, member: str, action: str, params: dict[str, Any]) -> Instruction:
+    """Store a pending instruction after checking it with the ledger's rules (`CredexInvalid` if bad)."""
+    if action not in ACTIONS:
+        raise CredexInvalid("unknown instruction action", code="INVALID_ACTION", field="action")
+    ACTIONS[action].validate(params)
+    row = Instruction.objects.create(member=check_phone(member), action=action, params=encode_params(params))
+    logger.info("instruction %s %s created", row.key, action)
+    return row
+
+
+def instruction_get(key: uuid.UUID | str) -> Instruction:
+    return Instruction.objects.get(key=key)
+
+
+def instruction_confirm(key: uuid.UUID | str) -> bool:
+    """pending → confirmed, once, within the confirmation TTL. False if someone else did, or expired."""
+    now = timezone.now()
+    oldest = now - timedelta(seconds=settings.MYCREDEX_INSTRUCTION_TTL_SECONDS)
+    moved = Instruction.objects.filter(key=key, state=State.PENDING, created_at__gte=oldest).update(
+        state=State.CONFIRMED, confirmed_at=now, updated_at=now
+    )
+    if moved:
+        logger.info("instruction %s confirmed", key)
+    return moved == 1
+
+
+def instruction_execute(key: uuid.UUID | str, *, client: CredexClient | None = None) -> Any:
+    """confirmed → sent → the one ledger call → done/failed/unknown; returns the typed result or raises."""
+    now = timezone.now()
+    claimed = Instruction.objects.filter(key=key, state=State.CONFIRMED).update(
+        state=State.SENT, sent_at=now, updated_at=now
+    )
+    if not claimed:
+        current = Instruction.objects.filter(key=key).values_list("state", flat=True).first()
+        raise InstructionStateError(key, current)
+    row = Instruction.objects.get(key=key)
+    spec = ACTIONS[row.action]
+    try:
+        result = spec.run(phone=row.member, client=client, **decode_params(row.params))
+    except CredexOutcomeUnknown as exc:
+        _finish(row, State.UNKNOWN, code=exc.code, reason=exc.cause)
+        raise
+    except CredexError as exc:
+        _finish(row, State.FAILED, code=exc.code, reason=exc.reason)
+        raise
+    except Exception:
+        _finish(row, State.UNKNOWN, code="CLIENT_ERROR", reason="unexpected error during the call")
+        raise
+    _finish(row, State.DONE, result=result_json(result), ref=spec.ref(result) or "")
+    return result
+
+
+def _finish(
+    row: Instruction, state: str, *, code: str = "", reason: str = "", result: Any = None, ref: str = ""
+) -> None:
+    now = timezone.now()
+    moved = Instruction.objects.filter(pk=row.pk, state=State.SENT).update(
+        state=state,
+        result=result,
+        ledger_ref=ref[:64],
+        error_code=code[:64],
+        error_reason=(reason or "")[:300],
+        finished_at=now,
+        updated_at=now,
+    )
+    level = logging.WARNING if state == State.UNKNOWN else logging.INFO
+    logger.log(level, "instruction %s %s → %s %s", row.key, row.action, state, code)
+    if not moved:  # pragma: no cover - only a hand edit of a sent row could cause this
+        logger.error("instruction %s left 'sent' before its outcome was recorded", row.key)
+
+
+def result_json(result: Any) -> Any:
+    """A JSON-safe summary of a typed result (dashboards and tokens left out; Decimal and dates as text)."""
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return {
+            item.name: result_json(getattr(result, item.name))
+            for item in dataclasses.fields(result)
+            if item.name not in SKIPPED_RESULT_FIELDS
+        }
+    if isinstance(result, Decimal):
+        return format(result, "f")
+    if isinstance(result, datetime | date):
+        return result.isoformat()
+    if isinstance(result, list | tuple):
+        return [result_json(item) for item in result]
+    return result

@@ -1,0 +1,1 @@
+"""`reconcile_instructions` (settle unknown instructions) and `credex_breaker` (breaker state for ops)."""

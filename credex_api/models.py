@@ -1,0 +1,69 @@
+"""`Instruction`: one money or account change for the ledger, stored before any ledger call (MO-3).
+
+The ledger has no idempotency keys, so our row is the idempotency record. Each instruction has a
+server-generated `key` (UUIDv4, unique) and moves through
+`pending → confirmed → sent → done | failed | unknown`
+only by conditional UPDATE (`WHERE key = … AND state = <from>`), checking the row count, so N concurrent
+confirmations or executions move it once and produce exactly one ledger call (`credex_api.instructions`).
+`unknown` (the ledger may or may not have executed it) is settled by reading the ledger
+(`credex_api.reconcile`). Parameters are JSON with amounts as strings, never floats. `member` is the
+member's WhatsApp id: personal data, never logged (erasure is handled with the member's other data).
+"""
+
+import uuid
+
+from django.db import models
+
+
+class Instruction(models.Model):
+    """One ledger mutation for one member, executed at most once."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        CONFIRMED = "confirmed"
+        SENT = "sent"
+        DONE = "done"
+        FAILED = "failed"
+        UNKNOWN = "unknown"
+
+    class Action(models.TextChoices):
+        CREDEX_OFFER = "credex_offer"
+        CREDEX_ACCEPT = "credex_accept"
+        CREDEX_ACCEPT_BULK = "credex_accept_bulk"
+        CREDEX_DECLINE = "credex_decline"
+        CREDEX_CANCEL = "credex_cancel"
+        TIER_UPGRADE = "tier_upgrade"
+        ACCOUNT_CREATE = "account_create"
+        ACCOUNT_AUTHORIZE = "account_authorize"
+        ACCOUNT_UNAUTHORIZE = "account_unauthorize"
+        SEND_OFFERS_TO_UPDATE = "send_offers_to_update"
+        MEMBER_ONBOARD = "member_onboard"
+
+    key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    member = models.CharField(max_length=32, db_index=True, help_text="WhatsApp id of the member (PII).")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    params = models.JSONField(help_text="Keyword arguments of the ledger operation; amounts as strings.")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    result = models.JSONField(null=True, blank=True, help_text="What the ledger answered (no dashboards).")
+    ledger_ref = models.CharField(max_length=64, blank=True, help_text="Ledger id: credexID, accountID, ...")
+    error_code = models.CharField(max_length=64, blank=True)
+    error_reason = models.CharField(max_length=300, blank=True)
+    reconcile_attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["state", "sent_at"], name="instruction_state_sent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "confirmed", "sent", "done", "failed", "unknown"]),
+                name="instruction_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"instruction {self.key} {self.action} {self.state}"

@@ -1,0 +1,1 @@
+"""Tests of the MyCredex ledger client (`credex_api`)."""
