@@ -6,15 +6,20 @@ testable with a small fake that records calls.
 
 - `LedgerPort`: the MyCredex operations flows may call. Deliberately empty for now; the ledger client (a later
   issue) adds keyword-only methods here (`member_login`, `credex_offer`, ...) and `credex_api` satisfies them.
+- `ConfirmationsPort`: single-use confirmation nonces for money and other sensitive steps;
+  `flows.confirmations` implements it on the state Redis. `consume` returns a pure `ConsumeResult`.
 - `Clock`: a source of "now" in unix seconds, for the caller that builds the turn (the engine itself only
   sees the `now` integer it is given).
 """
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from enum import Enum
+from typing import Any, Protocol, runtime_checkable
 
 
 @runtime_checkable
@@ -27,6 +32,70 @@ class NoLedger:
 
     def __repr__(self) -> str:
         return "NoLedger()"
+
+
+class ConsumeStatus(Enum):
+    """What a confirmation tap found. Only `OK` may lead to execution."""
+
+    OK = "ok"  # the nonce was live, this member's, this action's: now consumed; `values` are what it bound
+    USED = "used"  # already consumed (a repeated or concurrent tap): say so, execute nothing
+    EXPIRED = "expired"  # expired, or never issued (indistinguishable by design): say so, execute nothing
+    FOREIGN = "foreign"  # another member's or another action's nonce: execute nothing; it stays for its owner
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumeResult:
+    """The outcome of `ConfirmationsPort.consume`; `values` are set only when `status` is OK."""
+
+    status: ConsumeStatus
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status is ConsumeStatus.OK
+
+    def matches(self, expected: Mapping[str, Any]) -> bool:
+        """True only for an OK result whose bound values equal `expected` exactly (same keys, same values).
+
+        The flow builds `expected` from the values it is about to execute (amount as a string, denomination,
+        secured, due date, accounts...) and executes only when this is True, so a confirmation can never
+        authorise anything other than what its screen restated.
+        """
+        return self.ok and _canonical(self.values) == _canonical(expected)
+
+
+def _canonical(values: Mapping[str, Any]) -> str:
+    return json.dumps(dict(values), sort_keys=True, separators=(",", ":"), allow_nan=False, default=repr)
+
+
+@runtime_checkable
+class ConfirmationsPort(Protocol):
+    """Single-use, expiring confirmation nonces bound to a member, an action and the values shown."""
+
+    def issue(
+        self, *, wa_id: str, action: str, values: Mapping[str, Any], ttl_seconds: int | None = None
+    ) -> str:
+        """A fresh opaque nonce (fits a button id's argument) bound to `wa_id`, `action` and `values`."""
+        ...
+
+    def consume(self, *, nonce: str, wa_id: str, action: str) -> ConsumeResult:
+        """Atomically use the nonce if it is live and is `wa_id`'s for `action` (see `ConsumeStatus`)."""
+        ...
+
+
+class NoConfirmations:
+    """The default port when no store is wired in: any use is a bug and fails loudly (nothing executes)."""
+
+    def issue(
+        self, *, wa_id: str, action: str, values: Mapping[str, Any], ttl_seconds: int | None = None
+    ) -> str:
+        raise RuntimeError("no confirmation store is configured for this turn")
+
+    def consume(self, *, nonce: str, wa_id: str, action: str) -> ConsumeResult:
+        raise RuntimeError("no confirmation store is configured for this turn")
+
+    def __repr__(self) -> str:
+        return "NoConfirmations()"
 
 
 class Clock(Protocol):
@@ -45,3 +114,4 @@ class Ports:
     """Everything outside the engine that a flow may use during one turn."""
 
     ledger: LedgerPort = field(default_factory=NoLedger)
+    confirmations: ConfirmationsPort = field(default_factory=NoConfirmations)

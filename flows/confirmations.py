@@ -1,0 +1,125 @@
+"""Confirmation nonces on the **state** Redis: single-use, expiring, bound to member, action and values.
+
+Implements `flows.ports.ConfirmationsPort`. A confirmation screen calls `issue` and puts the nonce in its
+Confirm button id (``ids.make(flow, step, "yes", nonce)``); the tap handler calls `consume` and executes only
+when the result is OK and `result.matches(values it is about to execute)`.
+
+Key (prefix = settings.REDIS_KEY_PREFIX): ``vp:confirm:<nonce>`` → ``{"m": member, "a": action, "v": values}``
+with a PX expiry (settings.CONFIRMATION_TTL_SECONDS, 5 minutes by default). ``m`` is a keyed hash of the
+wa_id (Django's `salted_hmac`), so no phone number appears in key names or values.
+
+`consume` is one Lua compare-and-swap: when member and action match, the record is replaced by a small
+"used" tombstone (kept `USED_TOMBSTONE_SECONDS`), so of N concurrent taps exactly one gets OK and the others
+USED, and a later tap is told "already used" rather than "expired". When member or action differ the record
+is left untouched (FOREIGN): another member's tap cannot destroy the owner's confirmation. An unknown nonce
+(expired, never issued, or malformed) is EXPIRED. Round trips: `issue` = 1 (SET NX PX), `consume` = 1
+(EVALSHA; none for a malformed nonce).
+
+Nonces are ``secrets.token_urlsafe(16)``: 128 random bits as 22 characters of ``[A-Za-z0-9_-]``, inside the
+id argument alphabet of `flows.ids`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.utils.crypto import salted_hmac
+from django_redis import get_redis_connection
+
+from flows.ports import ConsumeResult, ConsumeStatus
+from flows.state import check_primitives
+
+NONCE_BYTES = 16
+NONCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{22}", re.ASCII)
+ACTION_PATTERN = re.compile(r"[a-z][a-z0-9_.]{0,47}", re.ASCII)
+USED_TOMBSTONE_SECONDS = 24 * 3600
+MAX_VALUES_BYTES = 2048
+DEFAULT_TTL_SECONDS = 300
+_MEMBER_SALT = "vimbisopay.confirmations.member"
+
+# KEYS: the nonce key. ARGV: member hash, action, tombstone JSON, tombstone TTL ms.
+# Returns {status} or {"ok", stored JSON}. Touches the record only when member and action both match.
+_CONSUME_LUA = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {'expired'} end
+local record = cjson.decode(raw)
+if record['m'] ~= ARGV[1] or record['a'] ~= ARGV[2] then return {'foreign'} end
+if record['u'] then return {'used'} end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return {'ok', raw}
+"""
+
+
+class ConfirmationStore:
+    """Issue and atomically consume confirmation nonces (see the module docstring)."""
+
+    def __init__(self, connection: redis.Redis | None = None, *, ttl_seconds: int | None = None) -> None:
+        self.connection = connection if connection is not None else get_redis_connection("state")
+        default_ttl = getattr(settings, "CONFIRMATION_TTL_SECONDS", DEFAULT_TTL_SECONDS)
+        self.ttl_seconds = default_ttl if ttl_seconds is None else ttl_seconds
+        self._consume_script = self.connection.register_script(_CONSUME_LUA)
+
+    def issue(
+        self, *, wa_id: str, action: str, values: Mapping[str, Any], ttl_seconds: int | None = None
+    ) -> str:
+        """A new nonce bound to `wa_id`, `action` and `values` (JSON primitives; amounts as strings)."""
+        ttl = self.ttl_seconds if ttl_seconds is None else ttl_seconds
+        if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0:
+            raise ValueError("ttl_seconds must be a positive int")
+        record = _record(wa_id, action, values)
+        while True:  # a collision of 128 random bits will not happen; NX makes sure it could not overwrite
+            nonce = secrets.token_urlsafe(NONCE_BYTES)
+            if self.connection.set(_key(nonce), record, nx=True, ex=ttl):
+                return nonce
+
+    def consume(self, *, nonce: str, wa_id: str, action: str) -> ConsumeResult:
+        """Use the nonce once: OK with its values, or USED / EXPIRED / FOREIGN with nothing consumed."""
+        if not isinstance(nonce, str) or not NONCE_PATTERN.fullmatch(nonce):
+            return ConsumeResult(ConsumeStatus.EXPIRED)
+        member = member_hash(wa_id)
+        tombstone = json.dumps({"m": member, "a": action, "u": 1}, separators=(",", ":"))
+        reply = self._consume_script(
+            keys=[_key(nonce)], args=[member, action, tombstone, USED_TOMBSTONE_SECONDS * 1000]
+        )
+        status = ConsumeStatus(_text(reply[0]))
+        if status is not ConsumeStatus.OK:
+            return ConsumeResult(status)
+        return ConsumeResult(status, json.loads(_text(reply[1]))["v"])
+
+
+def member_hash(wa_id: str) -> str:
+    """A keyed, non-reversible stand-in for the member's wa_id (no phone number in Redis)."""
+    if not isinstance(wa_id, str) or not wa_id:
+        raise ValueError("wa_id is required")
+    return salted_hmac(_MEMBER_SALT, wa_id, algorithm="sha256").hexdigest()[:32]
+
+
+def _record(wa_id: str, action: str, values: Mapping[str, Any]) -> str:
+    if not isinstance(action, str) or not ACTION_PATTERN.fullmatch(action):
+        raise ValueError("action must be a short lower-case name, like 'offer.create'")
+    if not isinstance(values, Mapping):
+        raise TypeError("values must be a mapping of JSON primitives")
+    check_primitives(dict(values), where="values")
+    record = json.dumps(
+        {"m": member_hash(wa_id), "a": action, "v": dict(values)},
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    )
+    if len(record.encode()) > MAX_VALUES_BYTES:
+        raise ValueError(f"confirmation record over {MAX_VALUES_BYTES} bytes")
+    return record
+
+
+def _key(nonce: str) -> str:
+    return f"{settings.REDIS_KEY_PREFIX}:confirm:{nonce}"
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
