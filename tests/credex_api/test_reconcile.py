@@ -158,3 +158,23 @@ def test_the_management_command_reports_counts_and_keys_only(sandbox, pair, sett
     out = capsys.readouterr().out
     assert "examined=1 done=0 failed=1" in out
     assert pair[0].phone not in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_settles_unknown_instructions_when_it_starts(sandbox, pair, settings):
+    settings.MYCREDEX_APP_URL = sandbox.url
+    settings.CLIENT_API_KEY = sandbox.client_api_key
+    reset_client()
+    row = new_offer(pair)
+    Instruction.objects.filter(pk=row.pk).update(
+        state=State.UNKNOWN, sent_at=timezone.now() - timedelta(hours=1)
+    )
+    try:
+        call_command("run_worker", once=True, consumer="test-reconcile")
+    finally:
+        reset_client()
+
+    row.refresh_from_db()
+    assert row.state == State.FAILED  # nothing at the ledger long after sending: it never arrived
+    assert row.error_code == "NOT_AT_LEDGER"
+    assert offers_sent(sandbox) == 0  # reconciliation only reads

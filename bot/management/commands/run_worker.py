@@ -1,5 +1,9 @@
 """`python manage.py run_worker`: consume the inbox stream, reclaim a crashed worker's entries, sweep.
 
+At start and with every sweep it also settles `unknown` ledger instructions by reading the ledger
+(`credex_api.reconcile`, the same as `manage.py reconcile_instructions`); a failure there is logged and the
+worker goes on (the instructions stay `unknown`, nothing is re-sent).
+
 Stops cleanly on SIGTERM/SIGINT after the member it is processing. Several workers may run at once: the
 consumer group shares entries between them and the per-member lock keeps each member's messages in order.
 """
@@ -16,6 +20,7 @@ from django.db import close_old_connections
 
 from bot import queue
 from bot.processing import process_member
+from credex_api.reconcile import reconcile_unknown
 
 logger = logging.getLogger("bot.worker")
 
@@ -37,7 +42,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, self._stop)
         conn = queue.worker_connection(BLOCK_MS)
         queue.ensure_group(conn)
-        queue.sweep(conn)
+        _housekeeping(conn)
         logger.info("worker %s started", consumer)
         last_sweep = time.monotonic()
         while not self._stopping:
@@ -49,7 +54,7 @@ class Command(BaseCommand):
                 time.sleep(RETRY_PAUSE_SECONDS)
                 continue
             if time.monotonic() - last_sweep > settings.WORKER_SWEEP_EVERY_SECONDS:
-                queue.sweep(conn)
+                _housekeeping(conn)
                 last_sweep = time.monotonic()
             if once and not handled:
                 break
@@ -68,3 +73,18 @@ class Command(BaseCommand):
 
     def _stop(self, signum, frame):
         self._stopping = True
+
+
+def _housekeeping(conn) -> None:
+    """Re-queue stranded inbox rows, then settle instructions whose ledger outcome is unknown."""
+    queue.sweep(conn)
+    try:
+        report = reconcile_unknown()
+    except Exception as exc:  # the database is failing; the next sweep tries again
+        logger.warning("reconciliation skipped: %s", type(exc).__name__)
+        return
+    if report.examined:
+        logger.info(
+            "reconciled %d instruction(s): done=%d failed=%d still_unknown=%d errors=%d",
+            report.examined, report.done, report.failed, report.still_unknown, report.errors,
+        )  # fmt: skip
