@@ -15,6 +15,7 @@ terminal with its error code. A status for a wamid we do not know is recorded un
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -43,7 +44,9 @@ def store_batch(batch: ParsedBatch, *, correlation_id: str) -> StoreResult:
     new_ids: list[int] = []
     new_wamids: set[str] = set()
     duplicates = 0
-    with transaction.atomic():
+    lone_message = len(batch.messages) == 1 and not batch.statuses and not batch.errors
+    # A lone message is one INSERT, atomic on its own: the common delivery skips BEGIN and COMMIT.
+    with nullcontext() if lone_message else transaction.atomic():
         # Sorted by id: concurrent deliveries then take row locks in the same order (no deadlocks).
         for message in sorted(batch.messages, key=lambda event: event.message_id):
             row_id = _insert_message(message, correlation_id)
