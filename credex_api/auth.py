@@ -9,6 +9,7 @@
   one a call was just refused with, exactly one caller (across threads and processes: `SET NX PX` lock)
   runs `login()`; the others wait for its token and use it. If the lock holder fails, each waiter tries
   once itself, so a failed login never leaves anyone waiting forever (wait bounded by `wait_seconds`).
+- A refreshed token is written only once the token it replaces has been idle a minute (`put_refreshed`).
 - If the cache Redis fails, tokens are simply not cached (each call logs in first, logged at most once a
   minute): slower, but members are still served (AV-4: the cache holds nothing that cannot be rebuilt).
 """
@@ -23,12 +24,15 @@ import time
 import uuid
 from collections.abc import Callable
 
+import jwt
 import redis
 
 from credex_api.errors import CredexTimeout
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.01
+REFRESH_STORE_AFTER_SECONDS = 60.0
+MILLISECONDS_THRESHOLD = 1e11  # a Unix time above this is in milliseconds
 REDIS_WARNING_EVERY_SECONDS = 60.0
 
 _RELEASE = """
@@ -80,6 +84,14 @@ class TokenStore:
             self._redis.set(self.member_key(phone), token, ex=self._ttl)
         except redis.RedisError:
             self._redis_failed()
+
+    def put_refreshed(self, phone: str, token: str, *, sent: str | None, now: float) -> None:
+        """Keep a token the ledger refreshed, unless the token just `sent` was itself refreshed less than
+        `REFRESH_STORE_AFTER_SECONDS` ago: its idle window is then still nearly whole, and its cache TTL
+        (inside that window) retires it in time. Saves a Redis write on most calls of a conversation."""
+        if sent is not None and now - last_activity(sent) < REFRESH_STORE_AFTER_SECONDS:
+            return
+        self.put(phone, token)
 
     def forget(self, phone: str) -> None:
         self._redis.delete(self.member_key(phone))
@@ -144,3 +156,14 @@ class TokenStore:
         if now - self._warned_at >= REDIS_WARNING_EVERY_SECONDS:
             self._warned_at = now
             logger.warning("credex tokens: cache Redis failed; logging members in without the cache")
+
+
+def last_activity(token: str) -> float:
+    """The `lastActivity` claim of a ledger token in Unix seconds (unverified: we only read our own
+    token's age; the ledger verifies it); 0.0 when it cannot be read, so the refreshed token is kept."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+        value = float(claims["lastActivity"])
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+        return 0.0
+    return value / 1000 if value > MILLISECONDS_THRESHOLD else value

@@ -5,6 +5,7 @@ failures (security-requirements finding 6). Semantics (AV-2; figures in `conf.Br
 - CLOSED → OPEN after `consecutive_failures` failures in a row (a success resets the run) OR
   `window_failures` failures within the sliding `window_seconds` (a sorted set of failure times);
 - OPEN rejects at once with `CircuitOpen` — one Redis round trip, no request sent — until `open_until`;
+- a success in the closed state with no failure run to reset costs no Redis call (`Permit.clean`);
 - the first caller after that becomes the one half-open trial (the transition is atomic in a Lua script,
   so among N concurrent callers exactly one is admitted); the others are rejected while it runs (its slot
   is leased for `trial_lease_seconds`, so a trial that dies frees it);
@@ -44,7 +45,10 @@ REDIS_WARNING_EVERY_SECONDS = 60.0
 # KEYS: state hash. ARGV: now, trial lease seconds. → {decision, detail}
 _ACQUIRE = """
 local state = redis.call('HGET', KEYS[1], 'state')
-if not state or state == 'closed' then return {'allow', ''} end
+if not state or state == 'closed' then
+  if redis.call('HEXISTS', KEYS[1], 'consecutive') == 1 then return {'allow', ''} end
+  return {'allow', 'clean'}
+end
 local now = tonumber(ARGV[1])
 if state == 'open' then
   local open_until = tonumber(redis.call('HGET', KEYS[1], 'open_until') or '0')
@@ -115,9 +119,15 @@ return ''
 
 @dataclass(frozen=True, slots=True)
 class Permit:
-    """Permission for one call; `trial` when it is the half-open trial whose outcome decides."""
+    """Permission for one call; `trial` when it is the half-open trial whose outcome decides.
+
+    `clean`: the breaker was closed with no failure run when the permit was given, so a success has
+    nothing to reset and is not written (one Redis round trip saved on the common path). A failure
+    recorded by another caller meanwhile then survives this success: the breaker can only open sooner.
+    """
 
     trial: bool = False
+    clean: bool = False
 
 
 class CircuitBreaker:
@@ -155,7 +165,7 @@ class CircuitBreaker:
             self._redis_failed("acquire")
             return Permit()
         if decision == b"allow":
-            return Permit()
+            return Permit(clean=detail == b"clean")
         if decision == b"reject":
             raise CircuitOpen(retry_after=max(0.0, float(detail)))
         self._log_transition(detail.decode(), now=now)
@@ -164,6 +174,8 @@ class CircuitBreaker:
     def record(self, permit: Permit, outcome: str) -> None:
         """The outcome of a permitted call: SUCCESS, FAILURE or NEUTRAL."""
         try:
+            if outcome == SUCCESS and permit.clean:
+                return
             if outcome == SUCCESS:
                 transition = self._success(keys=[self._state_key, self._window_key], args=[_flag(permit)])
                 if transition:

@@ -121,6 +121,7 @@ class CredexClient:
         )
         self._sleep = sleep
         self._rand = rand
+        self._clock = clock
         self._headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
@@ -162,7 +163,7 @@ class CredexClient:
         while True:
             attempt += 1
             try:
-                envelope = self._attempt(route, payload, headers, phone)
+                envelope = self._attempt(route, payload, headers, phone, token)
             except _RetryError as retry:
                 delay = retry.delay if retry.delay is not None else self.backoff(attempt)
                 spent = time.monotonic() - started
@@ -185,7 +186,9 @@ class CredexClient:
                 )
             return envelope
 
-    def _attempt(self, route: Route, payload: bytes, headers: dict, phone: str | None) -> Envelope:
+    def _attempt(
+        self, route: Route, payload: bytes, headers: dict, phone: str | None, token: str | None
+    ) -> Envelope:
         self.throttle.acquire()
         permit = self.breaker.acquire()
         try:
@@ -202,7 +205,7 @@ class CredexClient:
             status, content = response.status_code, response.content
         refreshed = bearer_token(response.headers)
         if phone and refreshed:
-            self.tokens.put(phone, refreshed)
+            self.tokens.put_refreshed(phone, refreshed, sent=token, now=self._clock())
         try:
             envelope = read_answer(route.name, status, response.headers, content)
         except CredexError as error:
