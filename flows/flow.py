@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flows import ids
@@ -56,6 +57,8 @@ class TurnContext:
     idle_ttl: int
     registry: Registry
     ports: Ports = field(default_factory=Ports)
+    freshness_seconds: int = 300  # a money step from an older message is refused
+    max_amount: Decimal = Decimal("1000000")  # the largest amount a member may type
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,8 @@ The orchestration (`flows.services`) builds a `Ports` bundle per turn and the en
 handler as `turn.ports` (`turn.ledger` for short). Flow code depends only on these Protocols, so every flow is
 testable with a small fake that records calls.
 
-- `LedgerPort`: the MyCredex operations flows may call. Deliberately empty for now; the ledger client (a later
-  issue) adds keyword-only methods here (`member_login`, `credex_offer`, ...) and `credex_api` satisfies them.
+- `LedgerPort`: the MyCredex operations flows may call for the member of the turn; `flows.ledger` implements
+  it over `credex_api` (reads through the guarded client, mutations through money instructions).
 - `ConfirmationsPort`: single-use confirmation nonces for money and other sensitive steps;
   `flows.confirmations` implements it on the state Redis. `consume` returns a pure `ConsumeResult`.
 - `Clock`: a source of "now" in unix seconds, for the caller that builds the turn (the engine itself only
@@ -24,11 +24,45 @@ from typing import Any, Protocol, runtime_checkable
 
 @runtime_checkable
 class LedgerPort(Protocol):
-    """MyCredex operations available to flows. Methods are added with the ledger client."""
+    """MyCredex operations for the member of this turn (`flows.ledger.MemberLedger` implements them).
+
+    Reads return `credex_api.results` values; failures raise `credex_api.errors` (both pure modules).
+    `execute` is the only way to change the ledger: it stores a money instruction, confirms it once and
+    executes it once (`credex_api.instructions`); flows call it only after a consumed confirmation.
+    """
+
+    def login(self) -> Any:
+        """The member and the accounts they may act for (`CredexNotFound`: not a member yet)."""
+        ...
+
+    def account_by_handle(self, *, handle: str) -> Any:
+        """The account with this handle (`CredexNotFound` when there is none)."""
+        ...
+
+    def ledger_page(self, *, account_id: str, start_row: int, num_rows: int) -> Any:
+        """A page of the account's accepted credexes."""
+        ...
+
+    def credex_detail(self, *, credex_id: str, account_id: str) -> Any:
+        """One credex as seen from the account."""
+        ...
+
+    def execute(self, *, action: str, params: Mapping[str, Any]) -> Any:
+        """Run one instruction (`credex_offer`, `credex_accept`, ...) exactly once; its typed result."""
+        ...
+
+
+class InstructionNotRun(Exception):  # noqa: N818 - the name flows catch
+    """`LedgerPort.execute` found its instruction already confirmed or claimed: nothing was sent."""
 
 
 class NoLedger:
-    """The ledger port used until the ledger client exists: it offers no operations."""
+    """The ledger port when none is wired in (pure tests): any use is a bug and fails loudly."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise RuntimeError(f"no ledger is configured for this turn (called {name})")
 
     def __repr__(self) -> str:
         return "NoLedger()"

@@ -4,7 +4,9 @@
 lock around a member's turns; this function never takes it. Whatever goes wrong inside a flow (or Redis), the
 member still gets an answer: a short apology with a reference code that is also logged (with the masked
 phone and the exception type and stack, never the exception's message, which could carry member input),
-and the broken state is cleared so the next message starts clean.
+and the broken state is cleared so the next message starts clean. A ledger that cannot be reached (open
+breaker, timeout, 5xx, rate limit, an answer we cannot read) is not a bug: the member is told the service
+is busy and to try again shortly, and the stored state is left exactly as it was.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ import traceback
 
 from django.conf import settings
 
+from credex_api.errors import CredexBadResponse, CredexBusy, CredexUnauthorized, CredexUnavailable
 from flows import texts
+from flows.confirmations import ConfirmationStore
 from flows.engine import advance
 from flows.flow import TurnContext
+from flows.ledger import MemberLedger
 from flows.ports import Ports
 from flows.registry import Registry
 from flows.state import ConversationState
@@ -29,6 +34,7 @@ from security.redaction import mask_phone
 logger = logging.getLogger(__name__)
 
 REFERENCE_LENGTH = 6
+LEDGER_BUSY = (CredexUnavailable, CredexBusy, CredexUnauthorized, CredexBadResponse)
 
 
 def run_turn(
@@ -46,13 +52,20 @@ def run_turn(
             now=now,
             idle_ttl=settings.CONVERSATION_IDLE_TTL_SECONDS,
             registry=registry if registry is not None else _default_registry(),
-            ports=ports if ports is not None else Ports(),
+            ports=ports if ports is not None else default_ports(event.wa_id),
+            freshness_seconds=settings.MONEY_FRESHNESS_SECONDS,
+            max_amount=settings.MAX_AMOUNT,
         )
         loaded = store.load(event.wa_id)
         outcome = advance(loaded, event, ctx)
         _persist(store, event.wa_id, loaded, outcome.state)
         logger.debug("turn for %s: %s", mask_phone(event.wa_id), outcome.note)
         return list(outcome.replies)
+    except LEDGER_BUSY as exc:
+        # The ledger is unreachable, failing or rate limited: nothing was done and the stored state is
+        # kept as it was, so the member can simply try again.
+        logger.warning("turn for %s: ledger busy (%s)", mask_phone(event.wa_id), type(exc).__name__)
+        return [TextReply(body=texts.LEDGER_BUSY)]
     except StaleStateError as exc:
         # Another writer saved first (a lock expired under a slow turn): keep the newer state.
         return [_apology(exc, event.wa_id)]
@@ -60,6 +73,11 @@ def run_turn(
         reply = _apology(exc, event.wa_id)
         _clear_quietly(store, event.wa_id)
         return [reply]
+
+
+def default_ports(wa_id: str) -> Ports:
+    """The real ports of one turn: the member's ledger and the confirmation store on the state Redis."""
+    return Ports(ledger=MemberLedger(wa_id), confirmations=ConfirmationStore())
 
 
 def _default_registry() -> Registry:

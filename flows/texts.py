@@ -21,6 +21,11 @@ APOLOGY = (
     "Please send *menu* to start again. Reference: {reference}"
 )
 
+LEDGER_BUSY = (
+    "The credex ledger is busy right now, so I could not do that. Nothing was sent. "
+    "Please try again in a minute."
+)
+
 # --- Buttons shared by many screens ------------------------------------------------------------------------
 BACK_BUTTON = "Back"
 MENU_BUTTON = "Menu"

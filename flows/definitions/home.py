@@ -1,8 +1,11 @@
-"""Home: the screen every flow returns to (greetings, `menu`, `cancel`, the end of a flow).
+"""Home: the member's dashboard, or the welcome screen for someone who is not a member yet (pure).
 
-Until the ledger-backed dashboard exists, home is the help overview with a menu of help topics. The dashboard
-replaces this module's `Home.show` (it may log in on `greeting`, keep the member in the session, and list the
-member's actions as entry ids).
+Every greeting, `menu`, `cancel` and finished flow lands here. Home logs in (`turn.ledger.login()`, once per
+turn) and shows the active account: name and handle, secured balances per denomination, unsecured
+receivables / payables / net when not zero, net assets, the tier and — below tier 3 — what remains of
+today's limit; then the menu, whose rows are hidden where they make no sense and whose counts are live.
+A number the ledger does not know (`CredexNotFound` at login) gets the welcome: what VimbisoPay and credex
+are, with *Become a member* and *About credex*.
 """
 
 from __future__ import annotations
@@ -10,27 +13,94 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flows import ids, texts
-from flows.definitions.help import topic_rows
+from credex_api.errors import CredexNotFound
+from credex_api.results import Account, LoginResult, Member
+from flows import ids
 from flows.flow import HomeScreen, HomeView, Turn
-from flows.types import ListReply, ListRow, ListSection
+from flows.money import ACTIVE_ACCOUNT, active_account, show, show_money
+from flows.types import Button, ButtonsReply, ListReply, ListRow, ListSection
+
+WELCOME = (
+    "*Welcome to VimbisoPay*\n"
+    "Here you can offer and accept *credex* — promises of value between members — and see your "
+    "balances and ledger, all inside WhatsApp. Opening an account is free.\n\n"
+    "Become a member to start, or read what credex is first."
+)
+JOIN_BUTTON = "Become a member"
+ABOUT_BUTTON = "About credex"
+MENU_BUTTON = "Menu"
+MENU_SECTION = "What you can do"
+TIER_NAMES = {1: "Open", 2: "Verified", 3: "Hustler", 4: "Entrepreneur", 5: "Entrepreneur"}
 
 
 class Home(HomeScreen):
-    """The help overview with a topics menu (no ledger needed)."""
+    """The dashboard of the active account (or the welcome for a newcomer)."""
 
     def show(self, turn: Turn, session: Mapping[str, Any], *, greeting: bool) -> HomeView:
-        return HomeView(replies=(home_menu(),))
+        try:
+            login = turn.ledger.login()
+        except CredexNotFound:
+            return HomeView(replies=(welcome(),))
+        account = active_account(login, session)
+        return HomeView(replies=(dashboard(login, account),), session={ACTIVE_ACCOUNT: account.account_id})
 
 
-def home_menu() -> ListReply:
-    """The home list: each row opens a help topic (or About) through its entry id."""
-    rows = (
-        *topic_rows(lambda topic: ids.entry("help", arg=topic)),
-        ListRow(id=ids.entry("about"), title=texts.ABOUT_TITLE, description=texts.ABOUT_ROW),
+def welcome() -> ButtonsReply:
+    return ButtonsReply(
+        body=WELCOME,
+        buttons=(
+            Button(id=ids.entry("onboard"), title=JOIN_BUTTON),
+            Button(id=ids.entry("about"), title=ABOUT_BUTTON),
+        ),
     )
+
+
+def dashboard(login: LoginResult, account: Account) -> ListReply:
+    """The dashboard text of `account` and the menu of what the member can do there."""
     return ListReply(
-        body=texts.HOME_BODY,
-        button=texts.HOME_LIST_BUTTON,
-        sections=(ListSection(title=texts.HOME_SECTION, rows=rows),),
+        body="\n".join(_summary_lines(login.member, account)),
+        button=MENU_BUTTON,
+        sections=(ListSection(title=MENU_SECTION, rows=menu_rows(login, account)),),
     )
+
+
+def _summary_lines(member: Member, account: Account) -> list[str]:
+    lines = [f"*{account.name}*", f"Handle: {account.handle}", ""]
+    balances = account.balances
+    secured = [money for money in (balances.secured_net if balances else ()) if money.amount]
+    lines.append("Secured: " + (", ".join(show_money(m) for m in secured) if secured else "none yet"))
+    if balances is not None:
+        unsecured = (balances.total_receivables, balances.total_payables, balances.net_pay_rec)
+        if any(money is not None and money.amount for money in unsecured):
+            owed, owing, net = (show_money(m) if m else "0" for m in unsecured)
+            lines.append(f"Unsecured: owed to you {owed}, you owe {owing}, net {net}")
+        if balances.net_credex_assets is not None:
+            lines.append(f"Net assets: {show_money(balances.net_credex_assets)}")
+    lines += ["", _tier_line(member)]
+    return lines
+
+
+def _tier_line(member: Member) -> str:
+    line = f"Tier: {TIER_NAMES.get(member.tier, str(member.tier))}"
+    if member.tier < 3 and member.remaining_available_usd is not None:
+        line += f" · {show(member.remaining_available_usd, 'USD')} left to offer today"
+    return line
+
+
+def menu_rows(login: LoginResult, account: Account) -> tuple[ListRow, ...]:
+    """The menu rows that make sense for this member and account (at most 10)."""
+    member = login.member
+    rows = [
+        ListRow(id=ids.entry("offer"), title="Offer credex", description="Promise value to a member"),
+        ListRow(id=ids.entry("incoming"), title=f"Incoming offers ({len(account.pending_in)})",
+                description="Offers waiting for your answer"),
+        ListRow(id=ids.entry("outgoing"), title=f"Outgoing offers ({len(account.pending_out)})",
+                description="Your offers not yet accepted"),
+        ListRow(id=ids.entry("ledger"), title="Ledger", description="Your accepted credex"),
+    ]  # fmt: skip
+    if len(login.accounts) > 1:
+        rows.append(ListRow(id=ids.entry("switch"), title="Switch account", description=account.name[:72]))
+    if member.tier < 3:
+        rows.append(ListRow(id=ids.entry("upgrade"), title="Upgrade tier", description="No daily limit"))
+    rows.append(ListRow(id=ids.entry("help"), title="Help", description="Commands, quick offers, fees"))
+    return tuple(rows)

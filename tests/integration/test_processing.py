@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from bot.models import InboxMessage, OutboxMessage
+from credex_api.client import reset_client
 from tests.support import payloads as p
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
 from tests.support.signing import post_signed
@@ -20,8 +21,14 @@ def replies_by_member(wa_id: str) -> list[int]:
     return list(dict.fromkeys(rows.values_list("in_reply_to_id", flat=True)))
 
 
-def test_signed_hi_with_mock_header_returns_the_help_menu_as_json():
-    response = post_signed(Client(), p.text_payload("hi"), headers=MOCK)
+def test_signed_hi_with_mock_header_returns_the_welcome_as_json(sandbox, settings):
+    settings.MYCREDEX_APP_URL = sandbox.url
+    settings.CLIENT_API_KEY = sandbox.client_api_key
+    reset_client()
+    try:
+        response = post_signed(Client(), p.text_payload("hi"), headers=MOCK)
+    finally:
+        reset_client()
 
     assert response.status_code == 200
     replies = response.json()["replies"]
@@ -29,8 +36,8 @@ def test_signed_hi_with_mock_header_returns_the_help_menu_as_json():
     first = replies[0]
     assert first["messaging_product"] == "whatsapp"
     assert first["to"].lstrip("+") == p.SENDER
-    bodies = " ".join(str(r.get("text") or r.get("interactive")) for r in replies).lower()
-    assert "help" in bodies or "menu" in bodies
+    buttons = [b["reply"]["title"] for b in first["interactive"]["action"]["buttons"]]
+    assert buttons == ["Become a member", "About credex"]  # a number the ledger does not know
     assert InboxMessage.objects.get().status == InboxMessage.Status.DONE
     assert OutboxMessage.objects.filter(status=OutboxMessage.Status.CAPTURED).count() == len(replies)
 

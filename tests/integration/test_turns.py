@@ -21,6 +21,7 @@ from flows.services import run_turn
 from flows.store import ConversationStore, member_lock
 from flows.types import ListReply, TextReply
 from tests.unit.demo_flows import WA_ID, DemoHome, FakeLedger, Pay, tap, text
+from tests.unit.member_ledger import ACCOUNT_ID, MemberLedger
 
 APOLOGY = re.compile(r"Reference: ([A-Z]{6})$")
 SECRET_INPUT = "my pin is 4242"
@@ -34,19 +35,24 @@ def now() -> int:
     return int(time.time())
 
 
-def test_hi_answers_with_the_help_menu_and_stores_nothing():
-    replies = run_turn(text("hi", ts=now()), now=now())
+def member_ports() -> Ports:
+    return Ports(ledger=MemberLedger())
+
+
+def test_hi_answers_with_the_dashboard_and_keeps_only_the_active_account():
+    replies = run_turn(text("hi", ts=now()), now=now(), ports=member_ports())
     assert len(replies) == 1 and isinstance(replies[0], ListReply)
-    assert replies[0].body == texts.HOME_BODY
-    assert keys() == []
+    assert replies[0].body.startswith("*Tendai Moyo Personal*")
+    stored = ConversationStore().load(WA_ID)
+    assert (stored.flow, dict(stored.session)) == (None, {"acct": ACCOUNT_ID})
 
 
 def test_a_flow_is_saved_between_turns_and_cleared_when_cancelled():
-    topics = run_turn(text("help", ts=now()), now=now())
+    topics = run_turn(text("help", ts=now()), now=now(), ports=member_ports())
     stored = ConversationStore().load(WA_ID)
     assert (stored.flow, stored.step, stored.version) == ("help", "topics", 1)
     fees_id = next(row.id for row in topics[0].sections[0].rows if row.title == "Fees")
-    run_turn(tap(fees_id, ts=now()), now=now())
+    run_turn(tap(fees_id, ts=now()), now=now(), ports=member_ports())
     stored = ConversationStore().load(WA_ID)
     assert (stored.step, stored.data, stored.history, stored.version) == (
         "topic",
@@ -54,19 +60,19 @@ def test_a_flow_is_saved_between_turns_and_cleared_when_cancelled():
         ("topics",),
         2,
     )
-    replies = run_turn(text("cancel", ts=now()), now=now())
+    replies = run_turn(text("cancel", ts=now()), now=now(), ports=member_ports())
     assert replies[0].body.startswith(texts.CANCELLED)
-    assert keys() == []
+    assert not ConversationStore().load(WA_ID).in_flow
 
 
 def test_a_flow_left_idle_past_the_real_ttl_times_out(settings):
     settings.CONVERSATION_IDLE_TTL_SECONDS = 1
-    topics = run_turn(text("help", ts=now()), now=now())
+    topics = run_turn(text("help", ts=now()), now=now(), ports=member_ports())
     time.sleep(1.2)
     fees_id = next(row.id for row in topics[0].sections[0].rows if row.title == "Fees")
-    replies = run_turn(tap(fees_id, ts=now()), now=now())
-    assert replies[0].body == f"{texts.TIMED_OUT}\n\n{texts.HOME_BODY}"
-    assert keys() == []
+    replies = run_turn(tap(fees_id, ts=now()), now=now(), ports=member_ports())
+    assert replies[0].body.startswith(f"{texts.TIMED_OUT}\n\n*Tendai Moyo Personal*")
+    assert not ConversationStore().load(WA_ID).in_flow
 
 
 class Boom(Flow):

@@ -16,6 +16,7 @@ from flows.flow import Flow, HomeScreen, HomeView, InvalidFlowDefinition, Step
 from flows.registry import Registry
 from flows.types import ButtonsReply, ListReply, TextReply
 from tests.unit.demo_flows import Chat, body_of, id_titled
+from tests.unit.member_ledger import MemberLedger
 
 
 def prompt(state):
@@ -152,16 +153,26 @@ def test_the_real_registry_has_help_and_about_reachable_by_word_and_entry_id():
         assert REGISTRY.route(ids.entry(name)).name == name
 
 
-def test_hi_answers_with_the_help_text_and_a_menu():
-    replies = Chat(REGISTRY).say("hi")
-    assert len(replies) == 1
-    assert isinstance(replies[0], ListReply)
-    assert replies[0].body == texts.HOME_BODY
-    assert "*help*" in replies[0].body and "*cancel*" in replies[0].body
+def is_dashboard(reply) -> bool:
+    return isinstance(reply, ListReply) and reply.body.startswith("*Tendai Moyo Personal*")
+
+
+def test_hi_answers_a_member_with_the_dashboard_and_its_menu():
+    replies = Chat(REGISTRY, ledger=MemberLedger()).say("hi")
+    assert len(replies) == 1 and is_dashboard(replies[0])
+    assert "Secured: 25.00 USD" in replies[0].body and "10.00 USD left to offer today" in replies[0].body
+    titles = [row.title for row in replies[0].sections[0].rows]
+    assert titles == ["Offer credex", "Incoming offers (0)", "Outgoing offers (0)", "Ledger", "Upgrade tier",
+                      "Help"]  # fmt: skip
+
+
+def test_hi_answers_a_newcomer_with_the_welcome():
+    replies = Chat(REGISTRY, ledger=MemberLedger(member=False)).say("hi")
+    assert [button.title for button in replies[0].buttons] == ["Become a member", "About credex"]
 
 
 def test_help_explains_the_shorthand_tiers_and_fees():
-    chat = Chat(REGISTRY)
+    chat = Chat(REGISTRY, ledger=MemberLedger())
     topics = chat.say("Help")
     shorthand = body_of(chat.tap(id_titled(topics, "Quick offers"))[0])
     for form in ("0.5=>handle", "0.5->handle", "0.5->handle=YYYY-MM-DD", "0.5 USD=>handle"):
@@ -174,45 +185,46 @@ def test_help_explains_the_shorthand_tiers_and_fees():
     assert "no fees" in fees
 
 
-def test_every_home_row_lands_on_the_topic_its_title_names():
-    home = Chat(REGISTRY).say("menu")
+def test_every_help_topic_row_lands_on_the_topic_its_title_names():
     for key, (title, _description, topic_text) in TOPICS.items():
-        chat = Chat(REGISTRY)
-        replies = chat.tap(id_titled(home, title))
+        chat = Chat(REGISTRY, ledger=MemberLedger())
+        topics = chat.say("help")
+        replies = chat.tap(id_titled(topics, title))
         assert body_of(replies[0]) == topic_text, key
         assert chat.state.data == {"topic": key}
-    about = Chat(REGISTRY).tap(id_titled(home, texts.ABOUT_TITLE))
+    chat = Chat(REGISTRY, ledger=MemberLedger())
+    about = chat.tap(id_titled(chat.say("help"), texts.ABOUT_TITLE))
     assert body_of(about[0]) == texts.ABOUT
 
 
 def test_every_help_and_about_button_does_what_its_label_says():
-    chat = Chat(REGISTRY)
+    chat = Chat(REGISTRY, ledger=MemberLedger())
     topic = chat.tap(ids.entry("help", arg="fees"))  # opened from home: Back returns there
-    assert chat.tap(id_titled(topic, "Back"))[0].body == texts.HOME_BODY
-    assert chat.state is None
+    assert is_dashboard(chat.tap(id_titled(topic, "Back"))[0])
+    assert not chat.state.in_flow
     topics = chat.say("help")
     topic = chat.tap(id_titled(topics, "Fees"))  # opened from the topic list: Back returns to it
     assert chat.tap(id_titled(topic, "Back"))[0] == topics[0]
     assert chat.state.step == "topics"
     topic = chat.tap(id_titled(topics, "Fees"))
-    assert chat.tap(id_titled(topic, "Menu"))[0].body == texts.HOME_BODY
-    assert chat.state is None
+    assert is_dashboard(chat.tap(id_titled(topic, "Menu"))[0])
+    assert not chat.state.in_flow
     about = chat.say("about")
     assert isinstance(chat.tap(id_titled(about, texts.HELP_BUTTON))[0], ListReply)
     assert chat.state.flow == "help"
 
 
 def test_text_typed_while_reading_a_topic_is_answered_and_leads_home():
-    chat = Chat(REGISTRY)
+    chat = Chat(REGISTRY, ledger=MemberLedger())
     chat.tap(ids.entry("help", arg="commands"))
     replies = chat.say("thanks")
-    assert replies[0].body == f"{texts.NOT_UNDERSTOOD}\n\n{texts.HOME_BODY}"
-    assert chat.state is None
+    assert replies[0].body.startswith(f"{texts.NOT_UNDERSTOOD}\n\n*Tendai Moyo Personal*")
+    assert not chat.state.in_flow
 
 
 def test_every_real_screen_fits_whatsapp_limits():
     # Chat renders each reply with bot.rendering.render, which raises on any limit; walk every screen.
-    chat = Chat(REGISTRY)
+    chat = Chat(REGISTRY, ledger=MemberLedger())
     screens = [*chat.say("hi"), *chat.say("help"), *chat.say("about")]
     for key in TOPICS:
         screens += chat.tap(ids.entry("help", arg=key))

@@ -1,0 +1,132 @@
+"""What every ledger-backed flow shares (pure): the active account, amounts as members read them, the
+single-use confirmation of a money step, and ledger errors as member sentences.
+
+Confirmation protocol (product.md §2): the confirmation screen's `enter` calls `issue_confirmation`, which
+binds a nonce to the member, the action and exactly the values the screen restates, and keeps the nonce in
+the step data so the Confirm button id (`ids.make(flow, step, "yes", nonce)`) is re-rendered identically.
+The Confirm handler calls `run_confirmed`: the message must be fresh (its own timestamp within the freshness
+window), the nonce must be consumed now (atomic: of N taps one wins) and must carry the very values about
+to be executed; only then is the instruction executed, once, through `turn.ledger.execute`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from credex_api.errors import (
+    AlreadyProcessed,
+    CredexError,
+    CredexForbidden,
+    CredexInvalid,
+    CredexNotFound,
+    CredexOutcomeUnknown,
+    CredexRejected,
+    DuplicateMember,
+    InsufficientSecuredBalance,
+    TierLimitExceeded,
+)
+from credex_api.results import Account, LoginResult
+from flows.flow import Turn
+from flows.ports import ConsumeStatus, InstructionNotRun
+from security.amounts import DECIMAL_PLACES
+
+ACTIVE_ACCOUNT = "acct"  # session key: the account every flow acts for
+
+STALE_MONEY = (
+    "That message reached me too late to act on it safely, so nothing was sent. "
+    "Please start again from the menu."
+)
+CONFIRMATION_USED = "That confirmation was already used, so nothing more was sent."
+CONFIRMATION_EXPIRED = "That confirmation has expired, so nothing was sent. Please start again."
+CONFIRMATION_FOREIGN = "That confirmation is not yours, so nothing was sent."
+OUTCOME_UNKNOWN = (
+    "The ledger did not answer in time, so I cannot tell yet whether that went through. "
+    "I will check with the ledger; your menu will show the result in a few minutes. Please do not repeat it."
+)
+NO_LONGER_PENDING = "That offer is no longer pending, so nothing was changed."
+ALREADY_MEMBER = "You are already a member, so I did not open a second account."
+NOT_ALLOWED = "You are not allowed to do that on this account."
+GENERIC_REFUSAL = "The ledger refused that, so nothing was changed."
+
+_CONSUME_SENTENCES = {
+    ConsumeStatus.USED: CONFIRMATION_USED,
+    ConsumeStatus.EXPIRED: CONFIRMATION_EXPIRED,
+    ConsumeStatus.FOREIGN: CONFIRMATION_FOREIGN,
+}
+
+
+def active_account(login: LoginResult, session: Mapping[str, Any]) -> Account:
+    """The account the member acts for: the one chosen in this session, else the personal one."""
+    chosen = session.get(ACTIVE_ACCOUNT)
+    for account in login.accounts:
+        if account.account_id == chosen:
+            return account
+    personal = [account for account in login.accounts if account.account_type == "PERSONAL"]
+    return (personal or list(login.accounts))[0]
+
+
+def show(amount: Decimal, denom: str) -> str:
+    """An amount as members read it: `1,234.50 USD` (the denomination's decimals, thousands grouped)."""
+    places = DECIMAL_PLACES.get(denom, 2)
+    return f"{amount:,.{places}f} {denom}"
+
+
+def show_money(money: Any) -> str:
+    """`show` for any value with `amount` and `denom` (ledger results and parsed amounts alike)."""
+    return show(money.amount, money.denom)
+
+
+def issue_confirmation(turn: Turn, action: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """A fresh nonce bound to this member, `action` and `values`, as step data for the Confirm button."""
+    nonce = turn.ports.confirmations.issue(wa_id=turn.wa_id, action=action, values=dict(values))
+    return {"nonce": nonce}
+
+
+def refusal_of_tap(turn: Turn, action: str, values: Mapping[str, Any]) -> str | None:
+    """None when this tap may execute `values`; otherwise the sentence saying why nothing happens."""
+    if not -60 <= turn.message_age <= turn.ctx.freshness_seconds:
+        return STALE_MONEY
+    nonce = turn.choice.arg if turn.choice else ""
+    result = turn.ports.confirmations.consume(nonce=nonce, wa_id=turn.wa_id, action=action)
+    if not result.ok:
+        return _CONSUME_SENTENCES[result.status]
+    if not result.matches(values):
+        return CONFIRMATION_EXPIRED
+    return None
+
+
+def run_confirmed(
+    turn: Turn, action: str, values: Mapping[str, Any], params: Mapping[str, Any]
+) -> tuple[Any, str | None]:
+    """(result, None) after the one execution of `params`, or (None, sentence) when nothing was done."""
+    refusal = refusal_of_tap(turn, action, values)
+    if refusal is not None:
+        return None, refusal
+    try:
+        return turn.ledger.execute(action=action, params=params), None
+    except InstructionNotRun:
+        return None, CONFIRMATION_USED
+    except CredexOutcomeUnknown:
+        return None, OUTCOME_UNKNOWN
+    except CredexRejected as error:
+        return None, explain(error)
+    except CredexError:
+        raise  # unavailable / busy: the orchestration answers "busy" and keeps the state
+
+
+def explain(error: CredexRejected) -> str:
+    """A ledger refusal as a member sentence (the ledger's own reason where it is meant for people)."""
+    reason = (error.reason or "").strip()
+    if isinstance(error, InsufficientSecuredBalance | TierLimitExceeded):
+        return f"{reason or GENERIC_REFUSAL} Nothing was sent."
+    if isinstance(error, AlreadyProcessed | CredexNotFound):
+        return NO_LONGER_PENDING
+    if isinstance(error, CredexForbidden):
+        return NOT_ALLOWED
+    if isinstance(error, DuplicateMember):
+        return ALREADY_MEMBER
+    if isinstance(error, CredexInvalid) and reason:
+        return f"{reason} Nothing was sent."
+    return f"{GENERIC_REFUSAL} {reason}".strip()
