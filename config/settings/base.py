@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
     "bot",
     "credex_api",
 ]
@@ -184,6 +185,14 @@ MYCREDEX_LOGIN_WAIT_SECONDS = env_float("MYCREDEX_LOGIN_WAIT_SECONDS", 30.0)
 MYCREDEX_INSTRUCTION_TTL_SECONDS = env_int("MYCREDEX_INSTRUCTION_TTL_SECONDS", 900)
 MYCREDEX_RECONCILE_SETTLE_SECONDS = env_int("MYCREDEX_RECONCILE_SETTLE_SECONDS", 60)
 # <<< credex_api <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
+
+# --- Notifications from the ledger (POST /bot/notify, bot/notify.py) --------------------------------------
+# The X-Notify-Key the ledger sends (no default in production: unset, every notification is refused).
+NOTIFY_API_KEY = production_required("NOTIFY_API_KEY", "dev-notify-key")
+# Notifications accepted per key per minute (counted on the cache Redis); at least 1.
+NOTIFY_RATE_PER_MINUTE = env_int("NOTIFY_RATE_PER_MINUTE", 120)
+if NOTIFY_RATE_PER_MINUTE < 1:
+    raise ValueError("NOTIFY_RATE_PER_MINUTE must be at least 1")
 
 # --- Static files, i18n ---------------------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -1,0 +1,86 @@
+"""The body of `POST /bot/notify` (`bot.notify`): JSON bytes → a checked `Notification`, or why not.
+
+Pure. Rules (the contract in `bot.notify`'s docstring and the README):
+- the body is a UTF-8 JSON object; fields other than the three below are ignored;
+- `phone`: the member's wa_id, a string of 6–15 ASCII digits with no leading 0 and no "+" (the E.164 rule
+  `bot.rendering` applies to every recipient; nothing shorter is a WhatsApp number);
+- `memberName`: 1–60 characters; `message`: 1–300 characters;
+- every field is a string and is stripped of leading and trailing white space before it is checked;
+- the two texts become template parameters, which WhatsApp refuses with new lines, tabs or more than 4
+  consecutive spaces: those, other control characters, line/paragraph separators and lone surrogates
+  (which cannot be encoded) are refused here with a 400 rather than failing at Meta.
+
+Reasons name the field and the rule, never the value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+
+PHONE_FIELD = "phone"
+NAME_FIELD = "memberName"
+MESSAGE_FIELD = "message"
+NAME_MAX = 60
+MESSAGE_MAX = 300
+
+_PHONE = re.compile(r"[1-9][0-9]{5,14}")
+_SPACE_RUN = re.compile(r" {5,}")
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})  # controls, surrogates, line/paragraph separators
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """A checked notification: recipient wa_id digits, the name shown, the short message."""
+
+    phone: str
+    member_name: str
+    message: str
+
+
+class InvalidNotification(ValueError):  # noqa: N818 (a verdict, like SignatureRejected)
+    """The body breaks the contract; `reason` is safe to show the caller and to log."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_notification(body: bytes) -> Notification:
+    """The notification in `body`, or `InvalidNotification` saying which rule it breaks."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):  # includes bytes that are not UTF-8
+        raise InvalidNotification("body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise InvalidNotification("body is not a JSON object")
+    phone = _field(payload, PHONE_FIELD)
+    if not _PHONE.fullmatch(phone):
+        raise InvalidNotification(f"{PHONE_FIELD} must be 6-15 ASCII digits with no leading 0")
+    return Notification(
+        phone=phone,
+        member_name=_text(payload, NAME_FIELD, NAME_MAX),
+        message=_text(payload, MESSAGE_FIELD, MESSAGE_MAX),
+    )
+
+
+def _field(payload: dict, name: str) -> str:
+    if name not in payload:
+        raise InvalidNotification(f"{name} is required")
+    value = payload[name]
+    if not isinstance(value, str):
+        raise InvalidNotification(f"{name} must be a string")
+    return value.strip()
+
+
+def _text(payload: dict, name: str, high: int) -> str:
+    value = _field(payload, name)
+    if not 1 <= len(value) <= high:
+        raise InvalidNotification(f"{name} must be 1-{high} characters")
+    if any(unicodedata.category(char) in _REFUSED_CATEGORIES for char in value):
+        raise InvalidNotification(f"{name} must not contain new lines, tabs or control characters")
+    if _SPACE_RUN.search(value):
+        raise InvalidNotification(f"{name} must not contain more than 4 consecutive spaces")
+    return value
