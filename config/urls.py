@@ -12,6 +12,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("bot/", include("bot.urls")),
+    path("dev/", include("bot.devchat_urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

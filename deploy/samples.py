@@ -3,6 +3,9 @@
 The shape is the Cloud API's `messages` webhook with one text message, as Meta sends it. Tests have their own
 richer builders in `tests/support/payloads.py`.
 
+`whatsapp_choice_payload` builds the delivery of a tap instead: a reply button, a list row or a template
+quick reply, shaped as WhatsApp sends each (`manage.py chat` and the development chat page use it).
+
 `python -m deploy.samples [TEXT]` prints one such body (fresh wamid, our configured phone number id), ready
 to pipe into `python manage.py sign_payload - --curl URL`.
 """
@@ -42,6 +45,50 @@ def whatsapp_text_payload(
     }
     change = {"field": "messages", "value": value}
     return {"object": "whatsapp_business_account", "entry": [{"id": SAMPLE_WABA_ID, "changes": [change]}]}
+
+
+CHOICE_KINDS = ("button", "list", "quick_reply")
+
+
+def whatsapp_choice_payload(
+    *,
+    kind: str,
+    choice_id: str,
+    title: str,
+    wamid: str,
+    phone_number_id: str,
+    description: str = "",
+    wa_id: str = SAMPLE_WA_ID,
+    name: str = "Tendai Moyo",
+    timestamp: int | None = None,
+    context_id: str | None = None,
+) -> dict:
+    """One delivery holding one tap from `wa_id`: `kind` is "button" (a reply button, `button_reply`),
+    "list" (a list row, `list_reply`) or "quick_reply" (a template quick reply, `type=button`).
+
+    `context` names the message tapped (`context_id`, a fresh wamid by default), as WhatsApp does.
+    """
+    payload = whatsapp_text_payload(
+        text="", wamid=wamid, phone_number_id=phone_number_id, wa_id=wa_id, name=name, timestamp=timestamp
+    )
+    message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    del message["text"]
+    message["context"] = {"from": SAMPLE_DISPLAY_NUMBER, "id": context_id or new_wamid()}
+    message.update(_tap(kind, choice_id=choice_id, title=title, description=description))
+    return payload
+
+
+def _tap(kind: str, *, choice_id: str, title: str, description: str) -> dict:
+    """The `type` and type-specific object of a tap message."""
+    if kind == "button":
+        reply = {"id": choice_id, "title": title}
+        return {"type": "interactive", "interactive": {"type": "button_reply", "button_reply": reply}}
+    if kind == "list":
+        row = {"id": choice_id, "title": title, "description": description}
+        return {"type": "interactive", "interactive": {"type": "list_reply", "list_reply": row}}
+    if kind == "quick_reply":
+        return {"type": "button", "button": {"payload": choice_id, "text": title}}
+    raise ValueError(f"kind must be one of {CHOICE_KINDS}, not {kind!r}")
 
 
 def new_wamid() -> str:

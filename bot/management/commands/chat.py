@@ -1,0 +1,102 @@
+"""`python manage.py chat [--as PHONE] [--url URL]`: chat with the bot in a terminal, no WhatsApp needed.
+
+Every line goes through the real signed webhook in mock-testing mode (the server needs MOCK_TESTING_ENABLED):
+it is built as the WhatsApp delivery of a typed text, or of a tap when the line is the number of an option
+shown (`[1] Title`), signed with the local WHATSAPP_APP_SECRET and posted; the replies the bot would have
+sent are printed as text (`bot/devchat.py`). `/as PHONE` switches to another member (play two members),
+`/quit` (or end of input, or Ctrl-C) leaves. Phone numbers are printed masked.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from bot import devchat
+from deploy.samples import SAMPLE_WA_ID
+from security.redaction import mask_phone
+
+DEFAULT_URL = "http://127.0.0.1:8000/bot/webhook"
+QUIT = "/quit"
+SWITCH = "/as"
+HINT = "Type a message, or the number of an option to tap it; /as PHONE switches member, /quit leaves."
+
+
+class Command(BaseCommand):
+    help = "Chat with the bot through its signed webhook in mock-testing mode (type /quit to leave)."
+    stealth_options = ("stdin",)  # call_command(..., stdin=StringIO(...)) in tests
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--as",
+            dest="wa_id",
+            default=SAMPLE_WA_ID,
+            metavar="PHONE",
+            help=f"the member's WhatsApp number: digits with the country code (default {SAMPLE_WA_ID})",
+        )
+        parser.add_argument("--url", default=DEFAULT_URL, help=f"the bot's webhook (default {DEFAULT_URL})")
+
+    def handle(self, *args, wa_id: str, url: str, **options) -> None:
+        if not devchat.valid_phone(wa_id):
+            raise CommandError("--as needs 2-15 digits with the country code, not starting with 0")
+        if not settings.WHATSAPP_APP_SECRET:
+            raise CommandError("WHATSAPP_APP_SECRET is not configured")
+        self.stdin: TextIO = options.get("stdin") or sys.stdin
+        self.url = url
+        self.wa_id = wa_id
+        self.options_of: dict[str, list[devchat.Option]] = {}  # each member's latest options
+        self.stdout.write(f"Chatting with {url} as {mask_phone(wa_id)}.")
+        self.stdout.write(HINT)
+        try:
+            self._loop()
+        except KeyboardInterrupt:
+            self.stdout.write("")
+        self.stdout.write("Bye.")
+
+    def _loop(self) -> None:
+        while True:
+            self.stdout.write(f"{mask_phone(self.wa_id)}> ", ending="")
+            self.stdout.flush()
+            line = self.stdin.readline()
+            if not line:  # end of input
+                self.stdout.write("")
+                return
+            line = line.rstrip("\r\n")
+            command, _, rest = line.strip().partition(" ")
+            if command == QUIT:
+                return
+            if command == SWITCH:
+                self._switch(rest.strip())
+            elif line.strip():
+                self._send(line)
+
+    def _switch(self, wa_id: str) -> None:
+        if not devchat.valid_phone(wa_id):
+            self.stdout.write("/as needs 2-15 digits with the country code, not starting with 0.")
+            return
+        self.wa_id = wa_id
+        self.stdout.write(f"Now chatting as {mask_phone(wa_id)}.")
+
+    def _send(self, line: str) -> None:
+        if len(line) > devchat.TEXT_MAX:
+            self.stdout.write(f"error: a WhatsApp text is at most {devchat.TEXT_MAX} characters")
+            return
+        choice = devchat.pick(line, self.options_of.get(self.wa_id, []))
+        text = None if choice else line
+        payload = devchat.delivery(
+            wa_id=self.wa_id, phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID, text=text, choice=choice
+        )
+        if choice:
+            self.stdout.write(f"(tapped: {choice.title})")
+        try:
+            replies = devchat.post_delivery(self.url, payload, secret=settings.WHATSAPP_APP_SECRET)
+        except devchat.DevChatError as error:
+            self.stdout.write(f"error: {error.reason}")
+            return
+        screens = devchat.screens_of(replies)
+        self.options_of[self.wa_id] = devchat.all_options(screens)
+        text = devchat.render_text(screens) if screens else "(no reply)"
+        self.stdout.write("\n".join(f"  {line}" if line else "" for line in text.split("\n")) + "\n")

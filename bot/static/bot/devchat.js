@@ -1,0 +1,145 @@
+// The development chat page (bot/devchat_views.py): sends what the developer types or taps to
+// POST /dev/chat/send (JSON, CSRF token in X-CSRFToken) and shows the bot's replies as chat bubbles, with
+// reply buttons, list rows and template quick replies as clickable options. Text is only ever set with
+// textContent (never as HTML): reply texts are shown exactly as WhatsApp would show their characters.
+"use strict";
+
+(function () {
+  const root = document.getElementById("devchat");
+  const messages = document.getElementById("messages");
+  const form = document.getElementById("composer");
+  const textInput = document.getElementById("text");
+  const phoneInput = document.getElementById("phone");
+  const sendButton = document.getElementById("send");
+  const PHONE = /^[1-9][0-9]{1,14}$/;
+  let lastPhone = phoneInput.value;
+
+  function csrfToken() {
+    const prefix = root.dataset.csrfCookie + "=";
+    for (const part of document.cookie.split(";")) {
+      const cookie = part.trim();
+      if (cookie.startsWith(prefix)) {
+        return decodeURIComponent(cookie.slice(prefix.length));
+      }
+    }
+    const field = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function show(node) {
+    messages.appendChild(node);
+    node.scrollIntoView({ block: "end" });
+  }
+
+  function note(text, isError) {
+    show(element("div", isError ? "note error" : "note", text));
+  }
+
+  function userBubble(phone, text) {
+    const bubble = element("div", "bubble user");
+    bubble.appendChild(element("div", "who", "member …" + phone.slice(-4)));
+    bubble.appendChild(element("p", "", text));
+    show(bubble);
+  }
+
+  function optionButton(option) {
+    const button = element("button", "option");
+    button.type = "button";
+    button.dataset.kind = option.kind;
+    button.dataset.id = option.id;
+    button.appendChild(element("span", "title", option.title));
+    if (option.description) {
+      button.appendChild(element("span", "description", option.description));
+    }
+    button.addEventListener("click", function () {
+      const choice = { id: option.id, title: option.title, kind: option.kind };
+      if (option.description) {
+        choice.description = option.description;
+      }
+      send({ choice: choice }, option.title);
+    });
+    return button;
+  }
+
+  function screenBubble(screen) {
+    const bubble = element("div", "bubble screen " + screen.kind);
+    for (const field of ["header", "body", "footer"]) {
+      if (screen[field]) {
+        bubble.appendChild(element("p", field, screen[field]));
+      }
+    }
+    if (screen.button) {
+      bubble.appendChild(element("div", "list-label", "☰ " + screen.button));
+    }
+    if (screen.options.length) {
+      const options = element("div", "options");
+      screen.options.forEach(function (option) {
+        options.appendChild(optionButton(option));
+      });
+      bubble.appendChild(options);
+    }
+    show(bubble);
+  }
+
+  async function send(message, shown) {
+    const phone = phoneInput.value.trim();
+    if (!PHONE.test(phone)) {
+      note("The number must be 2-15 digits with the country code, not starting with 0.", true);
+      return;
+    }
+    if (phone !== lastPhone) {
+      note("Now chatting as member …" + phone.slice(-4));
+      lastPhone = phone;
+    }
+    userBubble(phone, shown);
+    sendButton.disabled = true;
+    try {
+      const response = await fetch(root.dataset.sendUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+        body: JSON.stringify(Object.assign({ as: phone }, message)),
+      });
+      let answer = {};
+      try {
+        answer = await response.json();
+      } catch (ignored) {
+        answer = {};
+      }
+      if (!response.ok) {
+        note(answer.error || "The server answered HTTP " + response.status + ".", true);
+        return;
+      }
+      if (!answer.screens.length) {
+        note("(no reply)");
+      }
+      answer.screens.forEach(screenBubble);
+    } catch (error) {
+      note("Cannot reach the server: " + error.message, true);
+    } finally {
+      sendButton.disabled = false;
+      textInput.focus();
+    }
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const text = textInput.value;
+    if (!text.trim()) {
+      return;
+    }
+    textInput.value = "";
+    send({ text: text }, text);
+  });
+})();

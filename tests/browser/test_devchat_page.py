@@ -1,0 +1,96 @@
+"""The development chat page in real headless Chromium (Selenium with the system chromedriver): type "help",
+see the topics list as a bubble with its rows, click a row, see the topic. The page runs under its strict
+Content-Security-Policy, so this also shows that nothing on it needs inline script or style.
+
+Skipped when Chromium or chromedriver is not installed (`.ci/run` installs both when it runs as root).
+Selenium Manager never downloads anything: the driver path is given and SE_OFFLINE is set.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from flows import texts
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+WAIT_SECONDS = 20
+
+if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+    missing = " and ".join(str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists())
+    pytest.skip(f"no {missing}: apt-get install chromium chromium-driver", allow_module_level=True)
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+@pytest.fixture
+def chromium(monkeypatch):
+    monkeypatch.setenv("SE_OFFLINE", "true")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--no-first-run", "--disable-dev-shm-usage", "--window-size=1000,900"):  # fmt: skip
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(WAIT_SECONDS)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def chat_page(live_server, settings, chromium):
+    settings.DEBUG = True
+    settings.MOCK_TESTING_ENABLED = True
+    chromium.get(live_server.url + "/dev/chat")
+    return chromium
+
+
+def bubbles_with(driver, text: str):
+    """The bot's bubbles whose text contains `text` (an empty list while none does)."""
+    return [
+        bubble for bubble in driver.find_elements(By.CSS_SELECTOR, ".bubble.screen") if text in bubble.text
+    ]
+
+
+def test_typing_help_shows_the_topics_and_clicking_a_row_opens_it(chat_page):
+    wait = WebDriverWait(chat_page, WAIT_SECONDS)
+    chat_page.find_element(By.ID, "text").send_keys("help")
+    chat_page.find_element(By.ID, "send").click()
+
+    topics = wait.until(lambda driver: bubbles_with(driver, texts.HELP_TOPICS_BODY))[0]
+    rows = topics.find_elements(By.CSS_SELECTOR, "button.option")
+    assert [row.find_element(By.CLASS_NAME, "title").text for row in rows][:4] == [
+        texts.HELP_COMMANDS_TITLE,
+        texts.HELP_SHORTHAND_TITLE,
+        texts.HELP_TIERS_TITLE,
+        texts.HELP_FEES_TITLE,
+    ]
+    assert f"☰ {texts.HELP_TOPICS_BUTTON}" in topics.text
+    fees = next(row for row in rows if texts.HELP_FEES_TITLE in row.text)
+    assert texts.HELP_FEES_ROW in fees.text
+    fees.click()
+
+    first_line_after_title = texts.HELP_FEES.splitlines()[1]
+    topic = wait.until(lambda driver: bubbles_with(driver, first_line_after_title))[0]
+    buttons = [button.text for button in topic.find_elements(By.CSS_SELECTOR, "button.option")]
+    assert buttons == [texts.BACK_BUTTON, texts.MENU_BUTTON]
+    # The member's own messages are shown too: what they typed, then the row they tapped.
+    mine = [bubble.text for bubble in chat_page.find_elements(By.CSS_SELECTOR, ".bubble.user")]
+    assert [text.splitlines()[-1] for text in mine] == ["help", texts.HELP_FEES_TITLE]
+    assert not chat_page.find_elements(By.CSS_SELECTOR, ".note.error")
+
+
+def test_an_invalid_member_number_is_refused_on_the_page(chat_page):
+    phone = chat_page.find_element(By.ID, "phone")
+    phone.clear()
+    phone.send_keys("0771")
+    chat_page.find_element(By.ID, "text").send_keys("help")
+    chat_page.find_element(By.ID, "send").click()
+    wait = WebDriverWait(chat_page, WAIT_SECONDS)
+    error = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".note.error")))
+    assert "2-15 digits" in error.text
+    assert not bubbles_with(chat_page, texts.HELP_TOPICS_BODY)
