@@ -1,0 +1,83 @@
+"""Onboarding, incoming and outgoing offers, and the dashboard menu, through the signed webhook against the
+sandbox: validation re-prompts, back and cancel, accept all with its totals, and every dashboard row landing
+on the screen its title names."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.chat import body, options
+from tests.e2e.conftest import onboard
+from tests.support import payloads as p
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_onboarding_explains_the_name_rule_and_can_go_back_and_be_cancelled(ledger, new_member):
+    a = new_member()
+    a.say("hi")
+    assert list(options(a.last[0])) == ["Become a member", "About credex"]
+    a.tap("Become a member")
+    a.say("Li")
+    assert "3–50 letters" in a.text()
+    a.say("Tendai")
+    a.say("back")
+    assert "first name" in a.text()
+    a.say("Tendai")
+    a.say("Moyo")
+    a.tap("ZWG")
+    assert "Name: *Tendai Moyo*" in a.text() and "Denomination: *ZWG*" in a.text()
+    a.tap("Cancel")
+    assert "Cancelled" in a.text() and "Become a member" in options(a.last[-1])
+    members_before = ledger.stats()["counts"]["members"]
+    onboard(a, "Tendai", "Moyo", "ZWG")
+    assert ledger.stats()["counts"]["members"] == members_before + 1
+    assert "Welcome, Tendai!" in a.text() and "Open* tier" in a.text()
+
+
+def test_accept_all_states_count_and_totals_then_accepts_them(ledger, new_member):
+    a, b = new_member(), new_member()
+    onboard(a, "Tendai", "Moyo")
+    onboard(b, "Rudo", "Dube")
+    ledger.mint(a.phone, "9.00")
+    for amount in ("1", "2.50", "3"):
+        a.say(f"{amount}=>{b.phone}")
+        a.tap("Confirm")
+    b.say("incoming")
+    assert {"1.00 USD", "2.50 USD", "3.00 USD", "Accept all (3)"} <= set(options(b.last[0]))
+    b.tap("Accept all (3)")
+    assert "Accept all 3 incoming offers, totalling *6.50 USD*?" in b.text()
+    b.tap("Accept all")
+    assert "Accepted 3 offer(s)." in b.text() and "Secured: 6.50 USD" in b.text()
+    assert ledger.stats()["counts"]["credexesByStatus"] == {"OWES": 4}
+
+
+def test_every_dashboard_row_lands_where_its_title_says(ledger, new_member):
+    a, b = new_member(), new_member()
+    onboard(a, "Tendai", "Moyo")
+    onboard(b, "Rudo", "Dube")
+    ledger.mint(a.phone, "5.00")
+    a.say(f"1=>{b.phone}")
+    a.tap("Confirm")
+    dashboard = a.say("menu")[0]
+    expected = {
+        "Offer credex": "How much do you want to offer?",
+        "Incoming offers (0)": "You have no incoming offers right now.",
+        "Outgoing offers (1)": "Your offers not yet accepted (1).",
+        "Ledger": "Your ledger, entries 1–1.",
+        "Upgrade tier": "*Hustler tier*",
+        "Help": "What would you like to know?",
+    }
+    assert list(options(dashboard)) == list(expected)
+    for title, landing in expected.items():
+        a.say("menu")
+        a.tap(title)
+        assert landing in a.text(), title
+
+
+def test_an_unsupported_message_mid_flow_is_answered_and_keeps_the_step(ledger, new_member):
+    a = new_member()
+    onboard(a)
+    a.say("offer")
+    a.deliver(p.image_message(sender=a.phone))
+    assert "I can read text and button taps only" in a.text() and "How much" in body(a.last[0])
