@@ -17,6 +17,7 @@ from credex_api.results import (
     AccountCreated,
     AccountMemberChanged,
     AccountRef,
+    AuthorizedMember,
     Balances,
     BulkAccepted,
     BulkFailure,
@@ -93,6 +94,12 @@ def account_of(r: Reader) -> Account:
         balances=balances_of(r.obj("balanceData")) if r.has("balanceData") else None,
         pending_in=tuple(offer_of(item) for item in r.items("pendingInData")),
         pending_out=tuple(offer_of(item) for item in r.items("pendingOutData")),
+        authorized=tuple(
+            AuthorizedMember(
+                item.text("memberID"), item.opt_text("firstname") or "", item.opt_text("lastname") or ""
+            )
+            for item in r.items("authFor")
+        ),
     )
 
 

@@ -56,6 +56,15 @@ class Balances:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthorizedMember:
+    """A member who may act for an account (listed to its owner only)."""
+
+    member_id: str
+    first_name: str
+    last_name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Account:
     account_id: str
     name: str
@@ -67,6 +76,7 @@ class Account:
     balances: Balances | None
     pending_in: tuple[Offer, ...]
     pending_out: tuple[Offer, ...]
+    authorized: tuple[AuthorizedMember, ...] = ()  # `authFor`, when the ledger lists it (owners only)
 
 
 @dataclass(frozen=True, slots=True)

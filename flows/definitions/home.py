@@ -100,6 +100,14 @@ def menu_rows(login: LoginResult, account: Account) -> tuple[ListRow, ...]:
     ]  # fmt: skip
     if len(login.accounts) > 1:
         rows.append(ListRow(id=ids.entry("switch"), title="Switch account", description=account.name[:72]))
+    if member.tier >= 3:
+        rows.append(
+            ListRow(id=ids.entry("create_account"), title="Create account", description="E.g. for a business")
+        )
+    if member.tier >= 4 and account.is_owned:
+        rows.append(
+            ListRow(id=ids.entry("members"), title="Manage members", description="Who acts, who is notified")
+        )
     if member.tier < 3:
         rows.append(ListRow(id=ids.entry("upgrade"), title="Upgrade tier", description="No daily limit"))
     rows.append(ListRow(id=ids.entry("help"), title="Help", description="Commands, quick offers, fees"))

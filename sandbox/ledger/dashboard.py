@@ -91,6 +91,16 @@ def account_dashboard(member: Member, account: Account, day: Today) -> dict:
             "firstname": recipient.firstname,
             "lastname": recipient.lastname,
         }
+    if board["isOwnedAccount"]:  # v1's `authFor`, kept so the owner can manage who may act for the account
+        access = account.access.select_related("member").order_by("created_at")
+        board["authFor"] = [
+            {
+                "memberID": str(a.member.member_id),
+                "firstname": a.member.firstname,
+                "lastname": a.member.lastname,
+            }
+            for a in access
+        ]
     board["balanceData"] = balance_data(position, account, day)
     board["pendingInData"] = _pending([offer_item(r, outgoing=False) for r in position.pending_in()])
     board["pendingOutData"] = _pending([offer_item(r, outgoing=True) for r in position.pending_out()])
