@@ -50,6 +50,10 @@ ALREADY_MEMBER = "You are already a member, so I did not open a second account."
 NOT_ALLOWED = "You are not allowed to do that on this account."
 GENERIC_REFUSAL = "The ledger refused that, so nothing was changed."
 
+# Refusals of accept/decline/cancel that mean "that offer is not pending any more" (contract §2.5–2.8: the
+# ledger's pattern match finds no pending offer and answers ACCEPT_FAILED, or NOT_FOUND "already processed").
+NOT_PENDING_CODES = frozenset({"ACCEPT_FAILED", "ALREADY_ACCEPTED", "ALREADY_PROCESSED", "CREDEX_NOT_FOUND"})
+
 _CONSUME_SENTENCES = {
     ConsumeStatus.USED: CONFIRMATION_USED,
     ConsumeStatus.EXPIRED: CONFIRMATION_EXPIRED,
@@ -121,7 +125,7 @@ def explain(error: CredexRejected) -> str:
     reason = (error.reason or "").strip()
     if isinstance(error, InsufficientSecuredBalance | TierLimitExceeded):
         return f"{reason or GENERIC_REFUSAL} Nothing was sent."
-    if isinstance(error, AlreadyProcessed | CredexNotFound):
+    if isinstance(error, AlreadyProcessed | CredexNotFound) or error.code in NOT_PENDING_CODES:
         return NO_LONGER_PENDING
     if isinstance(error, CredexForbidden):
         return NOT_ALLOWED

@@ -4,6 +4,8 @@ on the screen its title names."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.e2e.chat import body, options
@@ -81,3 +83,32 @@ def test_an_unsupported_message_mid_flow_is_answered_and_keeps_the_step(ledger, 
     a.say("offer")
     a.deliver(p.image_message(sender=a.phone))
     assert "I can read text and button taps only" in a.text() and "How much" in body(a.last[0])
+
+
+def test_a_session_that_expires_mid_flow_says_so_and_forgets_the_flow(ledger, new_member, settings):
+    a = new_member()
+    onboard(a)
+    settings.CONVERSATION_IDLE_TTL_SECONDS = 1
+    a.say("offer")
+    a.say("5")
+    time.sleep(1.3)
+    a.say("263770000099")
+    assert "Your session timed out" in a.text() and "Nothing was sent" in a.text()
+    assert "Offer credex" in options(a.last[-1])  # the dashboard, not the half-remembered flow
+
+
+def test_accepting_an_offer_cancelled_meanwhile_says_it_is_no_longer_pending(ledger, new_member):
+    a, b = new_member(), new_member()
+    onboard(a, "Tendai", "Moyo")
+    onboard(b, "Rudo", "Dube")
+    ledger.mint(a.phone, "5.00")
+    a.say(f"2=>{b.phone}")
+    a.tap("Confirm")
+    b.say("incoming")
+    b.tap("2.00 USD")
+    a.say("outgoing")
+    a.tap("2.00 USD")
+    a.tap("Cancel offer")
+    b.tap("Accept")
+    assert "That offer is no longer pending, so nothing was changed." in b.text()
+    assert ledger.stats()["counts"]["credexesByStatus"] == {"OWES": 1, "CANCELLED": 1}

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.rendering import render
+from flows import ids
 from flows.definitions import REGISTRY
 from flows.engine import advance
 from flows.flow import TurnContext
@@ -36,6 +37,19 @@ step = st.one_of(
 )
 
 
+def assert_routed(choice_id: str, state) -> None:
+    """Every id on a screen comes from `flows.ids` and is routed by the one table: an entry id starts a
+    registered flow; any other id belongs to the step the stored state is now on (or is the engine's own)."""
+    parsed = ids.parse(choice_id)
+    assert parsed is not None, choice_id
+    if parsed.is_entry:
+        assert REGISTRY.route(parsed.without_arg) is not None, choice_id
+        return
+    assert state is not None and (parsed.flow, parsed.step) == (state.flow, state.step), choice_id
+    handled = set(REGISTRY.flow(state.flow).step(state.step).choices) | ids.RESERVED_CHOICES
+    assert parsed.choice in handled, choice_id
+
+
 class Conversation:
     def __init__(self) -> None:
         self.ledger = RichMemberLedger()
@@ -57,6 +71,8 @@ class Conversation:
         assert executed <= self.confirmations.consumed_ok - before_ok, "ledger changed without a confirmation"
         for reply in outcome.replies:
             render(reply, to=WA_ID)
+            for choice_id in screen_ids(reply):
+                assert_routed(choice_id, outcome.state)
         self.stored = to_json(outcome.state) if outcome.state is not None else None
         self.current = sorted({i for reply in outcome.replies for i in screen_ids(reply)})
         self.seen += self.current
@@ -75,7 +91,7 @@ class Conversation:
             self.send(ChoiceMessage(**base, timestamp=self.now, choice_id=self.seen[value % len(self.seen)]))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(step, min_size=1, max_size=25))
 def test_random_conversations_never_crash_never_go_silent_and_never_move_money_unconfirmed(steps):
     conversation = Conversation()
