@@ -13,20 +13,16 @@ before it reads the body.
 - `NotifyRateLimit`: at most `settings.NOTIFY_RATE_PER_MINUTE` requests per key per fixed one-minute
   window, counted by one Lua script on the cache Redis (`caches["default"]`): INCR, and PEXPIRE when the
   counter has no expiry yet, atomically, so concurrent requests in any number of processes cannot overshoot.
-  Key: `<REDIS_KEY_PREFIX>:ratelimit:notify:<fingerprint>`. Over the limit → 429 with `Retry-After` (the
+  Key: `<REDIS_KEY_PREFIX>:ratelimit:notify:<HMAC of the fingerprint>` (`security.ratelimit`). Over the
+  limit → 429 with `Retry-After` (the
   window's remaining seconds). If that Redis fails, the limiter fails closed: 503, nothing sent.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import math
 
-import redis
 from django.conf import settings
-from django.core.cache import caches
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
@@ -34,25 +30,13 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from security import ratelimit
 from security.signatures import token_matches
 
 security_logger = logging.getLogger("security.notify")
 logger = logging.getLogger(__name__)
 
 KEY_HEADER = "X-Notify-Key"
-WINDOW_MS = 60_000
-FINGERPRINT_HEX_DIGITS = 32
-
-# KEYS: counter. ARGV: window in ms. → {count in this window, ms left in the window}.
-_HIT = """
-local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-return {count, ttl}
-"""
 
 
 class NotifyClient:
@@ -75,8 +59,7 @@ class LimiterUnavailable(exceptions.APIException):
 
 def key_fingerprint(key: str) -> str:
     """A stable, non-reversible name for a key (HMAC under SECRET_KEY): safe in Redis key names."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), key.encode("utf-8", "surrogatepass"), hashlib.sha256)
-    return digest.hexdigest()[:FINGERPRINT_HEX_DIGITS]
+    return ratelimit.fingerprint(key)
 
 
 def _security_event(request: Request, reason: str) -> None:
@@ -118,16 +101,16 @@ class NotifyRateLimit(BaseThrottle):
         self._retry_after: int | None = None
 
     def allow_request(self, request: Request, view: APIView) -> bool:
-        key = f"{settings.REDIS_KEY_PREFIX}:ratelimit:notify:{request.auth}"
         try:
-            client = caches["default"].client.get_client(write=True)
-            count, ttl_ms = client.register_script(_HIT)(keys=[key], args=[WINDOW_MS])
-        except redis.RedisError as exc:
-            logger.error("notify rate limit: cache Redis unavailable (%s); refusing", type(exc).__name__)
+            verdict = ratelimit.hit(
+                "notify", str(request.auth), limit=int(settings.NOTIFY_RATE_PER_MINUTE), window_seconds=60
+            )
+        except ratelimit.LimiterDown as exc:
+            logger.error("notify rate limit: cache Redis unavailable (%s); refusing", exc)
             raise LimiterUnavailable from exc
-        if int(count) <= int(settings.NOTIFY_RATE_PER_MINUTE):
+        if verdict.allowed:
             return True
-        self._retry_after = max(1, math.ceil(int(ttl_ms) / 1000))
+        self._retry_after = verdict.retry_after
         security_logger.warning("notify rate limit reached (remote=%s)", request.META.get("REMOTE_ADDR", "-"))
         return False
 

@@ -1,0 +1,75 @@
+"""Atomic fixed-window counters on the cache Redis: the one rate-limit primitive of the WhatsApp side.
+
+`hit(name, subject, limit=, window_seconds=)` counts one event for `subject` in the current window with a
+single Lua script (INCR, and PEXPIRE when the counter has no expiry yet), so concurrent callers in any
+number of processes can never overshoot, and answers whether this event is within the limit and how long
+until the window ends. Subjects are HMAC-hashed with SECRET_KEY before they become key names: no phone
+number or API key appears in Redis. A Redis failure raises `LimiterDown`; the caller decides whether to fail
+open (plain chat) or closed (money, notify). Django's admin login uses django-ratelimit instead (it needs
+the request); both are atomic on the same cache Redis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+from django.core.cache import caches
+
+# KEYS: counter. ARGV: window in ms. → {count in this window, ms left in the window}.
+_HIT = """
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+"""
+FINGERPRINT_HEX_DIGITS = 32
+
+
+class LimiterDown(Exception):  # noqa: N818 - the name callers catch
+    """The counter store (cache Redis) cannot count right now."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    allowed: bool
+    count: int
+    retry_after: int  # whole seconds until the window ends
+
+
+def fingerprint(subject: str) -> str:
+    """A stable, non-reversible name for a subject (HMAC under SECRET_KEY): safe in Redis key names."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), subject.encode("utf-8", "surrogatepass"), hashlib.sha256)
+    return digest.hexdigest()[:FINGERPRINT_HEX_DIGITS]
+
+
+def counter_key(name: str, subject: str) -> str:
+    return f"{settings.REDIS_KEY_PREFIX}:ratelimit:{name}:{fingerprint(subject)}"
+
+
+def hit(name: str, subject: str, *, limit: int, window_seconds: int) -> Verdict:
+    """Count one event of `subject` under `name`; `LimiterDown` when the cache Redis fails."""
+    try:
+        client = caches["default"].client.get_client(write=True)
+        count, ttl_ms = client.register_script(_HIT)(
+            keys=[counter_key(name, subject)], args=[window_seconds * 1000]
+        )
+    except redis.RedisError as exc:
+        raise LimiterDown(type(exc).__name__) from exc
+    return Verdict(int(count) <= limit, int(count), max(1, math.ceil(int(ttl_ms) / 1000)))
+
+
+def first_time(name: str, subject: str, *, window_seconds: int) -> bool:
+    """True once per window for `subject` (SET NX EX): e.g. one "slow down" notice, then silence."""
+    try:
+        client = caches["default"].client.get_client(write=True)
+        return bool(client.set(counter_key(name, subject), "1", nx=True, ex=window_seconds))
+    except redis.RedisError as exc:
+        raise LimiterDown(type(exc).__name__) from exc
