@@ -8,7 +8,8 @@ One caller, sequential, so each figure is one turn's own latency. Measured:
   Lua script runs inside the server are not round trips and are not counted), and ledger requests (the
   sandbox's counters); the stored conversation state per member in bytes at its largest
   (the confirmation step). Targets: ≤ 4 state-Redis round trips per turn, state ≤ 2 KB.
-The client-side ledger throttle is off here (it would pace the turns, not measure them).
+The client-side ledger throttle and the per-member inbound and money limits are set out of reach here (they
+would pace the turns, not measure them); their Redis round trips are still counted.
 
 `python -m bench.conversation [--members N] [--offers N]`
 """
@@ -181,7 +182,7 @@ def server_env(workdir: Path, cache_url: str, state_url: str, sandbox: str) -> d
         "REDIS_STATE_URL": state_url, "WHATSAPP_APP_SECRET": SECRET, "WHATSAPP_APP_SECRET_PREVIOUS": "",
         "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "MYCREDEX_APP_URL": sandbox,
         "CLIENT_API_KEY": CLIENT_KEY, "MYCREDEX_THROTTLE_PER_MINUTE": "0", "LOG_LEVEL": "WARNING",
-        "GUNICORN_LOG_LEVEL": "warning",
+        "GUNICORN_LOG_LEVEL": "warning", "INBOUND_PER_MINUTE": "1000000", "MONEY_PER_MINUTE": "1000000",
     }  # fmt: skip
 
 
@@ -240,7 +241,7 @@ def benchmark(workdir: Path, options: argparse.Namespace, cleanup: ExitStack) ->
     verdict = _verdict(max(hi["state"], offers["state"]) <= 4)
     return "\n".join([
         table, "",
-        f"state Redis round trips per turn (lock, load, save, unlock, confirmations): hi {hi['state']:.1f}, "
+        f"state Redis round trips per turn (lock+load, save, unlock, confirmations): hi {hi['state']:.1f}, "
         f"offer {offers['state']:.1f} (target ≤ 4: {verdict})",
         f"cache Redis round trips per turn (ledger tokens, breaker): hi {hi['cache']:.1f}, "
         f"offer {offers['cache']:.1f}",

@@ -12,7 +12,9 @@ Keys (prefix = settings.REDIS_KEY_PREFIX, "vp" by default):
 - ``vp:lock:<wa_id>`` — the member lock (`member_lock`).
 
 Round trips: `load` = 1 (MGET), `save` = 1 (EVALSHA of a compare-and-set script), `clear` = 1 (DEL),
-lock acquire = 1 when free, release = 1. Phone numbers never appear unmasked in logs or exception messages.
+lock acquire = 1 when free, release = 1. Taking the lock also reads the member's state in the same script,
+and the first `load` under that lock uses it: a turn costs 3 round trips (acquire+load, save, release).
+Phone numbers never appear unmasked in logs or exception messages.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -52,6 +56,15 @@ if version ~= tonumber(ARGV[1]) then return version end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5])
 return -1
+"""
+
+# KEYS: lock, state, marker. ARGV: token, lock TTL ms. Takes the lock and, in the same round trip, reads the
+# member's state and marker ('' when absent): {1, state, marker}, or {0} while someone else holds the lock.
+_ACQUIRE_LUA = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {1, redis.call('GET', KEYS[2]) or '', redis.call('GET', KEYS[3]) or ''}
+end
+return {0}
 """
 
 # KEYS: lock. ARGV: token. Deletes the lock only if this holder still owns it.
@@ -100,8 +113,14 @@ class ConversationStore:
         self._save_script = self.connection.register_script(_SAVE_LUA)
 
     def load(self, wa_id: str) -> ConversationState | None:
-        """The live state; a lapsed placeholder if only the marker is left; None if neither exists."""
-        raw, marker = self.connection.mget(_key("conv", wa_id), _key("conv", wa_id) + ":marker")
+        """The live state; a lapsed placeholder if only the marker is left; None if neither exists.
+
+        The first load under a fresh `member_lock` uses what the lock's acquisition read (no round trip)."""
+        prefetched = _take_prefetched(self.connection, wa_id)
+        if prefetched is not None:
+            raw, marker = prefetched
+        else:
+            raw, marker = self.connection.mget(_key("conv", wa_id), _key("conv", wa_id) + ":marker")
         if raw is not None:
             try:
                 return from_json(raw)
@@ -170,7 +189,9 @@ def member_lock(
     token = secrets.token_hex(16)
     deadline = time.monotonic() + wait_seconds
     delay = 0.002
-    while not conn.set(key, token, nx=True, px=ttl_ms):
+    acquire = conn.register_script(_ACQUIRE_LUA)
+    state_key = _key("conv", wa_id)
+    while not _acquired(acquire, conn, wa_id, [key, state_key, state_key + ":marker"], [token, ttl_ms]):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise LockBusy(f"lock of member {mask_phone(wa_id)} still held after {wait_seconds}s")
@@ -179,4 +200,27 @@ def member_lock(
     try:
         yield token
     finally:
+        _prefetch.values.pop(wa_id, None)
         conn.register_script(_RELEASE_LUA)(keys=[key], args=[token])
+
+
+_prefetch = threading.local()
+
+
+def _acquired(acquire: Any, conn: redis.Redis, wa_id: str, keys: list[str], args: list[Any]) -> bool:
+    """One acquisition attempt; on success the state it read is kept for this thread's first `load`."""
+    reply = acquire(keys=keys, args=args)
+    if int(reply[0]) != 1:
+        return False
+    if not hasattr(_prefetch, "values"):
+        _prefetch.values = {}
+    _prefetch.values[wa_id] = (conn, reply[1] or None, reply[2] or None)
+    return True
+
+
+def _take_prefetched(conn: redis.Redis, wa_id: str) -> tuple[Any, Any] | None:
+    """The (state, marker) read when this thread took the member's lock, once, if read on `conn`."""
+    found = getattr(_prefetch, "values", {}).pop(wa_id, None)
+    if found is None or found[0] is not conn:
+        return None
+    return found[1], found[2]

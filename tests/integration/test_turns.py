@@ -158,7 +158,7 @@ class CountingRedis(redis.Redis):
         return super().execute_command(*args, **options)
 
 
-def test_a_turn_in_a_flow_costs_at_most_four_redis_round_trips_lock_included(settings):
+def test_a_turn_in_a_flow_costs_three_redis_round_trips_lock_included(settings):
     conn = CountingRedis.from_url(settings.REDIS_STATE_URL)
     conn.sent = []
     store = ConversationStore(conn)
@@ -167,5 +167,11 @@ def test_a_turn_in_a_flow_costs_at_most_four_redis_round_trips_lock_included(set
     conn.sent.clear()
     with member_lock(WA_ID, ttl_ms=5_000, wait_seconds=1, connection=conn):
         run_turn(tap(ids.make("help", "topics", "topic", "fees"), ts=now()), now=now(), store=store)
-    assert conn.sent == ["SET", "MGET", "EVALSHA", "EVALSHA"]  # lock, load, save, unlock
+    assert conn.sent == ["EVALSHA", "EVALSHA", "EVALSHA"]  # lock + load, save, unlock
     assert ConversationStore().load(WA_ID).step == "topic"
+    conn.sent.clear()
+    with member_lock(WA_ID, ttl_ms=5_000, wait_seconds=1, connection=conn):  # two turns under one lock:
+        run_turn(text("back", ts=now()), now=now(), store=store)  # the prefetched state serves the first
+        run_turn(text("help", ts=now()), now=now(), store=store)  # and the second loads what it saved
+    assert conn.sent == ["EVALSHA", "EVALSHA", "MGET", "EVALSHA", "EVALSHA"]
+    assert ConversationStore().load(WA_ID).step == "topics"
