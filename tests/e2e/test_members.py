@@ -11,6 +11,7 @@ import pytest
 from tests.e2e.chat import body, options
 from tests.e2e.conftest import onboard
 from tests.support import payloads as p
+from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -112,3 +113,23 @@ def test_accepting_an_offer_cancelled_meanwhile_says_it_is_no_longer_pending(led
     b.tap("Accept")
     assert "That offer is no longer pending, so nothing was changed." in b.text()
     assert ledger.stats()["counts"]["credexesByStatus"] == {"OWES": 1, "CANCELLED": 1}
+
+
+def test_the_notification_quick_reply_opens_the_incoming_offers(
+    ledger, new_member, fake_graph, client, settings
+):
+    a, b = new_member(), new_member()
+    onboard(a, "Tendai", "Moyo")
+    onboard(b, "Rudo", "Dube")
+    ledger.mint(a.phone, "5.00")
+    a.say(f"2=>{b.phone}")
+    a.tap("Confirm")
+    settings.NOTIFY_API_KEY = "e2e-notify-key"
+    body = {"phone": b.phone, "memberName": "Rudo Dube", "message": "Tendai Moyo offered you 2.00 USD"}
+    answer = client.post("/bot/notify", data=body, content_type="application/json",
+                         headers={"X-Notify-Key": "e2e-notify-key"})  # fmt: skip
+    assert answer.status_code == 200
+    template = fake_graph.requests[-1].json["template"]
+    payload = template["components"][1]["parameters"][0]["payload"]
+    b.deliver(p.quick_reply(payload, "View offers", sender=b.phone))
+    assert "Offers waiting for your answer (1)" in b.text() and "2.00 USD" in options(b.last[-1])
