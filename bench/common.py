@@ -45,16 +45,20 @@ class LoadResult:
     non_2xx: int
     errors: int
     elapsed: float
+    counted: int | None = None  # answered requests, when a generator reports counts instead of samples
+    fixed_ms: dict[float, float] | None = None  # its percentiles (fraction → ms), likewise
 
     @property
     def answered(self) -> int:
-        return len(self.latencies)
+        return self.counted if self.counted is not None else len(self.latencies)
 
     @property
     def per_second(self) -> float:
         return self.answered / self.elapsed if self.elapsed else 0.0
 
     def percentile_ms(self, fraction: float) -> float:
+        if self.fixed_ms is not None:
+            return self.fixed_ms[fraction]
         return percentile(self.latencies, fraction) * 1000
 
 

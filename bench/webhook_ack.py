@@ -8,7 +8,11 @@ A throwaway Redis pair and SQLite database, then two Gunicorn servers in turn, e
 Both receive the same signed deliveries (distinct wamids, one text message each) over 50 keep-alive
 connections. Targets: p99 ack ≤ 100 ms, 0 non-2xx, webhook throughput ≥ 50% of the floor's.
 
-`python -m bench.webhook_ack [--requests N] [--concurrency C] [--warmup W] [--time-limit S]`
+The load comes from Debian's `wrk` when it is installed (far lighter on a 2-core machine, where the load
+generator shares the CPUs with the servers), else from the Python generator of `bench.common`; the report
+says which.
+
+`python -m bench.webhook_ack [--requests N] [--concurrency C] [--warmup W] [--time-limit S] [--load L]`
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from bench.common import (
     gunicorn_server,
     run_checked,
 )
+from bench.wrkload import drive_load_wrk, wrk_available
 from deploy.localredis import RedisServer, free_port, start_pair
 from deploy.samples import new_wamid, whatsapp_text_payload
 from security.signatures import sign_body
@@ -46,6 +51,7 @@ MEMBERS = 500
 TEXTS = ("hi", "menu", "1", "balance please", "Send 25.50 USD to @tendai for groceries", "help")
 TARGET_P99_MS = 100.0
 TARGET_FLOOR_SHARE = 0.5
+WRK_POOL_PER_SECOND = 5000
 
 
 def parse_options(argv: list[str] | None) -> argparse.Namespace:
@@ -54,6 +60,13 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=50, help="keep-alive connections")
     parser.add_argument("--warmup", type=int, default=200, help="unmeasured deliveries first")
     parser.add_argument("--time-limit", type=float, default=120.0, help="seconds per measured run")
+    parser.add_argument(
+        "--load",
+        choices=["auto", "wrk", "python"],
+        default="auto",
+        help="load generator (auto: Debian's wrk when installed, else the Python one in bench.common)",
+    )
+    parser.add_argument("--wrk-seconds", type=float, default=8.0, help="length of each wrk run")
     parser.add_argument(
         "--database",
         choices=["auto", "sqlite", "postgres", "both"],
@@ -116,7 +129,24 @@ def measure(label: str, env: dict[str, str], deliveries: list[Request], options:
     with gunicorn_server(env, log_path) as port:
         if warmup:
             drive_load("warm-up", port, warmup, **load)
+        if load_generator(options) == "wrk":
+            seconds = options.wrk_seconds
+            return drive_load_wrk(label, port, measured, concurrency=options.concurrency, seconds=seconds)
         return drive_load(label, port, measured, **load)
+
+
+def pool_size(options: argparse.Namespace) -> int:
+    """Measured deliveries to prepare: the count asked for, or for wrk (a duration) enough for 5 000/s."""
+    if load_generator(options) == "wrk":
+        return max(options.requests, int(options.wrk_seconds * WRK_POOL_PER_SECOND))
+    return options.requests
+
+
+def load_generator(options: argparse.Namespace) -> str:
+    """ "wrk" or "python", as chosen (auto: wrk when installed)."""
+    if options.load == "auto":
+        return "wrk" if wrk_available() else "python"
+    return options.load
 
 
 @dataclass(frozen=True)
@@ -209,19 +239,29 @@ def report(floor: LoadResult, runs: list[WebhookRun], options: argparse.Namespac
     """The figures, the ratios and the verdicts as printable text."""
     headers = ["server", "answered", "req/s", "p50 ms", "p99 ms", "non-2xx", "errors"]
     table = format_table(headers, [_row(floor)] + [_row(run.result) for run in runs])
-    sent = options.warmup + options.requests
+    wrk = load_generator(options) == "wrk"
+    amount = f"{options.wrk_seconds:g} s of" if wrk else f"{options.requests}"
     lines = [
-        f"Webhook ack vs floor: {options.requests} signed deliveries per server after {options.warmup} "
+        f"Webhook ack vs floor: {amount} signed deliveries per server after {options.warmup} "
         f"warm-up, {options.concurrency} keep-alive",
         "connections; Gunicorn 2 workers × 4 threads (gthread) on loopback; queue mode, no worker running;",
-        f"SQLite in WAL mode, PostgreSQL with fsync off; the load generator shares the {os.cpu_count()} CPUs",
+        f"SQLite in WAL mode, PostgreSQL with fsync off; load generator: {_generator_text(options)}, sharing "
+        f"the {os.cpu_count()} CPUs",
         "",
         table,
         "",
     ]
     for run in runs:
+        sent = options.warmup + (run.result.answered if wrk else options.requests)
         lines += verdict_lines(run, floor, sent)
     return "\n".join(lines)
+
+
+def _generator_text(options: argparse.Namespace) -> str:
+    if load_generator(options) == "wrk":
+        return "wrk (C)"
+    hint = "" if wrk_available() else "; apt-get install wrk for a lighter one"
+    return f"Python threads{hint}"
 
 
 def run(argv: list[str] | None = None) -> None:
@@ -237,7 +277,7 @@ def run(argv: list[str] | None = None) -> None:
             cleanup.callback(cache.stop)
             cleanup.callback(state.stop)
             env = server_environment(workdir, cache, state, secret)
-            deliveries = signed_deliveries(options.warmup + options.requests, secret)
+            deliveries = signed_deliveries(options.warmup + pool_size(options), secret)
             floor_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.floor"}
             floor = measure("floor (bare view)", floor_env, deliveries, options, workdir / "floor.log")
             runs = [
