@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench worker clean
+.PHONY: install run test lint audit bench worker clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: $(STAMP) lint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## audit: supply chain (deploy/supply_chain.py): bandit (no high findings), pip-audit --strict where a
+## vulnerability database is reachable, else a printed "pip-audit SKIPPED: ..." line
+audit: $(STAMP)
+	$(BIN)/python -m deploy.supply_chain
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -22,10 +22,13 @@ from django.utils import timezone
 
 from bot import queue
 from bot.events import event_from_dict
+from bot.inbound_limits import SLOW_DOWN, Decision, inbound_decision
 from bot.models import InboxMessage
 from bot.sender import record_and_send, record_captured
 from flows.services import run_turn
 from flows.store import LockBusy, member_lock
+from flows.types import TextReply
+from security import alerts, correlation
 from security.redaction import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -86,7 +89,8 @@ def _drain_member(wa_id: str, capture: Capture | None) -> int:
             return processed
         for row in pending:
             if _claim(row):
-                _process_row(row, capture)
+                with correlation.bound(row.correlation_id):  # the delivery's id on every line of this row
+                    _process_row(row, capture)
                 processed += 1
 
 
@@ -98,9 +102,9 @@ def _claim(row: InboxMessage) -> bool:
 
 
 def _process_row(row: InboxMessage, capture: Capture | None) -> None:
-    """One inbound message: engine turn, then every reply recorded and sent (or captured)."""
+    """One inbound message: rate limit, engine turn, then every reply recorded and sent (or captured)."""
     try:
-        replies = run_turn(event_from_dict(row.event), now=int(time.time()))
+        replies = _replies_for(row)
         for reply in replies:
             if capture is not None:
                 capture(record_captured(wa_id=row.wa_id, reply=reply, in_reply_to_id=row.pk))
@@ -109,8 +113,19 @@ def _process_row(row: InboxMessage, capture: Capture | None) -> None:
     except Exception:
         logger.exception("processing failed for inbox row %s", row.pk)
         _finish(row, InboxMessage.Status.FAILED)
+        alerts.note_processing_failure()  # repeated failures raise an alert
         return
     _finish(row, InboxMessage.Status.DONE)
+
+
+def _replies_for(row: InboxMessage) -> list:
+    """The turn's replies; over the inbound limit, one notice and then none (`bot.inbound_limits`)."""
+    decision = inbound_decision(row.wa_id)
+    if decision is Decision.NOTICE:
+        return [TextReply(body=SLOW_DOWN)]
+    if decision is Decision.SILENT:
+        return []
+    return run_turn(event_from_dict(row.event), now=int(time.time()))
 
 
 def _finish(row: InboxMessage, status: str) -> None:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from bot import inbox, processing
 from bot.parsing import parse_webhook
-from security import signatures
+from security import alerts, correlation, signatures
 
 logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("security.webhook")
@@ -27,7 +27,8 @@ security_logger = logging.getLogger("security.webhook")
 @require_http_methods(["GET", "POST"])
 def webhook(request: HttpRequest) -> HttpResponse:
     correlation_id = uuid.uuid4().hex[:16]
-    response = _handshake(request) if request.method == "GET" else _receive(request, correlation_id)
+    with correlation.bound(correlation_id):  # every log line of this delivery carries it
+        response = _handshake(request) if request.method == "GET" else _receive(request, correlation_id)
     response["X-Correlation-Id"] = correlation_id
     response["Cache-Control"] = "no-store"
     return response
@@ -45,7 +46,7 @@ def _receive(request: HttpRequest, correlation_id: str) -> HttpResponse:
     body = _read_capped_body(request, settings.WEBHOOK_MAX_BODY_BYTES)
     if body is None:
         return _reject(request, "body too large", 413)
-    secrets = signatures.accepted_secrets(settings.WHATSAPP_APP_SECRET, settings.WHATSAPP_APP_SECRET_PREVIOUS)
+    secrets = signatures.accepted_keys(settings.WHATSAPP_APP_SECRET, settings.WHATSAPP_APP_SECRET_PREVIOUS)
     header = request.headers.get("X-Hub-Signature-256")
     try:
         signatures.verify_meta_signature(body=body, header=header, secrets=secrets)
@@ -98,4 +99,6 @@ def _read_capped_body(request: HttpRequest, cap: int) -> bytes | None:
 def _reject(request: HttpRequest, reason: str, status: int) -> HttpResponse:
     """A security event (reason and peer only: never the body, header or token) and an empty answer."""
     security_logger.warning("webhook rejected: %s (remote=%s)", reason, request.META.get("REMOTE_ADDR", "-"))
+    if reason.startswith("signature"):
+        alerts.note_signature_failure(request)  # a burst → one alert and one audit row
     return HttpResponse(status=status)

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
+from security import admin_site  # noqa: F401 - makes admin.site the TOTP-only, rate-limited VimbisoAdminSite
+
 
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness only: the process answers. Readiness with dependencies is the operator API's health."""
@@ -12,6 +14,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("bot/", include("bot.urls")),
+    path("api/", include("bot.api.urls")),
     path("dev/", include("bot.devchat_urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -35,6 +35,7 @@ import redis
 
 from credex_api.conf import BreakerPolicy, ClientConfig, cache_redis
 from credex_api.errors import CircuitOpen
+from security.alerts import raise_alert
 
 logger = logging.getLogger("credex_api.breaker")
 
@@ -233,6 +234,11 @@ class CircuitBreaker:
         level = logging.WARNING if transition.endswith("->open") else logging.INFO
         parts = " ".join(f"{name}={value}" for name, value in figures.items() if value not in ("", None))
         logger.log(level, "credex breaker %s %s", transition, parts, extra={"breaker_transition": transition})
+        if transition.endswith("->open"):
+            details = {"transition": transition, **figures}
+            raise_alert(
+                "credex.breaker_open", f"ledger breaker {transition}", severity="critical", details=details
+            )
 
     def _redis_failed(self, step: str) -> None:
         now = time.monotonic()

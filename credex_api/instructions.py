@@ -12,7 +12,8 @@ Outcomes of the one call: success → `done` (result and ledger reference stored
 that certainly happened before the request left (breaker open, connect failure, throttle, 429) →
 `failed` with the error code; `CredexOutcomeUnknown` (or an unexpected crash after the call began) →
 `unknown`, settled later by `credex_api.reconcile` — never re-sent blindly. Logs name the instruction key,
-action and state, never the member's number or parameters.
+action and state, never the member's number or parameters. Each step (created, confirmed, done, failed,
+unknown) also writes one audit row (`security.audit`): the masked member, action, state and error code.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from credex_api.client import CredexClient
 from credex_api.errors import CredexError, CredexInvalid, CredexOutcomeUnknown
 from credex_api.models import Instruction
 from credex_api.validation import check_phone
+from security import audit
 
 logger = logging.getLogger(__name__)
 State = Instruction.State
@@ -54,6 +56,7 @@ def instruction_create(*, member: str, action: str, params: dict[str, Any]) -> I
     ACTIONS[action].validate(params)
     row = Instruction.objects.create(member=check_phone(member), action=action, params=encode_params(params))
     logger.info("instruction %s %s created", row.key, action)
+    _audit(row.key, row.member, action, State.PENDING, event="created")
     return row
 
 
@@ -70,6 +73,8 @@ def instruction_confirm(key: uuid.UUID | str) -> bool:
     )
     if moved:
         logger.info("instruction %s confirmed", key)
+        member, action = Instruction.objects.filter(key=key).values_list("member", "action").get()
+        _audit(key, member, action, State.CONFIRMED)
     return moved == 1
 
 
@@ -116,6 +121,16 @@ def _finish(
     logger.log(level, "instruction %s %s → %s %s", row.key, row.action, state, code)
     if not moved:  # pragma: no cover - only a hand edit of a sent row could cause this
         logger.error("instruction %s left 'sent' before its outcome was recorded", row.key)
+    else:
+        _audit(row.key, row.member, row.action, state, code=code)
+
+
+def _audit(key: object, member: str, action: str, state: str, *, event: str = "", code: str = "") -> None:
+    """One audit row per transition: the masked member, the action and state, never the parameters."""
+    new = {"action": action, "state": state, "error_code": code}
+    audit.record(
+        f"instruction.{event or state}", actor=audit.member(member), obj=f"instruction {key}", new=new
+    )
 
 
 def result_json(result: Any) -> Any:

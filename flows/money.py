@@ -29,7 +29,7 @@ from credex_api.errors import (
 )
 from credex_api.results import Account, LoginResult
 from flows.flow import Turn
-from flows.ports import ConsumeStatus, InstructionNotRun
+from flows.ports import ConsumeStatus, InstructionNotRun, MoneyRateLimited
 from security.amounts import DECIMAL_PLACES
 
 ACTIVE_ACCOUNT = "acct"  # session key: the account every flow acts for
@@ -44,6 +44,10 @@ CONFIRMATION_FOREIGN = "That confirmation is not yours, so nothing was sent."
 OUTCOME_UNKNOWN = (
     "The ledger did not answer in time, so I cannot tell yet whether that went through. "
     "I will check with the ledger; your menu will show the result in a few minutes. Please do not repeat it."
+)
+TOO_FAST = (
+    "You have made several changes in the last minute, so I paused this one. Nothing was sent. "
+    "Please wait a minute."
 )
 NO_LONGER_PENDING = "That offer is no longer pending, so nothing was changed."
 ALREADY_MEMBER = "You are already a member, so I did not open a second account."
@@ -112,6 +116,8 @@ def run_confirmed(
         return turn.ledger.execute(action=action, params=params), None
     except InstructionNotRun:
         return None, CONFIRMATION_USED
+    except MoneyRateLimited:
+        return None, TOO_FAST
     except CredexOutcomeUnknown:
         return None, OUTCOME_UNKNOWN
     except CredexRejected as error:

@@ -56,6 +56,14 @@ class InstructionNotRun(Exception):  # noqa: N818 - the name flows catch
     """`LedgerPort.execute` found its instruction already confirmed or claimed: nothing was sent."""
 
 
+class MoneyRateLimited(Exception):  # noqa: N818 - the name flows catch
+    """Too many money steps by this member just now (or the counter is unavailable): nothing was sent."""
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(f"money rate limited for {retry_after} s")
+        self.retry_after = retry_after
+
+
 class NoLedger:
     """The ledger port when none is wired in (pure tests): any use is a bug and fails loudly."""
 

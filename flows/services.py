@@ -29,6 +29,7 @@ from flows.registry import Registry
 from flows.state import ConversationState
 from flows.store import ConversationStore, StaleStateError
 from flows.types import InboundMessage, Reply, TextReply
+from security.alerts import raise_alert
 from security.redaction import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ def run_turn(
         # The ledger is unreachable, failing or rate limited: nothing was done and the stored state is
         # kept as it was, so the member can simply try again.
         logger.warning("turn for %s: ledger busy (%s)", mask_phone(event.wa_id), type(exc).__name__)
+        if isinstance(exc, CredexUnauthorized):  # our client key or the ledger's auth is broken: page ops
+            raise_alert("credex.unauthorized", "the ledger refused our credentials", severity="critical")
         return [TextReply(body=texts.LEDGER_BUSY)]
     except StaleStateError as exc:
         # Another writer saved first (a lock expired under a slow turn): keep the newer state.

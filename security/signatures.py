@@ -8,6 +8,8 @@ Pure: bytes in, a verdict out; no Django, no settings, no logging (the view logs
   a header that is not ASCII is simply malformed.
 - `token_matches` compares the GET handshake's `hub.verify_token` in constant time, also as bytes.
 - `sign_body` produces the header value; used by `manage.py sign_payload` and the tests.
+- `accepted_keys` gives the same secrets as `security.secrets.Secret` objects: the key bytes then exist only
+  in a bytearray that is zeroed right after each HMAC (see that module for what this does not achieve).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import hashlib
 import hmac
 import re
 from collections.abc import Sequence
+
+from security.secrets import Secret
 
 HEADER_PREFIX = b"sha256="
 REASON_MISSING = "missing"  # no header at all → 401
@@ -38,7 +42,7 @@ def sign_body(body: bytes, secret: bytes) -> str:
     return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
 
 
-def verify_meta_signature(*, body: bytes, header: str | None, secrets: Sequence[bytes]) -> None:
+def verify_meta_signature(*, body: bytes, header: str | None, secrets: Sequence[bytes | Secret]) -> None:
     """Return if `header` is a valid signature of `body` under any non-empty secret; else SignatureRejected.
 
     Empty secrets are ignored (an unset previous secret must never make an empty-key HMAC acceptable); with
@@ -50,11 +54,18 @@ def verify_meta_signature(*, body: bytes, header: str | None, secrets: Sequence[
     matched = False
     for secret in secrets:
         if secret:
-            expected = hmac.new(secret, body, hashlib.sha256).hexdigest().encode("ascii")
             # No early exit: the time taken does not depend on which secret matched.
-            matched |= hmac.compare_digest(expected, given)
+            matched |= hmac.compare_digest(_expected_digest(secret, body), given)
     if not matched:
         raise SignatureRejected(REASON_MISMATCH)
+
+
+def _expected_digest(secret: bytes | Secret, body: bytes) -> bytes:
+    """The lowercase hex digest of `body` under `secret` (a Secret's key bytes are zeroed after use)."""
+    if not isinstance(secret, Secret):
+        return hmac.new(secret, body, hashlib.sha256).hexdigest().encode("ascii")
+    with secret.bytes_view() as key:
+        return hmac.new(key, body, hashlib.sha256).hexdigest().encode("ascii")
 
 
 def _digest_from_header(header: str) -> bytes:
@@ -74,6 +85,11 @@ def _digest_from_header(header: str) -> bytes:
 def accepted_secrets(current: str, previous: str = "") -> tuple[bytes, ...]:
     """The app secrets to accept, as bytes: the current one and, during a rotation, the previous one."""
     return tuple(secret.encode("utf-8") for secret in (current, previous) if secret)
+
+
+def accepted_keys(current: str, previous: str = "") -> tuple[Secret, ...]:
+    """`accepted_secrets` as `Secret` objects (what the webhook view passes to `verify_meta_signature`)."""
+    return tuple(Secret(secret) for secret in (current, previous) if secret)
 
 
 def token_matches(given: str | None, expected: str) -> bool:

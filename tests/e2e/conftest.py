@@ -19,6 +19,7 @@ def ledger(sandbox, settings) -> Iterator:
     settings.MYCREDEX_APP_URL = sandbox.url
     settings.CLIENT_API_KEY = sandbox.client_api_key
     settings.MYCREDEX_THROTTLE_PER_MINUTE = 0  # conversations here, not the throttle (tests/credex_api)
+    settings.INBOUND_PER_MINUTE = settings.MONEY_PER_MINUTE = 1000  # nor the limits (test_inbound_limits)
     reset_client()
     yield sandbox
     reset_client()

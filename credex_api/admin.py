@@ -1,0 +1,89 @@
+"""Admin pages of the ledger side: read-only money instructions and the shared circuit breaker's state.
+
+Instructions show the member masked (`security.redaction.mask_phone`; the full number may be searched,
+never shown), the action, the state and the times; never their parameters or the ledger's answer, which
+hold other members' numbers and names. The breaker page (`/admin/credex_api/instruction/breaker/`, listed
+on the index) shows `credex_api.breaker.breaker_status()`, read-only; `manage.py credex_breaker --reset`
+closes it.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import redis
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import DurationField, ExpressionWrapper, F, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+from django_redis.exceptions import ConnectionInterrupted
+
+from credex_api.breaker import breaker_status
+from credex_api.models import Instruction
+from security.admin_site import ReadOnlyAdmin, add_page, render_page
+from security.redaction import mask_phone
+
+
+@admin.register(Instruction)
+class InstructionAdmin(ReadOnlyAdmin):
+    list_display = ("key", "member_masked", "action", "state", "error_code", "created_at", "duration")
+    list_filter = ("state", "action", "created_at")
+    search_fields = ("=key", "=member", "=ledger_ref")
+    search_help_text = "Exact instruction key, member number (digits, country code first) or ledger id."
+    fields = ("key", "member_masked", "action", "state", "ledger_ref", "error_code", "reconcile_attempts")
+    fields += ("created_at", "confirmed_at", "sent_at", "finished_at", "updated_at", "duration")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        took = ExpressionWrapper(F("finished_at") - F("created_at"), output_field=DurationField())
+        return super().get_queryset(request).annotate(duration_value=took)
+
+    @admin.display(description="member")
+    def member_masked(self, row: Instruction) -> str:
+        return mask_phone(row.member)
+
+    @admin.display(description="created → finished", ordering="duration_value")
+    def duration(self, row: Instruction) -> str:
+        took = getattr(row, "duration_value", None)
+        return "-" if took is None else f"{took.total_seconds():.3f} s"
+
+    def get_urls(self) -> list:
+        breaker = path("breaker/", self.admin_site.admin_view(self.breaker_view), name="credex_api_breaker")
+        return [breaker, *super().get_urls()]
+
+    def breaker_view(self, request: HttpRequest) -> HttpResponse:
+        """The ledger circuit breaker shared by every process, as `manage.py credex_breaker` prints it."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            status = breaker_status()
+        except (redis.RedisError, ConnectionInterrupted):
+            status = None
+        if status and status["open_until"]:
+            status["open_until"] = datetime.datetime.fromtimestamp(status["open_until"], tz=datetime.UTC)
+        context = {"status": status}
+        return render_page(request, title="Ledger circuit breaker", body=BREAKER_PAGE, context=context)
+
+
+BREAKER_PAGE = """
+{% if status %}<table id="breaker"><tbody>
+<tr><th scope="row">State</th><td id="breaker-state">{{ status.state }}</td></tr>
+<tr><th scope="row">Consecutive failures</th><td>{{ status.consecutive_failures }}</td></tr>
+<tr><th scope="row">Failures in the sliding window</th><td>{{ status.failures_in_window }}</td></tr>
+<tr><th scope="row">Current open period</th><td>{{ status.open_seconds }} s</td></tr>
+<tr><th scope="row">Open until</th><td>{{ status.open_until|default:"-" }}</td></tr>
+<tr><th scope="row">Seconds until the next trial call</th>
+<td>{{ status.seconds_until_trial|floatformat:1 }}</td></tr>
+</tbody></table>
+<p>Read-only. <code>python manage.py credex_breaker --reset</code> closes it.</p>
+{% else %}<p class="errornote">The breaker's state is unavailable: the cache Redis does not answer.</p>
+{% endif %}
+"""
+
+add_page(
+    app_label="credex_api",
+    name="Ledger circuit breaker",
+    url_name="credex_api_breaker",
+    permission="credex_api.view_instruction",
+)

@@ -1,0 +1,9 @@
+"""Django app config of the security layer (it owns the append-only `AuditEvent` table)."""
+
+from django.apps import AppConfig
+
+
+class SecurityConfig(AppConfig):
+    name = "security"
+    verbose_name = "Security: audit log"
+    default_auto_field = "django.db.models.BigAutoField"
