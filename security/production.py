@@ -34,6 +34,9 @@ def production_problems(
     whatsapp_phone_number_id: str,
     redis_cache_url: str,
     redis_state_url: str,
+    client_api_key: str = "",
+    notify_api_key: str = "",
+    operator_jwt_signing_key: str = "",
 ) -> list[str]:
     """Every reason the given production configuration is unsafe (empty when it is fine)."""
     problems = []
@@ -52,6 +55,9 @@ def production_problems(
         "WHATSAPP_PHONE_NUMBER_ID": whatsapp_phone_number_id,
         "REDIS_CACHE_URL": redis_cache_url,
         "REDIS_STATE_URL": redis_state_url,
+        "CLIENT_API_KEY": client_api_key,
+        "NOTIFY_API_KEY": notify_api_key,
+        "OPERATOR_JWT_SIGNING_KEY": operator_jwt_signing_key,
     }
     problems.extend(f"{name} is missing" for name, value in required.items() if not value)
     if redis_cache_url and redis_cache_url == redis_state_url:

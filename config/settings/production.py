@@ -7,8 +7,11 @@ Imported by `config.settings` when `DJANGO_ENV=production`. The guard (`security
 from config.env import env_int, env_list
 from config.settings.base import (
     ALLOWED_HOSTS,
+    CLIENT_API_KEY,
     DEBUG,
     MOCK_TESTING_ENABLED,
+    NOTIFY_API_KEY,
+    OPERATOR_JWT_SIGNING_KEY,
     REDIS_CACHE_URL,
     REDIS_STATE_URL,
     SECRET_KEY,
@@ -49,4 +52,7 @@ assert_production_safe(
     whatsapp_phone_number_id=WHATSAPP_PHONE_NUMBER_ID,
     redis_cache_url=REDIS_CACHE_URL,
     redis_state_url=REDIS_STATE_URL,
+    client_api_key=CLIENT_API_KEY,
+    notify_api_key=NOTIFY_API_KEY,
+    operator_jwt_signing_key=OPERATOR_JWT_SIGNING_KEY,
 )

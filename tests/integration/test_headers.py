@@ -80,6 +80,7 @@ def production(tmp_path_factory):
         "WHATSAPP_ACCESS_TOKEN": "test-only-access-token",
         "WHATSAPP_PHONE_NUMBER_ID": "123456789012345",
         "NOTIFY_API_KEY": "test-only-notify-key",
+        "CLIENT_API_KEY": "test-only-client-api-key",
         "OPERATOR_JWT_SIGNING_KEY": "test-only-operator-jwt-signing-key-" + "Zp4" * 12,
         "REDIS_CACHE_URL": os.environ["REDIS_CACHE_URL"],
         "REDIS_STATE_URL": os.environ["REDIS_STATE_URL"],

@@ -23,6 +23,9 @@ SAFE_ENV = {
     "WHATSAPP_PHONE_NUMBER_ID": "123456789012345",
     "REDIS_CACHE_URL": "redis://redis-cache:6379/0",
     "REDIS_STATE_URL": "redis://redis-state:6379/0",
+    "CLIENT_API_KEY": "test-only-client-api-key",
+    "NOTIFY_API_KEY": "test-only-notify-key",
+    "OPERATOR_JWT_SIGNING_KEY": "test-only-operator-jwt-signing-key-" + "Zp4" * 12,
     "DATABASE_URL": "sqlite:////tmp/vp-prod-check.sqlite3",
 }
 
@@ -56,6 +59,9 @@ def test_check_deploy_is_clean_with_production_settings():
         ({"WHATSAPP_PHONE_NUMBER_ID": None}, "WHATSAPP_PHONE_NUMBER_ID is missing"),
         ({"REDIS_CACHE_URL": None}, "REDIS_CACHE_URL is missing"),
         ({"REDIS_STATE_URL": None}, "REDIS_STATE_URL is missing"),
+        ({"CLIENT_API_KEY": None}, "CLIENT_API_KEY is missing"),
+        ({"NOTIFY_API_KEY": None}, "NOTIFY_API_KEY is missing"),
+        ({"OPERATOR_JWT_SIGNING_KEY": None}, "OPERATOR_JWT_SIGNING_KEY is missing"),
         ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS"),
     ],
 )

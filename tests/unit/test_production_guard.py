@@ -16,6 +16,9 @@ SAFE = {
     "whatsapp_phone_number_id": "123456789",
     "redis_cache_url": "redis://cache:6379/0",
     "redis_state_url": "redis://state:6379/0",
+    "client_api_key": "c",
+    "notify_api_key": "n",
+    "operator_jwt_signing_key": "o",
 }
 
 
