@@ -265,3 +265,16 @@ def reset_client() -> None:
         if _client is not None and _client_pid == os.getpid():
             _client.close()
         _client, _client_pid = None, None
+
+
+def ledger_healthy(*, timeout: float) -> bool:
+    """`GET /health` on the ledger (no auth, retry or breaker): True when it answers 200.
+
+    For ops health checks: it rides on the process's session but reads the URL from settings each time."""
+    url = ClientConfig.from_settings().url("health")
+    try:
+        response = get_client().session.get(url, timeout=(timeout, timeout), allow_redirects=False)
+    except requests.RequestException:
+        return False
+    with response:
+        return response.status_code == 200

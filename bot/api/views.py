@@ -10,9 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import requests
 from django.apps import apps
-from django.conf import settings
 from django.db import connection
 from django_redis import get_redis_connection
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
@@ -37,6 +35,7 @@ from bot.api.serializers import (
     OperatorTokenObtainSerializer,
 )
 from credex_api.breaker import breaker_status
+from credex_api.client import ledger_healthy
 from security.redaction import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -107,11 +106,8 @@ def _database() -> None:
 
 
 def _ledger() -> None:
-    url = settings.MYCREDEX_APP_URL.rstrip("/") + "/health"
-    timeout = (LEDGER_HEALTH_TIMEOUT_SECONDS, LEDGER_HEALTH_TIMEOUT_SECONDS)
-    response = requests.get(url, timeout=timeout, allow_redirects=False)
-    if response.status_code != status.HTTP_200_OK:
-        raise RuntimeError(f"ledger health answered {response.status_code}")
+    if not ledger_healthy(timeout=LEDGER_HEALTH_TIMEOUT_SECONDS):
+        raise RuntimeError("ledger health did not answer 200")
 
 
 class HealthView(NoStoreMixin, APIView):
