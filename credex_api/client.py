@@ -1,6 +1,7 @@
 """`CredexClient`: the one guarded HTTP client to the MyCredex ledger (`get_client()`: one per process).
 
-`_request()` is the only place that sends HTTP to the ledger. Per attempt: throttle slot → breaker permit
+`_request()` is the only place that sends API calls to the ledger (`ledger_healthy()` only probes its
+unauthenticated `GET /health`, for ops). Per attempt: throttle slot → breaker permit
 → one POST over the process's single `requests.Session` (explicit (connect, read) timeouts, no redirects,
 no proxies or .netrc from the environment) → normalised answer (`responses.read_answer`) → breaker record.
 Headers: `x-client-api-key` always; `Authorization: Bearer <member token>` on every non-keyhole route.
