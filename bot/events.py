@@ -11,7 +11,7 @@ dataclass fields plus a `"type"` discriminator ("text", "choice", "unsupported")
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from flows.types import ChoiceMessage, InboundMessage, TextMessage, UnsupportedMessage
@@ -75,7 +75,8 @@ def event_kind(event: InboundMessage) -> str:
 
 def event_to_dict(event: InboundMessage) -> dict[str, Any]:
     """The JSON-serialisable stored form: the dataclass fields plus `"type"`."""
-    return {"type": event_type(event), **asdict(event)}
+    # The fields are flat strings and ints: a shallow read, not `asdict`'s recursive deep copy (hot path).
+    return {"type": event_type(event), **{item.name: getattr(event, item.name) for item in fields(event)}}
 
 
 def event_from_dict(data: dict[str, Any]) -> InboundMessage:
