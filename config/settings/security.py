@@ -1,0 +1,166 @@
+"""Security and operations settings (issue 5): admin, lockout and headers; the operator API; audit, logs
+and alerts; logging. Star-imported at the end of `config.settings.base`, so production and test overrides
+still apply on top; every variable is documented in `.env.example`.
+"""
+
+from datetime import timedelta
+
+from csp.constants import NONCE, NONE, SELF
+
+from config.env import IS_PRODUCTION, env_bool, env_float, env_int, env_list, env_str, production_required
+
+# >>> admin, lockout, headers (security/admin_site.py, security/headers.py; README "Admin and headers") >>>>>>
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For (0: none, so the
+# TCP peer is the client and X-Forwarded-For is ignored). The lockout and the login limit trust that many.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ValueError("TRUSTED_PROXY_COUNT must be 0 or more")
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # still verifies (and upgrades) older hashes
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Sessions (only the admin has them) end after this many idle seconds: every request restarts the count.
+SESSION_COOKIE_AGE = env_int("ADMIN_SESSION_IDLE_SECONDS", 900)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_SAMESITE = "Strict"
+OTP_TOTP_ISSUER = "VimbisoPay"
+# django-axes: 10 failures lock (username + IP), and any 10 from one IP lock that IP, for 30 minutes; a
+# successful login (password and TOTP) clears the counts. OTP tokens are masked in its stored POST data.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "csrfmiddlewaretoken"]
+# The client IP of the lockout (and so of the login rate limit) is the audit log's: REMOTE_ADDR, or with N
+# trusted proxies the N-th address from the right of X-Forwarded-For (security.client_ip). Not ipware's
+# proxy count: its strict mode lets one forged extra entry switch the key to the proxy's address.
+AXES_CLIENT_IP_CALLABLE = "security.client_ip.client_ip"
+# Admin login attempts per minute, per client IP and per username (django-ratelimit on the cache Redis,
+# atomic; fails closed when that Redis is down).
+ADMIN_LOGIN_RATE_PER_MINUTE = env_int("ADMIN_LOGIN_RATE_PER_MINUTE", 5)
+if ADMIN_LOGIN_RATE_PER_MINUTE < 1:
+    raise ValueError("ADMIN_LOGIN_RATE_PER_MINUTE must be at least 1")
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = False
+# Content-Security-Policy (django-csp 4): strict; every response carries its own nonce (security.headers).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# CORS (django-cors-headers): only the operator API, only for these origins (comma-separated; none default).
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
+CORS_URLS_REGEX = r"^/api/.*$"
+# <<< admin, lockout, headers <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
+
+# >>> Operator API (/api/, bot/api): DRF + simplejwt + drf-spectacular >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>
+
+# Key signing operator JWTs (HS256), separate from DJANGO_SECRET; ≥ 32 characters. No default in production:
+# unset (or short, or equal to DJANGO_SECRET), the API answers 503 and issues no token.
+OPERATOR_JWT_SIGNING_KEY = production_required(
+    "OPERATOR_JWT_SIGNING_KEY", "dev-operator-jwt-key-Qm7vT2xK9pL4wZ8rN3cH6bJ1sF5dY0gE"
+)
+OPERATOR_JWT_AUDIENCE = env_str("OPERATOR_JWT_AUDIENCE", "vimbisopay-ops")
+OPERATOR_JWT_ISSUER = env_str("OPERATOR_JWT_ISSUER", "vimbisopay")
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,  # made atomic by bot.api.serializers.AtomicTokenRefreshSerializer
+    "UPDATE_LAST_LOGIN": True,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": OPERATOR_JWT_SIGNING_KEY,
+    "AUDIENCE": OPERATOR_JWT_AUDIENCE,
+    "ISSUER": OPERATOR_JWT_ISSUER,
+    "CHECK_REVOKE_TOKEN": True,  # a password change ends the tokens issued before it
+    "CHECK_USER_IS_ACTIVE": True,
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["bot.api.auth.OperatorJWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["bot.api.auth.IsStaff"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["bot.api.auth.OperatorAnonThrottle", "bot.api.auth.OperatorUserThrottle"],
+    # Coarse quotas on the cache Redis (DRF throttles: not atomic, so not a security control).
+    "DEFAULT_THROTTLE_RATES": {
+        "operator_anon": env_str("OPERATOR_API_ANON_RATE", "100/day"),
+        "operator_user": env_str("OPERATOR_API_USER_RATE", "1000/day"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "VimbisoPay operator API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["bot.api.auth.IsStaff"],
+    "SERVE_AUTHENTICATION": ["bot.api.auth.OperatorJWTAuthentication"],
+    "PREPROCESSING_HOOKS": ["bot.api.views.operator_endpoints_only"],
+}
+# <<< Operator API <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
+
+# >>> Audit, logs and alerts (security/audit.py, logfilter.py, alerts.py, error_reports.py) >>>>>>>>>>>>>>>>>
+# Error pages and e-mails hide our secret settings and redact the whole report.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "security.error_reports.ReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "security.error_reports.ExceptionReporter"
+# Alert channels (each optional): a Standard Webhooks-signed POST, e-mail, Telegram; per-channel timeout.
+ALERT_WEBHOOK_URL = env_str("ALERT_WEBHOOK_URL", "")
+ALERT_WEBHOOK_SECRET = env_str("ALERT_WEBHOOK_SECRET", "")
+ALERT_EMAIL_TO = env_list("ALERT_EMAIL_TO", "")
+ALERT_TELEGRAM_BOT_TOKEN = env_str("ALERT_TELEGRAM_BOT_TOKEN", "")
+ALERT_TELEGRAM_CHAT_ID = env_str("ALERT_TELEGRAM_CHAT_ID", "")
+ALERT_TELEGRAM_API_URL = env_str("ALERT_TELEGRAM_API_URL", "https://api.telegram.org")
+ALERT_CHANNEL_TIMEOUT_SECONDS = env_float("ALERT_CHANNEL_TIMEOUT_SECONDS", 3.0)
+# The same alert key is sent once per DEDUPE window and at most MAX_PER_HOUR times an hour (cache Redis).
+ALERT_DEDUPE_SECONDS = env_int("ALERT_DEDUPE_SECONDS", 300)
+ALERT_MAX_PER_HOUR = env_int("ALERT_MAX_PER_HOUR", 10)
+# Rejected webhook signatures within one minute that raise an alert and an audit row (0: never).
+SIGNATURE_FAILURE_ALERT_PER_MINUTE = env_int("SIGNATURE_FAILURE_ALERT_PER_MINUTE", 20)
+# Outgoing mail (alert e-mails): Django's SMTP settings.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "vimbisopay@localhost")
+# <<< Audit, logs and alerts <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
+
+# --- Logging ---------------------------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+# json: one JSON object per line (production default); plain: one human line (development and tests).
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if IS_PRODUCTION else "plain").strip().lower()
+if LOG_FORMAT not in ("json", "plain"):
+    raise ValueError("LOG_FORMAT must be json or plain")
+# Every handler has the "redact" filter (security/logfilter.py): phones masked, secrets and message text
+# removed, control characters escaped, the delivery's correlation id added.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "security.logfilter.RedactingFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(correlation_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact"]}
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+}
