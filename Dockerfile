@@ -42,7 +42,8 @@ COPY . .
 RUN DJANGO_SECRET="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
     ALLOWED_HOSTS=build.invalid \
     WHATSAPP_APP_SECRET=build-only WHATSAPP_VERIFY_TOKEN=build-only WHATSAPP_ACCESS_TOKEN=build-only \
-    WHATSAPP_PHONE_NUMBER_ID=build-only CLIENT_API_KEY=build-only \
+    WHATSAPP_PHONE_NUMBER_ID=build-only CLIENT_API_KEY=build-only NOTIFY_API_KEY=build-only \
+    OPERATOR_JWT_SIGNING_KEY=build-only-operator-signing-key-not-for-use \
     REDIS_CACHE_URL=redis://build.invalid:6379/0 REDIS_STATE_URL=redis://build.invalid:6380/0 \
     sh -c 'python manage.py check --deploy --fail-level WARNING && python manage.py collectstatic --noinput' \
  && mkdir -p /app/var \
