@@ -21,6 +21,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Mi
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 
+from bot.admin_limits import limits_view
 from bot.models import InboxMessage, OutboxMessage, PlatformError, StatusEvent
 from flows.store import ConversationStore
 from security.admin_site import ReadOnlyAdmin, add_page, render_page
@@ -63,7 +64,14 @@ class InboxMessageAdmin(ReadOnlyAdmin):
 
     def get_urls(self) -> list:
         members = path("members/", self.admin_site.admin_view(self.members_view), name="bot_members")
-        return [members, *super().get_urls()]
+        limits = path("limits/", self.admin_site.admin_view(self.limits_view), name="bot_limits")
+        return [members, limits, *super().get_urls()]
+
+    def limits_view(self, request: HttpRequest) -> HttpResponse:
+        """What the rate limits block right now (`bot.admin_limits`)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return limits_view(request)
 
     def members_view(self, request: HttpRequest) -> HttpResponse:
         """The members seen, newest first; POST runs the reset action on the selected ones."""
@@ -128,6 +136,7 @@ MEMBERS_PAGE = """
 """
 
 add_page(app_label="bot", name="Members seen", url_name="bot_members", permission="bot.view_inboxmessage")
+add_page(app_label="bot", name="Rate-limit blocks", url_name="bot_limits", permission="bot.view_inboxmessage")
 
 
 @admin.register(OutboxMessage)

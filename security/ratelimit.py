@@ -73,3 +73,21 @@ def first_time(name: str, subject: str, *, window_seconds: int) -> bool:
         return bool(client.set(counter_key(name, subject), "1", nx=True, ex=window_seconds))
     except redis.RedisError as exc:
         raise LimiterDown(type(exc).__name__) from exc
+
+
+def over_limit(name: str, limit: int | None = None) -> list[tuple[str, int, int]]:
+    """Subjects of counter `name` now blocked, as (short fingerprint, count, seconds left), for ops pages.
+
+    With `limit`: counters above it; without: every flag present (e.g. the once-per-window notices). The
+    fingerprints are HMACs, so the page names no number or key; a SCAN, fine for an ops page."""
+    client = caches["default"].client.get_client(write=True)
+    prefix = f"{settings.REDIS_KEY_PREFIX}:ratelimit:{name}:"
+    found = []
+    try:
+        for key in client.scan_iter(match=prefix + "*", count=500):
+            count = int(client.get(key) or 0) if limit is not None else 1
+            if limit is None or count > limit:
+                found.append((key.decode()[len(prefix) :][:12], count, max(0, int(client.ttl(key)))))
+    except redis.RedisError as exc:
+        raise LimiterDown(type(exc).__name__) from exc
+    return sorted(found, key=lambda item: -item[2])

@@ -22,6 +22,7 @@ from credex_api.models import Instruction
 from deploy.localredis import free_port
 from flows.state import ConversationState
 from flows.store import ConversationStore
+from security import ratelimit
 from security.models import AuditEvent
 from security.redaction import mask_phone
 from tests.support.admin import logged_in, login, make_operator
@@ -183,3 +184,22 @@ def test_the_breaker_page_says_so_when_the_cache_redis_is_down(staff_client, set
     response = staff_client.get(reverse("admin:credex_api_breaker"))
     assert response.status_code == 200
     assert "the cache Redis does not answer" in response.content.decode()
+
+
+def test_the_rate_limit_page_lists_what_is_blocked_without_numbers(staff_client, settings):
+    settings.MONEY_PER_MINUTE = 1
+    silenced, busy = "263771119001", "263771119002"
+    ratelimit.first_time("inbound_notice", silenced, window_seconds=60)
+    for _ in range(3):
+        ratelimit.hit("money", busy, limit=1, window_seconds=60)
+    ratelimit.hit("money", "263771119003", limit=1, window_seconds=60)  # within its limit: not listed
+    html = staff_client.get(reverse("admin:bot_limits")).content.decode()
+    counts = dict(re.findall(r"<h2>([^<:]+): <span class=\"blocked\">(\d+)</span>", html))
+    assert counts["Silenced after the inbound notice"] == "1"
+    assert counts["Money steps over the per-minute limit"] == "1"
+    assert counts["Inbound messages over the per-minute limit"] == "0"
+    assert ratelimit.fingerprint(busy)[:12] in html and "<td>3</td>" in html
+    assert silenced not in html and busy not in html
+    assert (
+        f'href="{reverse("admin:bot_limits")}"' in staff_client.get(reverse("admin:index")).content.decode()
+    )
