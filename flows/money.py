@@ -28,8 +28,10 @@ from credex_api.errors import (
     TierLimitExceeded,
 )
 from credex_api.results import Account, LoginResult
+from flows import ids
 from flows.flow import Turn
 from flows.ports import ConsumeStatus, InstructionNotRun, MoneyRateLimited
+from flows.types import Button
 from security.amounts import DECIMAL_PLACES
 
 ACTIVE_ACCOUNT = "acct"  # session key: the account every flow acts for
@@ -90,6 +92,15 @@ def issue_confirmation(turn: Turn, action: str, values: Mapping[str, Any]) -> di
     """A fresh nonce bound to this member, `action` and `values`, as step data for the Confirm button."""
     nonce = turn.ports.confirmations.issue(wa_id=turn.wa_id, action=action, values=dict(values))
     return {"nonce": nonce}
+
+
+def confirm_buttons(flow: str, step: str, nonce: str, title: str = "Confirm") -> tuple[Button, ...]:
+    """The buttons of every confirmation screen: `title` (carrying the nonce), Back and Cancel."""
+    return (
+        Button(id=ids.make(flow, step, "yes", nonce), title=title),
+        Button(id=ids.back(flow, step), title="Back"),
+        Button(id=ids.cancel(flow, step), title="Cancel"),
+    )
 
 
 def refusal_of_tap(turn: Turn, action: str, values: Mapping[str, Any]) -> str | None:

@@ -15,9 +15,9 @@ from typing import Any
 
 from credex_api.errors import CredexNotFound
 from flows import ids
-from flows.flow import Done, Flow, Goto, Reprompt, Result, Step, Turn
-from flows.money import active_account, issue_confirmation, run_confirmed
-from flows.offers import PAGE_SIZE, amount_of, detail_text, page_of, row_description, totals
+from flows.flow import Done, Flow, Goto, Result, Step, Turn
+from flows.money import active_account, confirm_buttons, issue_confirmation, run_confirmed
+from flows.offers import amount_of, detail_text, offer_rows, open_offer, page_of, totals, turn_page
 from flows.state import ConversationState
 from flows.types import Button, ButtonsReply, ListReply, ListRow, ListSection
 
@@ -42,35 +42,17 @@ def _enter_list(turn: Turn, state: ConversationState) -> Mapping[str, Any] | Don
 
 def _list(state: ConversationState) -> ListReply:
     data = state.data
-    rows = [
-        ListRow(id=ids.make(NAME, "list", "open", str(index)), title=amount_of(item)[:24],
-                description=row_description(item, "from"))
-        for index, item in enumerate(data["items"])
-    ]  # fmt: skip
+    rows = offer_rows(NAME, data, "from")
     if data["count"] > 1:
-        rows.append(ListRow(id=ids.make(NAME, "list", "all"), title=f"Accept all ({data['count']})"))
-    if data["page"] > 0:
-        rows.append(ListRow(id=ids.make(NAME, "list", "page", str(data["page"] - 1)), title="Previous page"))
-    if (data["page"] + 1) * PAGE_SIZE < data["count"]:
-        rows.append(ListRow(id=ids.make(NAME, "list", "page", str(data["page"] + 1)), title="Next page"))
+        rows.insert(
+            len(data["items"]),
+            ListRow(id=ids.make(NAME, "list", "all"), title=f"Accept all ({data['count']})"),
+        )
     return ListReply(
         body=LIST_BODY.format(count=data["count"]),
         button="Offers",
         sections=(ListSection(title="Incoming offers", rows=tuple(rows)),),
     )
-
-
-def _open(turn: Turn, state: ConversationState) -> Result:
-    arg = turn.choice.arg if turn.choice else ""
-    items = state.data["items"]
-    if not arg.isdigit() or int(arg) >= len(items):
-        return Reprompt("Please choose an offer from the list.")
-    return Goto("detail", data={"chosen": items[int(arg)]})
-
-
-def _turn_page(turn: Turn, state: ConversationState) -> Result:
-    arg = turn.choice.arg if turn.choice else ""
-    return Goto("list", data={"page": int(arg) if arg.isdigit() else 0})
 
 
 def _values(state: ConversationState) -> dict[str, Any]:
@@ -130,11 +112,7 @@ def _all(state: ConversationState) -> ButtonsReply:
     data = state.data
     return ButtonsReply(
         body=ALL_BODY.format(count=data["bulk_count"], totals=data["bulk_totals"]),
-        buttons=(
-            Button(id=ids.make(NAME, "all", "yes", data["nonce"]), title="Accept all"),
-            Button(id=ids.back(NAME, "all"), title="Back"),
-            Button(id=ids.cancel(NAME, "all"), title="Cancel"),
-        ),
+        buttons=confirm_buttons(NAME, "all", data["nonce"], "Accept all"),
     )
 
 
@@ -156,7 +134,7 @@ class Incoming(Flow):
             prompt=_list,
             enter=_enter_list,
             next=("detail", "all", "list"),
-            choices={"open": _open, "page": _turn_page, "all": _open_all},
+            choices={"open": open_offer, "page": turn_page, "all": _open_all},
         ),
         Step(
             "detail",

@@ -16,7 +16,7 @@ from typing import Any
 from credex_api.errors import CredexNotFound
 from flows import ids
 from flows.flow import Done, Flow, Goto, Reprompt, Result, Step, Turn
-from flows.money import active_account, issue_confirmation, run_confirmed
+from flows.money import active_account, confirm_buttons, issue_confirmation, run_confirmed
 from flows.state import ConversationState
 from flows.types import Button, ButtonsReply, ListReply, ListRow, ListSection, TextReply
 from security.validation import InvalidInput, parse_handle
@@ -130,11 +130,7 @@ def _confirm_add(state: ConversationState) -> ButtonsReply:
     data = state.data
     return ButtonsReply(
         body=CONFIRM_ADD.format(name=data["name"], handle=data["handle"], account=data["account_name"]),
-        buttons=(
-            Button(id=ids.make(NAME, "confirm_add", "yes", data["nonce"]), title="Confirm"),
-            Button(id=ids.back(NAME, "confirm_add"), title="Back"),
-            Button(id=ids.cancel(NAME, "confirm_add"), title="Cancel"),
-        ),
+        buttons=confirm_buttons(NAME, "confirm_add", data["nonce"], "Confirm"),
     )
 
 

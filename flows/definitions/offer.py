@@ -20,7 +20,7 @@ from typing import Any
 from credex_api.errors import CredexNotFound
 from flows import ids
 from flows.flow import Done, Flow, Goto, Reprompt, Result, Step, Turn
-from flows.money import active_account, issue_confirmation, run_confirmed, show
+from flows.money import active_account, confirm_buttons, issue_confirmation, run_confirmed, show
 from flows.state import ConversationState
 from flows.types import Button, ButtonsReply, TextReply
 from security.amounts import InvalidAmount, parse_amount
@@ -165,11 +165,7 @@ def _ask_confirm(state: ConversationState) -> ButtonsReply:
     )  # fmt: skip
     return ButtonsReply(
         body=body,
-        buttons=(
-            Button(id=ids.make(NAME, "confirm", "yes", data["nonce"]), title="Confirm"),
-            Button(id=ids.back(NAME, "confirm"), title="Back"),
-            Button(id=ids.cancel(NAME, "confirm"), title="Cancel"),
-        ),
+        buttons=confirm_buttons(NAME, "confirm", data["nonce"], "Confirm"),
     )
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from flows import ids
 from flows.flow import Done, Flow, Goto, Reprompt, Result, Step, Turn
-from flows.money import issue_confirmation, run_confirmed
+from flows.money import confirm_buttons, issue_confirmation, run_confirmed
 from flows.state import ConversationState
-from flows.types import Button, ButtonsReply, ListReply, ListRow, ListSection, TextReply
+from flows.types import ButtonsReply, ListReply, ListRow, ListSection, TextReply
 from security.amounts import DENOMINATIONS
 from security.validation import InvalidInput, parse_person_name
 
@@ -90,11 +90,7 @@ def _enter_confirm(turn: Turn, state: ConversationState) -> Mapping[str, Any]:
 def _ask_confirm(state: ConversationState) -> ButtonsReply:
     return ButtonsReply(
         body=CONFIRM.format(**_values(state)),
-        buttons=(
-            Button(id=ids.make(NAME, "confirm", "yes", state.data["nonce"]), title="Open account"),
-            Button(id=ids.back(NAME, "confirm"), title="Back"),
-            Button(id=ids.cancel(NAME, "confirm"), title="Cancel"),
-        ),
+        buttons=confirm_buttons(NAME, "confirm", state.data["nonce"], "Open account"),
     )
 
 

@@ -12,11 +12,11 @@ from typing import Any
 
 from credex_api.errors import CredexNotFound
 from flows import ids
-from flows.flow import Done, Flow, Goto, Reprompt, Result, Step, Turn
+from flows.flow import Done, Flow, Goto, Result, Step, Turn
 from flows.money import active_account, issue_confirmation, run_confirmed
-from flows.offers import PAGE_SIZE, amount_of, detail_text, page_of, row_description
+from flows.offers import amount_of, detail_text, offer_rows, open_offer, page_of, turn_page
 from flows.state import ConversationState
-from flows.types import Button, ButtonsReply, ListReply, ListRow, ListSection
+from flows.types import Button, ButtonsReply, ListReply, ListSection
 
 NAME = "outgoing"
 CANCEL = "credex_cancel"
@@ -34,34 +34,11 @@ def _enter_list(turn: Turn, state: ConversationState) -> Mapping[str, Any] | Don
 
 
 def _list(state: ConversationState) -> ListReply:
-    data = state.data
-    rows = [
-        ListRow(id=ids.make(NAME, "list", "open", str(index)), title=amount_of(item)[:24],
-                description=row_description(item, "to"))
-        for index, item in enumerate(data["items"])
-    ]  # fmt: skip
-    if data["page"] > 0:
-        rows.append(ListRow(id=ids.make(NAME, "list", "page", str(data["page"] - 1)), title="Previous page"))
-    if (data["page"] + 1) * PAGE_SIZE < data["count"]:
-        rows.append(ListRow(id=ids.make(NAME, "list", "page", str(data["page"] + 1)), title="Next page"))
     return ListReply(
-        body=LIST_BODY.format(count=data["count"]),
+        body=LIST_BODY.format(count=state.data["count"]),
         button="Offers",
-        sections=(ListSection(title="Outgoing offers", rows=tuple(rows)),),
+        sections=(ListSection(title="Outgoing offers", rows=tuple(offer_rows(NAME, state.data, "to"))),),
     )
-
-
-def _open(turn: Turn, state: ConversationState) -> Result:
-    arg = turn.choice.arg if turn.choice else ""
-    items = state.data["items"]
-    if not arg.isdigit() or int(arg) >= len(items):
-        return Reprompt("Please choose an offer from the list.")
-    return Goto("detail", data={"chosen": items[int(arg)]})
-
-
-def _turn_page(turn: Turn, state: ConversationState) -> Result:
-    arg = turn.choice.arg if turn.choice else ""
-    return Goto("list", data={"page": int(arg) if arg.isdigit() else 0})
 
 
 def _values(state: ConversationState) -> dict[str, Any]:
@@ -98,7 +75,7 @@ class Outgoing(Flow):
             prompt=_list,
             enter=_enter_list,
             next=("detail", "list"),
-            choices={"open": _open, "page": _turn_page},
+            choices={"open": open_offer, "page": turn_page},
         ),
         Step(
             "detail", prompt=_detail, enter=_enter_detail, next=("list",), choices={"cancel_offer": _cancel}
