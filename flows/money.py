@@ -29,10 +29,11 @@ from credex_api.errors import (
 )
 from credex_api.results import Account, LoginResult
 from flows import ids
-from flows.flow import Turn
+from flows.flow import Goto, Reprompt, Result, Turn
 from flows.ports import ConsumeStatus, InstructionNotRun, MoneyRateLimited
-from flows.types import Button
-from security.amounts import DECIMAL_PLACES
+from flows.state import ConversationState
+from flows.types import Button, ListReply, ListRow, ListSection
+from security.amounts import DECIMAL_PLACES, DENOMINATIONS
 
 ACTIVE_ACCOUNT = "acct"  # session key: the account every flow acts for
 
@@ -92,6 +93,32 @@ def issue_confirmation(turn: Turn, action: str, values: Mapping[str, Any]) -> di
     """A fresh nonce bound to this member, `action` and `values`, as step data for the Confirm button."""
     nonce = turn.ports.confirmations.issue(wa_id=turn.wa_id, action=action, values=dict(values))
     return {"nonce": nonce}
+
+
+DENOMINATION_NAMES = {
+    "USD": "US dollar",
+    "ZWG": "Zimbabwe Gold",
+    "CAD": "Canadian dollar",
+    "XAU": "Gold, troy ounce",
+    "CXX": "Credcoin",
+}
+
+
+def denomination_list(flow: str, body: str) -> ListReply:
+    """The list of the five denominations (ids `<flow>:denom:pick:<DEN>`), for onboarding and new accounts."""
+    rows = tuple(
+        ListRow(id=ids.make(flow, "denom", "pick", denom), title=denom, description=DENOMINATION_NAMES[denom])
+        for denom in DENOMINATIONS
+    )
+    return ListReply(body=body, button="Choose", sections=(ListSection(title="Denominations", rows=rows),))
+
+
+def pick_denomination(turn: Turn, state: ConversationState) -> Result:
+    """The tapped denomination row: on to the confirmation (an unknown one is asked again)."""
+    denom = turn.choice.arg if turn.choice else ""
+    if denom not in DENOMINATIONS:
+        return Reprompt("Please choose one of the denominations in the list.")
+    return Goto("confirm", data={"denom": denom})
 
 
 def confirm_buttons(flow: str, step: str, nonce: str, title: str = "Confirm") -> tuple[Button, ...]:

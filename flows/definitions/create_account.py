@@ -14,10 +14,16 @@ from typing import Any
 from credex_api.errors import CredexNotFound
 from flows import ids
 from flows.flow import Done, Flow, Goto, Reprompt, Result, Step, Turn
-from flows.money import ACTIVE_ACCOUNT, confirm_buttons, issue_confirmation, run_confirmed
+from flows.money import (
+    ACTIVE_ACCOUNT,
+    confirm_buttons,
+    denomination_list,
+    issue_confirmation,
+    pick_denomination,
+    run_confirmed,
+)
 from flows.state import ConversationState
-from flows.types import ButtonsReply, ListReply, ListRow, ListSection, TextReply
-from security.amounts import DENOMINATIONS
+from flows.types import ButtonsReply, ListReply, TextReply
 from security.validation import InvalidInput, parse_account_name, parse_handle
 
 NAME = "create_account"
@@ -60,16 +66,7 @@ def _take_handle(turn: Turn, state: ConversationState) -> Result:
 
 
 def _ask_denom(state: ConversationState) -> ListReply:
-    rows = tuple(ListRow(id=ids.make(NAME, "denom", "pick", denom), title=denom) for denom in DENOMINATIONS)
-    section = ListSection(title="Denominations", rows=rows)
-    return ListReply(body=ASK_DENOM.format(name=state.data["name"]), button="Choose", sections=(section,))
-
-
-def _pick_denom(turn: Turn, state: ConversationState) -> Result:
-    denom = turn.choice.arg if turn.choice else ""
-    if denom not in DENOMINATIONS:
-        return Reprompt("Please choose one of the denominations in the list.")
-    return Goto("confirm", data={"denom": denom})
+    return denomination_list(NAME, ASK_DENOM.format(name=state.data["name"]))
 
 
 def _values(state: ConversationState) -> dict[str, Any]:
@@ -103,7 +100,7 @@ class CreateAccount(Flow):
     steps = (
         Step("name", prompt=_ask_name, on_text=_take_name, next=("handle",)),
         Step("handle", prompt=_ask_handle, on_text=_take_handle, next=("denom",)),
-        Step("denom", prompt=_ask_denom, choices={"pick": _pick_denom}, next=("confirm",)),
+        Step("denom", prompt=_ask_denom, choices={"pick": pick_denomination}, next=("confirm",)),
         Step("confirm", prompt=_ask_confirm, choices={"yes": _open}, enter=_enter_confirm),
     )
 

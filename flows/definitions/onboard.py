@@ -13,21 +13,19 @@ from typing import Any
 
 from flows import ids
 from flows.flow import Done, Flow, Goto, Reprompt, Result, Step, Turn
-from flows.money import confirm_buttons, issue_confirmation, run_confirmed
+from flows.money import (
+    confirm_buttons,
+    denomination_list,
+    issue_confirmation,
+    pick_denomination,
+    run_confirmed,
+)
 from flows.state import ConversationState
-from flows.types import ButtonsReply, ListReply, ListRow, ListSection, TextReply
-from security.amounts import DENOMINATIONS
+from flows.types import ButtonsReply, ListReply, TextReply
 from security.validation import InvalidInput, parse_person_name
 
 NAME = "onboard"
 ACTION = "member_onboard"
-DENOM_NAMES = {
-    "USD": "US dollar",
-    "ZWG": "Zimbabwe Gold",
-    "CAD": "Canadian dollar",
-    "XAU": "Gold, troy ounce",
-    "CXX": "Credcoin",
-}
 ASK_FIRST = "Let's open your account. What is your *first name*?\n(3–50 letters, spaces or hyphens)"
 ASK_LAST = "Thanks, {first}. What is your *last name*?"
 ASK_DENOM = "Which denomination should your account show amounts in? You can use all of them."
@@ -64,19 +62,7 @@ def _take_last(turn: Turn, state: ConversationState) -> Result:
 
 
 def _ask_denom(state: ConversationState) -> ListReply:
-    rows = tuple(
-        ListRow(id=ids.make(NAME, "denom", "pick", denom), title=denom, description=DENOM_NAMES[denom])
-        for denom in DENOMINATIONS
-    )
-    section = ListSection(title="Denominations", rows=rows)
-    return ListReply(body=ASK_DENOM, button="Choose", sections=(section,))
-
-
-def _pick_denom(turn: Turn, state: ConversationState) -> Result:
-    denom = turn.choice.arg if turn.choice else ""
-    if denom not in DENOMINATIONS:
-        return Reprompt("Please choose one of the denominations in the list.")
-    return Goto("confirm", data={"denom": denom})
+    return denomination_list(NAME, ASK_DENOM)
 
 
 def _values(state: ConversationState) -> dict[str, Any]:
@@ -109,6 +95,6 @@ class Onboard(Flow):
     steps = (
         Step("first", prompt=_ask_first, on_text=_take_first, next=("last",)),
         Step("last", prompt=_ask_last, on_text=_take_last, next=("denom",)),
-        Step("denom", prompt=_ask_denom, choices={"pick": _pick_denom}, next=("confirm",)),
+        Step("denom", prompt=_ask_denom, choices={"pick": pick_denomination}, next=("confirm",)),
         Step("confirm", prompt=_ask_confirm, choices={"yes": _open}, enter=_enter_confirm),
     )
