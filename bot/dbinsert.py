@@ -1,44 +1,56 @@
-"""`insert_new(instance, unique_field)`: one INSERT that skips a duplicate and says whether it inserted.
+"""`insert_new(model, values, unique_field=)`: one INSERT that skips a duplicate and says whether it inserted.
 
 The webhook's hot path stores each inbound message once, keyed on its unique WhatsApp id. The ORM offers
 either `create()` inside a savepoint (four statements: SAVEPOINT, INSERT, RELEASE, and a ROLLBACK TO on a
-duplicate) or `bulk_create(ignore_conflicts=True)`, which cannot tell which rows were new. This builds
-``INSERT … ON CONFLICT (<unique>) DO NOTHING RETURNING <pk>`` from the model's own field definitions (values
-adapted by each field's `get_db_prep_save`, as `save()` does), so a duplicate costs nothing and a new row
-returns its primary key in the same round trip. The syntax is shared by SQLite ≥ 3.35 and PostgreSQL; the
-tests run it on both (`-m db_both`).
+duplicate) or `bulk_create(ignore_conflicts=True)`, which cannot tell which rows were new. This runs
+``INSERT … ON CONFLICT (<unique>) DO NOTHING RETURNING <pk>`` with only the columns the caller sets (each
+value adapted by its field's `get_db_prep_save`, as `save()` does); every other column takes its database
+default (`db_default`, or NULL). A duplicate costs nothing and a new row returns its primary key in the same
+round trip. The statement is built once per model and column set. The syntax is shared by SQLite ≥ 3.35 and
+PostgreSQL; the tests run it on both (`-m db_both`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from django.db import connections, models, router
 
+SQL = "INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT ({unique}) DO NOTHING RETURNING {pk}"
 
-def insert_new(instance: models.Model, *, unique_field: str) -> Any | None:
-    """Insert `instance` unless a row with the same `unique_field` exists; the new primary key, or None."""
-    model = type(instance)
-    meta = model._meta
+
+def insert_new(model: type[models.Model], values: Mapping[str, Any], *, unique_field: str) -> Any | None:
+    """Insert a `model` row of `values` (field name → Python value) unless one with the same `unique_field`
+    exists; the new primary key, or None for a duplicate."""
     alias = router.db_for_write(model)
     connection = connections[alias]
-    quote = connection.ops.quote_name
-    fields = [field for field in meta.concrete_fields if not isinstance(field, models.AutoField)]
-    values = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
-    sql = "INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT ({unique}) DO NOTHING RETURNING {pk}"
-    statement = sql.format(
+    statement, fields = _prepared(model, tuple(values), unique_field, alias)
+    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+@lru_cache(maxsize=32)
+def _prepared(model: type[models.Model], names: tuple[str, ...], unique_field: str,
+              alias: str) -> tuple[str, list[models.Field]]:  # fmt: skip
+    """The statement and the fields of its parameters; refuses a column set that leaves a NOT NULL column
+    with no database default (the INSERT would fail on every call)."""
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
+    for field in meta.concrete_fields:
+        omitted = field.name not in names and not isinstance(field, models.AutoField)
+        if omitted and not field.null and not field.has_db_default():
+            raise ValueError(f"{meta.label}.{field.name} is NOT NULL without db_default: pass a value")
+    quote = connections[alias].ops.quote_name
+    statement = SQL.format(
         table=quote(meta.db_table),
         columns=", ".join(quote(field.column) for field in fields),
         marks=", ".join(["%s"] * len(fields)),
         unique=quote(meta.get_field(unique_field).column),
         pk=quote(meta.pk.column),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, values)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    instance.pk = row[0]
-    instance._state.adding = False
-    instance._state.db = alias
-    return row[0]
+    return statement, fields

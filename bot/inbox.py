@@ -65,16 +65,18 @@ def store_batch(batch: ParsedBatch, *, correlation_id: str) -> StoreResult:
 
 
 def _insert_message(message: InboundMessage, correlation_id: str) -> int | None:
-    """The new row's id, or None when this wamid is already stored (one statement either way)."""
-    row = InboxMessage(
-        wamid=message.message_id,
-        wa_id=message.wa_id,
-        kind=event_kind(message),
-        message_ts=unix_to_datetime(message.timestamp),
-        event=event_to_dict(message),
-        correlation_id=correlation_id,
-    )
-    return insert_new(row, unique_field="wamid")
+    """The new row's id, or None when this wamid is already stored (one statement either way).
+
+    Status, attempts and received_at are left to their database defaults (pending, 0, now)."""
+    values = {
+        "wamid": message.message_id,
+        "wa_id": message.wa_id,
+        "kind": event_kind(message),
+        "message_ts": unix_to_datetime(message.timestamp),
+        "event": event_to_dict(message),
+        "correlation_id": correlation_id,
+    }
+    return insert_new(InboxMessage, values, unique_field="wamid")
 
 
 def _record_status(status: StatusUpdate) -> None:

@@ -11,6 +11,8 @@ import uuid
 from typing import ClassVar
 
 from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
 
 
 class InboxMessage(models.Model):
@@ -23,16 +25,19 @@ class InboxMessage(models.Model):
         FAILED = "failed"
 
     wamid = models.CharField(max_length=255, unique=True)
-    wa_id = models.CharField(max_length=32, db_index=True)
+    wa_id = models.CharField(max_length=32)  # indexed first in inbox_member_pending
     kind = models.CharField(max_length=40)
     message_ts = models.DateTimeField(help_text="When the member sent it (Meta's timestamp).")
     event = models.JSONField(help_text="The typed event (flows.types), serialised.")
-    received_at = models.DateTimeField(auto_now_add=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    # Database defaults as well as Python ones: the webhook's INSERT (bot.dbinsert) leaves these out.
+    received_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PENDING, db_default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
-    error_ref = models.CharField(max_length=16, blank=True)
+    error_ref = models.CharField(max_length=16, blank=True, default="", db_default="")
     correlation_id = models.CharField(max_length=32, blank=True)
 
     class Meta:

@@ -1,7 +1,8 @@
 """Processing of stored inbox rows: one member at a time, in message order, under the member's lock.
 
-- `dispatch_committed(inbox_ids)`: called after the inbox transaction commits. Queue mode pushes the affected
-  members to the Redis stream for `run_worker`; inline mode processes each affected member now.
+- `dispatch_committed(inbox_ids)`: called after the inbox transaction commits. Queue mode hands the affected
+  members to the stream pusher (`bot.stream_pusher`: the Redis stream for `run_worker`, written off the ack
+  path); inline mode processes each affected member now.
 - `process_capturing(inbox_ids)`: mock testing. Processes inline and returns the exact WhatsApp JSON payloads
   the bot would have sent, in order, instead of sending them.
 - `process_member(wa_id)`: take the member's lock (state Redis), then process ALL of that member's pending
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils import timezone
 
-from bot import queue
+from bot import stream_pusher
 from bot.events import event_from_dict
 from bot.inbound_limits import SLOW_DOWN, Decision, inbound_decision
 from bot.models import InboxMessage
@@ -43,7 +44,7 @@ def dispatch_committed(inbox_ids: list[int], *, members: list[str] | None = None
     """
     members = members if members is not None else members_of(inbox_ids)
     if settings.PROCESSING_MODE == "queue":
-        queue.enqueue_members(members)
+        stream_pusher.submit(members)
         return
     for wa_id in members:
         process_member(wa_id)
