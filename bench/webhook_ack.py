@@ -3,8 +3,10 @@
 A throwaway Redis pair and SQLite database, then two Gunicorn servers in turn, each with
 `deploy/gunicorn.conf.py` (2 workers × 4 threads, gthread) on a free loopback port:
 - the floor: the project's settings and middleware with one bare view answering 200 (`bench/floor.py`);
-- the webhook: the real project in queue mode, so each delivery is verified, stored in one transaction,
-  pushed to the Redis stream and acknowledged. No worker runs: processing is not part of the ack.
+- the webhook: the real project in queue mode, so each delivery is verified, stored in one transaction and
+  acknowledged, and its member then pushed to the Redis stream by the web process's background pusher
+  (`bot/stream_pusher.py`; one entry per member per push). No worker runs: processing is not part of the
+  ack. The stored rows and stream entries are counted once the server has stopped.
 Both receive the same signed deliveries (distinct wamids, one text message each) over 50 keep-alive
 connections. Targets: p99 ack ≤ 100 ms, 0 non-2xx, webhook throughput ≥ 50% of the floor's.
 
@@ -230,8 +232,8 @@ def verdict_lines(run: WebhookRun, floor: LoadResult, sent: int) -> list[str]:
         f"{_verdict(share >= TARGET_FLOOR_SHARE)})",
         f"  p99 ack {p99:.1f} ms (target ≤ {TARGET_P99_MS:.0f} ms: {_verdict(p99 <= TARGET_P99_MS)}); "
         f"non-2xx + connection errors {result.non_2xx + result.errors} (target 0: {_verdict(clean)})",
-        f"  stored: {run.inbox_rows} inbox rows and {run.stream_entries} stream entries for {sent} "
-        "deliveries sent (warm-up included)",
+        f"  stored: {run.inbox_rows} inbox rows and {run.stream_entries} stream entries (one per member per "
+        f"push) for {sent} deliveries sent (warm-up included)",
     ]
 
 

@@ -8,15 +8,26 @@ value adapted by its field's `get_db_prep_save`, as `save()` does); every other 
 default (`db_default`, or NULL). A duplicate costs nothing and a new row returns its primary key in the same
 round trip. The statement is built once per model and column set. The syntax is shared by SQLite ≥ 3.35 and
 PostgreSQL; the tests run it on both (`-m db_both`).
+
+How it runs, by database:
+- PostgreSQL: on psycopg's server-binding cursor with `prepare=True`, so it is parsed and planned once per
+  connection instead of on every delivery (Django's own cursors bind client-side and never prepare). The
+  settings allow it with `OPTIONS["prepare_threshold"]`; `DB_PREPARED_STATEMENTS=False` (PgBouncer in
+  transaction mode before 1.21) leaves that None, and psycopg then binds without preparing.
+- SQLite: through Django's cursor, inside `bot.sqlitegate.write_gate` (writers queue instead of sleeping).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
+import psycopg
 from django.db import connections, models, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from bot.sqlitegate import write_gate
 
 SQL = "INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT ({unique}) DO NOTHING RETURNING {pk}"
 
@@ -28,10 +39,29 @@ def insert_new(model: type[models.Model], values: Mapping[str, Any], *, unique_f
     connection = connections[alias]
     statement, fields = _prepared(model, tuple(values), unique_field, alias)
     params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    if connection.vendor == "postgresql":
+        row = _run_prepared_postgresql(connection, statement, params)
+    elif connection.vendor == "sqlite":
+        with write_gate(connection):
+            row = _run_through_django(connection, statement, params)
+    else:
+        row = _run_through_django(connection, statement, params)
+    return None if row is None else row[0]
+
+
+def _run_through_django(connection: BaseDatabaseWrapper, statement: str, params: Sequence[Any]) -> Any:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        row = cursor.fetchone()
-    return None if row is None else row[0]
+        return cursor.fetchone()
+
+
+def _run_prepared_postgresql(connection: BaseDatabaseWrapper, statement: str, params: Sequence[Any]) -> Any:
+    """Run on psycopg's server-binding cursor with `prepare=True`, under Django's error translation."""
+    connection.validate_no_broken_transaction()
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(statement, params, prepare=True)
+        return cursor.fetchone()
 
 
 @lru_cache(maxsize=32)

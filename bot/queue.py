@@ -28,17 +28,22 @@ def stream_key() -> str:
     return f"{settings.REDIS_KEY_PREFIX}:{settings.INBOX_STREAM}"
 
 
+def xadd_command(wa_id: str) -> tuple:
+    """The XADD that queues one member (capped stream, approximate trimming)."""
+    return ("XADD", stream_key(), "MAXLEN", "~", STREAM_MAXLEN, "*", "wa_id", wa_id)
+
+
 def enqueue_members(wa_ids: list[str], connection: redis.Redis | None = None) -> None:
     """Push one entry per member (pipelined: one round trip)."""
     if not wa_ids:
         return
     conn = connection or get_redis_connection("state")
-    if len(wa_ids) == 1:  # the common delivery: one message, one round trip without pipeline overhead
-        conn.xadd(stream_key(), {"wa_id": wa_ids[0]}, maxlen=STREAM_MAXLEN, approximate=True)
+    if len(wa_ids) == 1:  # one member: one round trip without pipeline overhead
+        conn.execute_command(*xadd_command(wa_ids[0]))
         return
     pipe = conn.pipeline(transaction=False)
     for wa_id in wa_ids:
-        pipe.xadd(stream_key(), {"wa_id": wa_id}, maxlen=STREAM_MAXLEN, approximate=True)
+        pipe.execute_command(*xadd_command(wa_id))
     pipe.execute()
 
 

@@ -1,10 +1,11 @@
-"""`bot.dbinsert.insert_new` on the real database (both, with `-m db_both`): defaults, duplicates, refusals."""
+"""`bot.dbinsert.insert_new` on the real database (both with `-m db_both`): defaults, duplicates, refusals."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from bot.dbinsert import insert_new
@@ -45,3 +46,42 @@ def test_a_column_set_that_leaves_a_required_column_empty_is_refused_before_any_
     with pytest.raises(ValueError, match="wa_id is NOT NULL without db_default"):
         insert_new(InboxMessage, {"wamid": "wamid.C"}, unique_field="wamid")
     assert not InboxMessage.objects.exists()
+
+
+def test_a_database_refusal_surfaces_as_djangos_integrity_error():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_new(InboxMessage, {**message_values("wamid.D"), "wa_id": None}, unique_field="wamid")
+    assert InboxMessage.objects.count() == 0
+
+
+def _our_prepared_statements() -> int:
+    with connection.cursor() as cursor:
+        query = "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s"
+        cursor.execute(query, ["INSERT INTO%"])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's path")
+def test_postgresql_prepares_the_insert_once_per_connection():
+    before = _our_prepared_statements()
+    insert_new(InboxMessage, message_values("wamid.P0"), unique_field="wamid")
+    prepared = _our_prepared_statements()
+    for number in range(1, 4):
+        insert_new(InboxMessage, message_values(f"wamid.P{number}"), unique_field="wamid")
+    assert prepared - before <= 1 and prepared >= 1  # prepared (now or by an earlier test on this connection)
+    assert _our_prepared_statements() == prepared  # and not again for each delivery
+    assert InboxMessage.objects.count() == 4
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's path")
+@pytest.mark.django_db(transaction=True)  # reconnects with the setting off
+def test_with_prepared_statements_off_nothing_is_prepared(monkeypatch):
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepare_threshold", None)
+    connection.close()
+    try:
+        for number in range(3):
+            insert_new(InboxMessage, message_values(f"wamid.Q{number}"), unique_field="wamid")
+        assert _our_prepared_statements() == 0
+        assert InboxMessage.objects.count() == 3
+    finally:
+        connection.close()  # the next test connects with the setting restored

@@ -90,8 +90,7 @@ def test_concurrent_submitters_lose_nothing():
 
 
 def test_an_unreachable_redis_leaves_the_rows_to_the_sweeper_and_logs_no_number():
-    dead = redis.Redis(port=free_port(), socket_connect_timeout=0.2, socket_timeout=0.2)
-    pusher = StreamPusher(connect=lambda: dead)
+    pusher = StreamPusher(url=f"redis://127.0.0.1:{free_port()}/0")  # nobody listens there
     with emitted_logs() as logs:
         pusher.submit([p.SENDER])
         assert pusher.flush(5)  # settled: given up on, not stuck
@@ -99,6 +98,19 @@ def test_an_unreachable_redis_leaves_the_rows_to_the_sweeper_and_logs_no_number(
     assert "left to the sweeper" in logs.text
     assert p.SENDER not in logs.text and mask_phone(p.SENDER) not in logs.text
     assert stream_members() == []
+
+
+def test_an_error_reply_fails_that_push_only_and_the_next_one_goes_through():
+    pusher = StreamPusher()
+    state_redis().set(queue.stream_key(), "not a stream")  # every XADD now answers WRONGTYPE
+    pusher.submit(["first", "second"])
+    assert pusher.flush(5)
+    assert (pusher.batches, pusher.failures) == (0, 1)
+    state_redis().delete(queue.stream_key())
+    pusher.submit(["third"])
+    assert pusher.flush(5)
+    assert (pusher.batches, pusher.failures) == (1, 1)
+    assert stream_members() == ["third"]
 
 
 def test_flush_says_when_the_push_is_still_held():
