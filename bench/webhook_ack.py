@@ -7,24 +7,26 @@ A throwaway Redis pair and SQLite database, then two Gunicorn servers in turn, e
   acknowledged, and its member then pushed to the Redis stream by the web process's background pusher
   (`bot/stream_pusher.py`; one entry per member per push). No worker runs: processing is not part of the
   ack. The stored rows and stream entries are counted once the server has stopped.
-Both receive the same signed deliveries (distinct wamids, one text message each) over 50 keep-alive
-connections. Targets: p99 ack ≤ 100 ms, 0 non-2xx, webhook throughput ≥ 50% of the floor's.
+All servers stay up while the load runs in rounds (`bench.rounds`): the floor, then the webhook on each
+database, again and again, each over 50 keep-alive connections with signed deliveries (distinct wamids,
+one text message each; fresh ones for each webhook run). Each round's webhook throughput is compared with
+the floor run just before it, and the figures reported are medians over the rounds. Targets: p99 ack ≤
+100 ms, 0 non-2xx, webhook throughput ≥ 50% of the floor's.
 
 The load comes from Debian's `wrk` when it is installed (far lighter on a 2-core machine, where the load
 generator shares the CPUs with the servers), else from the Python generator of `bench.common`; the report
 says which.
 
-`python -m bench.webhook_ack [--requests N] [--concurrency C] [--warmup W] [--time-limit S] [--load L]`
+`python -m bench.webhook_ack [--rounds R] [--wrk-seconds S] [--requests N] [--concurrency C] [--warmup W]
+[--time-limit S] [--load L] [--database D]`
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import shutil
-import sqlite3
 import sys
 import tempfile
 from contextlib import ExitStack
@@ -33,24 +35,12 @@ from pathlib import Path
 
 import redis
 
-from bench.common import (
-    LoadResult,
-    Request,
-    base_environment,
-    drive_load,
-    format_table,
-    gunicorn_server,
-    run_checked,
-)
+from bench.ack_setup import REDIS_KEY_PREFIX, Database, databases, server_environment, signed_deliveries
+from bench.common import LoadResult, Request, drive_load, gunicorn_server, run_checked
+from bench.rounds import Series, summary_table
 from bench.wrkload import drive_load_wrk, wrk_available
 from deploy.localredis import RedisServer, free_port, start_pair
-from deploy.samples import new_wamid, whatsapp_text_payload
-from security.signatures import sign_body
 
-PHONE_NUMBER_ID = "100000000000001"
-REDIS_KEY_PREFIX = "vp"
-MEMBERS = 500
-TEXTS = ("hi", "menu", "1", "balance please", "Send 25.50 USD to @tendai for groceries", "help")
 TARGET_P99_MS = 100.0
 TARGET_FLOOR_SHARE = 0.5
 WRK_POOL_PER_SECOND = 5000
@@ -58,17 +48,18 @@ WRK_POOL_PER_SECOND = 5000
 
 def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.webhook_ack", description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=3000, help="measured deliveries per server")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds (floor, then each DB)")
+    parser.add_argument("--requests", type=int, default=1000, help="deliveries per server per round (Python)")
     parser.add_argument("--concurrency", type=int, default=50, help="keep-alive connections")
     parser.add_argument("--warmup", type=int, default=200, help="unmeasured deliveries first")
-    parser.add_argument("--time-limit", type=float, default=120.0, help="seconds per measured run")
+    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per measured run (Python)")
     parser.add_argument(
         "--load",
         choices=["auto", "wrk", "python"],
         default="auto",
         help="load generator (auto: Debian's wrk when installed, else the Python one in bench.common)",
     )
-    parser.add_argument("--wrk-seconds", type=float, default=8.0, help="length of each wrk run")
+    parser.add_argument("--wrk-seconds", type=float, default=4.0, help="length of each wrk run")
     parser.add_argument(
         "--database",
         choices=["auto", "sqlite", "postgres", "both"],
@@ -78,67 +69,22 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def signed_deliveries(count: int, secret: str) -> list[Request]:
-    """`count` deliveries from MEMBERS members, each with its own wamid, signed like Meta signs them."""
-    deliveries = []
-    for index in range(count):
-        payload = whatsapp_text_payload(
-            text=TEXTS[index % len(TEXTS)],
-            wamid=new_wamid(),
-            phone_number_id=PHONE_NUMBER_ID,
-            wa_id=f"2637700{index % MEMBERS:05d}",
-        )
-        body = _compact_json(payload)
-        headers = {
-            "Content-Type": "application/json",
-            "X-Hub-Signature-256": sign_body(body, secret.encode()),
-            "User-Agent": "facebookexternalua",
-        }
-        deliveries.append(Request("POST", "/bot/webhook", body, headers))
-    return deliveries
+def drive(label: str, port: int, deliveries: list[Request], options: argparse.Namespace) -> LoadResult:
+    """One measured run against a server that is already up and warm."""
+    if load_generator(options) == "wrk":
+        seconds = options.wrk_seconds
+        return drive_load_wrk(label, port, deliveries, concurrency=options.concurrency, seconds=seconds)
+    return drive_load(label, port, deliveries, concurrency=options.concurrency, time_limit=options.time_limit)
 
 
-def _compact_json(payload: dict) -> bytes:
-    return json.dumps(payload, separators=(",", ":")).encode()
+def warm_up(port: int, deliveries: list[Request], options: argparse.Namespace) -> None:
+    if deliveries:
+        load = {"concurrency": options.concurrency, "time_limit": options.time_limit}
+        drive_load("warm-up", port, deliveries, **load)
 
 
-def server_environment(workdir: Path, cache: RedisServer, state: RedisServer, secret: str) -> dict[str, str]:
-    """Development settings, DEBUG off, queue mode, throwaway database and Redis, our own app secret."""
-    return {
-        **base_environment(),
-        "DJANGO_ENV": "development",
-        "DEBUG": "False",
-        "PROCESSING_MODE": "queue",
-        "MOCK_TESTING_ENABLED": "False",
-        "DATABASE_URL": f"sqlite:///{workdir / 'floor.sqlite3'}",  # the floor's; never written
-        "REDIS_CACHE_URL": cache.url,
-        "REDIS_STATE_URL": state.url,
-        "REDIS_KEY_PREFIX": REDIS_KEY_PREFIX,
-        "WHATSAPP_APP_SECRET": secret,
-        "WHATSAPP_APP_SECRET_PREVIOUS": "",
-        "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
-        "WHATSAPP_API_URL": "http://127.0.0.1:9",  # nothing is sent without a worker; never reach Meta
-        "LOG_LEVEL": "INFO",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def measure(label: str, env: dict[str, str], deliveries: list[Request], options: argparse.Namespace,
-            log_path: Path) -> LoadResult:  # fmt: skip
-    """Warm a fresh server up, then drive the measured deliveries through it."""
-    warmup, measured = deliveries[: options.warmup], deliveries[options.warmup :]
-    load = {"concurrency": options.concurrency, "time_limit": options.time_limit}
-    with gunicorn_server(env, log_path) as port:
-        if warmup:
-            drive_load("warm-up", port, warmup, **load)
-        if load_generator(options) == "wrk":
-            seconds = options.wrk_seconds
-            return drive_load_wrk(label, port, measured, concurrency=options.concurrency, seconds=seconds)
-        return drive_load(label, port, measured, **load)
-
-
-def pool_size(options: argparse.Namespace) -> int:
-    """Measured deliveries to prepare: the count asked for, or for wrk (a duration) enough for 5 000/s."""
+def run_size(options: argparse.Namespace) -> int:
+    """Deliveries to prepare per run: the count asked for, or for wrk (a duration) enough for 5 000/s."""
     if load_generator(options) == "wrk":
         return max(options.requests, int(options.wrk_seconds * WRK_POOL_PER_SECOND))
     return options.requests
@@ -151,111 +97,89 @@ def load_generator(options: argparse.Namespace) -> str:
     return options.load
 
 
-@dataclass(frozen=True)
-class Database:
-    """A throwaway database the webhook stores into."""
+@dataclass
+class WebhookServer:
+    """The webhook on one database: its runs, then what it durably held once stopped."""
 
-    key: str
-    name: str
-    url: str
-
-    def inbox_rows(self) -> int:
-        query = "SELECT COUNT(*) FROM bot_inboxmessage"
-        if self.key == "sqlite":
-            with sqlite3.connect(self.url.removeprefix("sqlite:///")) as connection:
-                return connection.execute(query).fetchone()[0]
-        import psycopg
-
-        with psycopg.connect(self.url) as connection:
-            return connection.execute(query).fetchone()[0]
+    database: Database
+    port: int
+    series: Series
+    inbox_rows: int = 0
+    stream_entries: int = 0
 
 
-def databases(option: str, workdir: Path, cleanup: ExitStack) -> list[Database]:
-    """The databases to measure on: SQLite (WAL) and/or a PostgreSQL started here (stopped by `cleanup`)."""
-    from tests.support.postgres import PostgresServer, postgres_bin_dir
-
-    both = ["sqlite", "postgres"]
-    auto = both if postgres_bin_dir() is not None else ["sqlite"]
-    chosen = []
-    for key in {"auto": auto, "both": both}.get(option, [option]):
-        if key == "sqlite":
-            chosen.append(Database("sqlite", "SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}"))
-            continue
-        postgres = PostgresServer(workdir / "pg", free_port())
-        cleanup.callback(postgres.stop)
-        chosen.append(Database("postgres", "PostgreSQL", postgres.start().url))
-    return chosen
-
-
-@dataclass(frozen=True)
-class WebhookRun:
-    """One database's figures and what it durably holds afterwards."""
-
-    result: LoadResult
-    inbox_rows: int
-    stream_entries: int
-
-
-def measure_webhook(database: Database, env: dict[str, str], state: RedisServer, deliveries: list[Request], *,
-                    options: argparse.Namespace, workdir: Path) -> WebhookRun:  # fmt: skip
-    """Migrate `database`, then measure the webhook storing into it; count what was stored."""
-    stream = f"inbox-{database.key}"
-    env = {**env, "DATABASE_URL": database.url, "INBOX_STREAM": stream}
+def start_webhook(database: Database, env: dict[str, str], options: argparse.Namespace, workdir: Path,
+                  servers: ExitStack) -> WebhookServer:  # fmt: skip
+    """Migrate `database`, then start (in `servers`) a webhook server storing into it."""
+    env = {**env, "DATABASE_URL": database.url, "INBOX_STREAM": f"inbox-{database.key}"}
     run_checked([sys.executable, "manage.py", "migrate", "--noinput"], env, f"migrate ({database.name})")
-    label = f"webhook, {database.name}"
-    result = measure(label, env, deliveries, options, workdir / f"webhook-{database.key}.log")
+    port = servers.enter_context(gunicorn_server(env, workdir / f"webhook-{database.key}.log"))
+    return WebhookServer(database, port, Series(f"webhook, {database.name}"))
+
+
+def count_stored(server: WebhookServer, state: RedisServer) -> None:
+    """Rows in the server's database and entries in its stream (after it stopped and flushed)."""
     client = redis.Redis.from_url(state.url)
     try:
-        entries = client.xlen(f"{REDIS_KEY_PREFIX}:{stream}")
+        server.stream_entries = client.xlen(f"{REDIS_KEY_PREFIX}:inbox-{server.database.key}")
     finally:
         client.close()
-    return WebhookRun(result, database.inbox_rows(), entries)
+    server.inbox_rows = server.database.inbox_rows()
+
+
+def measure_rounds(floor_port: int, webhooks: list[WebhookServer], deliveries: list[Request],
+                   options: argparse.Namespace) -> Series:  # fmt: skip
+    """Warm every server, then run the rounds; the floor's series (the webhooks' fill their own)."""
+    warmup, pool = deliveries[: options.warmup], deliveries[options.warmup :]
+    for port in [floor_port] + [server.port for server in webhooks]:
+        warm_up(port, warmup, options)
+    size, floor = run_size(options), Series("floor (bare view)")
+    for number in range(options.rounds):
+        fresh = pool[number * size : (number + 1) * size]  # each database sees each delivery once
+        floor.runs.append(drive(f"floor, round {number + 1}", floor_port, fresh, options))
+        for server in webhooks:
+            server.series.runs.append(drive(f"{server.series.label}, round {number + 1}", server.port, fresh,
+                                            options))  # fmt: skip
+    return floor
 
 
 def _verdict(met: bool) -> str:
     return "met" if met else "MISSED"
 
 
-def _row(result: LoadResult) -> list[object]:
-    return [result.label, result.answered, f"{result.per_second:.0f}", f"{result.percentile_ms(0.5):.1f}",
-            f"{result.percentile_ms(0.99):.1f}", result.non_2xx, result.errors]  # fmt: skip
-
-
-def verdict_lines(run: WebhookRun, floor: LoadResult, sent: int) -> list[str]:
-    """The webhook run against the targets, and what it stored."""
-    result = run.result
-    share = result.per_second / floor.per_second if floor.per_second else 0.0
-    p99 = result.percentile_ms(0.99)
-    clean = result.non_2xx == 0 and result.errors == 0
+def verdict_lines(server: WebhookServer, floor: Series, warmup: int) -> list[str]:
+    """The webhook's medians against the targets, and what it stored."""
+    series = server.series
+    shares = series.shares_of(floor)
+    share, p99 = series.median_share_of(floor), series.median_ms(0.99)
+    each = " ".join(f"{value:.0%}" for value in shares)
     return [
-        f"{result.label}: {share:.0%} of the floor's throughput (target ≥ {TARGET_FLOOR_SHARE:.0%}: "
-        f"{_verdict(share >= TARGET_FLOOR_SHARE)})",
-        f"  p99 ack {p99:.1f} ms (target ≤ {TARGET_P99_MS:.0f} ms: {_verdict(p99 <= TARGET_P99_MS)}); "
-        f"non-2xx + connection errors {result.non_2xx + result.errors} (target 0: {_verdict(clean)})",
-        f"  stored: {run.inbox_rows} inbox rows and {run.stream_entries} stream entries (one per member per "
-        f"push) for {sent} deliveries sent (warm-up included)",
+        f"{series.label}: {share:.0%} of the floor's throughput, median of rounds {each} "
+        f"(target ≥ {TARGET_FLOOR_SHARE:.0%}: {_verdict(share >= TARGET_FLOOR_SHARE)})",
+        f"  p99 ack {p99:.1f} ms, median of rounds (target ≤ {TARGET_P99_MS:.0f} ms: "
+        f"{_verdict(p99 <= TARGET_P99_MS)}); non-2xx + connection errors {series.failures} "
+        f"(target 0: {_verdict(series.failures == 0)})",
+        f"  stored: {server.inbox_rows} inbox rows and {server.stream_entries} stream entries (one per "
+        f"member per push) for {series.answered + warmup} deliveries answered (warm-up included)",
     ]
 
 
-def report(floor: LoadResult, runs: list[WebhookRun], options: argparse.Namespace) -> str:
+def report(floor: Series, webhooks: list[WebhookServer], options: argparse.Namespace) -> str:
     """The figures, the ratios and the verdicts as printable text."""
-    headers = ["server", "answered", "req/s", "p50 ms", "p99 ms", "non-2xx", "errors"]
-    table = format_table(headers, [_row(floor)] + [_row(run.result) for run in runs])
     wrk = load_generator(options) == "wrk"
     amount = f"{options.wrk_seconds:g} s of" if wrk else f"{options.requests}"
     lines = [
-        f"Webhook ack vs floor: {amount} signed deliveries per server after {options.warmup} "
-        f"warm-up, {options.concurrency} keep-alive",
+        f"Webhook ack vs floor: {options.rounds} rounds of {amount} signed deliveries per server (after "
+        f"{options.warmup} warm-up), {options.concurrency} keep-alive",
         "connections; Gunicorn 2 workers × 4 threads (gthread) on loopback; queue mode, no worker running;",
         f"SQLite in WAL mode, PostgreSQL with fsync off; load generator: {_generator_text(options)}, sharing "
-        f"the {os.cpu_count()} CPUs",
+        f"the {os.cpu_count()} CPUs. Figures are medians over the rounds.",
         "",
-        table,
+        summary_table([floor] + [server.series for server in webhooks]),
         "",
     ]
-    for run in runs:
-        sent = options.warmup + (run.result.answered if wrk else options.requests)
-        lines += verdict_lines(run, floor, sent)
+    for server in webhooks:
+        lines += verdict_lines(server, floor, options.warmup)
     return "\n".join(lines)
 
 
@@ -279,14 +203,16 @@ def run(argv: list[str] | None = None) -> None:
             cleanup.callback(cache.stop)
             cleanup.callback(state.stop)
             env = server_environment(workdir, cache, state, secret)
-            deliveries = signed_deliveries(options.warmup + pool_size(options), secret)
-            floor_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.floor"}
-            floor = measure("floor (bare view)", floor_env, deliveries, options, workdir / "floor.log")
-            runs = [
-                measure_webhook(database, env, state, deliveries, options=options, workdir=workdir)
-                for database in databases(options.database, workdir, cleanup)
-            ]
-            print(report(floor, runs, options))
+            deliveries = signed_deliveries(options.warmup + options.rounds * run_size(options), secret)
+            chosen = databases(options.database, workdir, cleanup)
+            with ExitStack() as servers:  # every server up at once; stopped (and flushed) on leaving
+                floor_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.floor"}
+                floor_port = servers.enter_context(gunicorn_server(floor_env, workdir / "floor.log"))
+                webhooks = [start_webhook(database, env, options, workdir, servers) for database in chosen]
+                floor = measure_rounds(floor_port, webhooks, deliveries, options)
+            for server in webhooks:
+                count_stored(server, state)
+            print(report(floor, webhooks, options))
             succeeded = True
     finally:
         if succeeded:
