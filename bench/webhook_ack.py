@@ -170,8 +170,9 @@ def report(floor: Series, webhooks: list[WebhookServer], options: argparse.Names
     amount = f"{options.wrk_seconds:g} s of" if wrk else f"{options.requests}"
     lines = [
         f"Webhook ack vs floor: {options.rounds} rounds of {amount} signed deliveries per server (after "
-        f"{options.warmup} warm-up), {options.concurrency} keep-alive",
-        "connections; Gunicorn 2 workers × 4 threads (gthread) on loopback; queue mode, no worker running;",
+        f"{options.warmup} warm-up), {options.concurrency} keep-alive connections.",
+        "Gunicorn 2 workers × 4 threads (gthread) on loopback, no worker recycling; queue mode, no worker "
+        "process running.",
         f"SQLite in WAL mode, PostgreSQL with fsync off; load generator: {_generator_text(options)}, sharing "
         f"the {os.cpu_count()} CPUs. Figures are medians over the rounds.",
         "",
