@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from bot.models import InboxMessage, OutboxMessage
@@ -84,8 +85,11 @@ def test_one_message_delivered_twenty_times_concurrently_is_answered_once(fake_g
 
     def deliver():
         client = Client()
-        barrier.wait()
-        statuses.append(post_signed(client, payload).status_code)
+        try:
+            barrier.wait()
+            statuses.append(post_signed(client, payload).status_code)
+        finally:
+            connection.close()  # this thread's database session, or PostgreSQL keeps it past the test
 
     threads = [threading.Thread(target=deliver) for _ in range(20)]
     for thread in threads:
