@@ -59,6 +59,7 @@ from bot.models import OutboxMessage
 from bot.notify_body import InvalidNotification, Notification, parse_notification
 from bot.notify_guard import KEY_HEADER, HasNotifyKey, NotifyKeyAuthentication, NotifyRateLimit
 from bot.rendering import ReplyLimitError
+from bot.request_body import read_capped_body
 from flows import ids
 from flows.types import TemplateReply
 from security.redaction import mask_phone
@@ -147,7 +148,7 @@ class NotifyView(APIView):
 
     def post(self, request: Request) -> Response:
         """Check the body, send the template, say what became of it."""
-        body = _read_capped_body(request, MAX_BODY_BYTES)
+        body = read_capped_body(request._request, MAX_BODY_BYTES)
         if body is None:
             return Response({"error": f"body larger than {MAX_BODY_BYTES} bytes"}, status=413)
         try:
@@ -167,19 +168,6 @@ class NotifyView(APIView):
             return Response({"error": GRAPH_FAILURE}, status=502)
         logger.info("notify to %s sent: outbox %s", to, row.pk)
         return Response({"sent": True, "outbox_id": str(row.pk)})
-
-
-def _read_capped_body(request: Request, cap: int) -> bytes | None:
-    """The raw body, or None when it exceeds `cap` (a declared length over it is refused unread)."""
-    django_request = request._request
-    try:
-        declared = int(django_request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > cap:
-        return None
-    body = django_request.read(cap + 1)  # not request.body: that applies the global 2.5 MB limit
-    return None if len(body) > cap else body
 
 
 notify = NotifyView.as_view()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from bot import inbox, processing
 from bot.parsing import parse_webhook
+from bot.request_body import read_capped_body
 from security import alerts, correlation, signatures
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def _handshake(request: HttpRequest) -> HttpResponse:
 
 
 def _receive(request: HttpRequest, correlation_id: str) -> HttpResponse:
-    body = _read_capped_body(request, settings.WEBHOOK_MAX_BODY_BYTES)
+    body = read_capped_body(request, settings.WEBHOOK_MAX_BODY_BYTES)
     if body is None:
         return _reject(request, "body too large", 413)
     secrets = signatures.accepted_keys(settings.WHATSAPP_APP_SECRET, settings.WHATSAPP_APP_SECRET_PREVIOUS)
@@ -82,18 +83,6 @@ def _dispatch(stored: inbox.StoreResult, correlation_id: str) -> None:
         processing.dispatch_committed(stored.new_ids, members=stored.new_members)
     except Exception as exc:
         logger.error("dispatch failed (%s) correlation=%s", type(exc).__name__, correlation_id)
-
-
-def _read_capped_body(request: HttpRequest, cap: int) -> bytes | None:
-    """The raw body, or None when it exceeds `cap` (declared length checked before reading anything)."""
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > cap:
-        return None
-    body = request.read(cap + 1)  # not request.body: that applies the global 2.5 MB limit
-    return None if len(body) > cap else body
 
 
 def _reject(request: HttpRequest, reason: str, status: int) -> HttpResponse:
