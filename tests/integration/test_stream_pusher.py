@@ -50,6 +50,7 @@ def test_a_queue_mode_delivery_is_acknowledged_before_its_entry_reaches_the_stre
     acknowledged = time.monotonic() - started
     assert response.status_code == 200 and response.json()["received"] == 1
     assert acknowledged < 0.2, "the 200 waited for the paused Redis"
+    assert stream_members() == [p.OTHER_SENDER]  # answered while its own entry is still held back
     row = InboxMessage.objects.get(wa_id=p.SENDER)
     assert row.status == InboxMessage.Status.PENDING  # durable before the 200
     assert stream_pusher.flush(5)
