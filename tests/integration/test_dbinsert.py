@@ -85,3 +85,78 @@ def test_with_prepared_statements_off_nothing_is_prepared(monkeypatch):
         assert InboxMessage.objects.count() == 3
     finally:
         connection.close()  # the next test connects with the setting restored
+
+
+# --- PostgreSQL outside a transaction: the statement runs on libpq (bot.pgexec) -------------------------
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="bot.pgexec is PostgreSQL's")
+
+
+def _statements_named_ours() -> int:
+    """Statements prepared under bot.pgexec's names (vp_N); psycopg's own are _pg3_N."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE %s", ["vp\\_%"])
+        return cursor.fetchone()[0]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_in_autocommit_the_insert_is_prepared_once_on_libpq_and_stores_the_same_values():
+    ids = [insert_new(InboxMessage, message_values(f"wamid.L{n}", body=f"b{n}"), unique_field="wamid")
+           for n in range(4)]  # fmt: skip
+    assert _statements_named_ours() == 1
+    columns = ("pk", "wamid", "event", "message_ts", "status")
+    rows = list(InboxMessage.objects.order_by("pk").values_list(*columns))
+    stamp = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    expected = [(ids[n], f"wamid.L{n}", {"type": "text", "body": f"b{n}"}, stamp, "pending")
+                for n in range(4)]  # fmt: skip
+    assert rows == expected
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_in_autocommit_a_duplicate_returns_none_and_a_refusal_is_an_integrity_error():
+    first = insert_new(InboxMessage, message_values("wamid.M"), unique_field="wamid")
+    assert insert_new(InboxMessage, message_values("wamid.M", body="again"), unique_field="wamid") is None
+    with pytest.raises(IntegrityError):
+        insert_new(InboxMessage, {**message_values("wamid.N"), "wa_id": None}, unique_field="wamid")
+    # The connection is still usable after the refusal.
+    assert insert_new(InboxMessage, message_values("wamid.O"), unique_field="wamid") is not None
+    assert sorted(InboxMessage.objects.values_list("wamid", flat=True)) == ["wamid.M", "wamid.O"]
+    assert InboxMessage.objects.get(pk=first).event == {"type": "text", "body": "hi"}
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_the_server_dropped_is_prepared_again_and_the_row_stored_once():
+    insert_new(InboxMessage, message_values("wamid.R0"), unique_field="wamid")
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # what a pooler's DISCARD ALL does
+    assert _statements_named_ours() == 0
+    assert insert_new(InboxMessage, message_values("wamid.R1"), unique_field="wamid") is not None
+    assert _statements_named_ours() == 1
+    assert sorted(InboxMessage.objects.values_list("wamid", flat=True)) == ["wamid.R0", "wamid.R1"]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_inside_atomic_the_insert_rolls_back_with_the_transaction():
+    """The libpq path would skip psycopg's BEGIN; inside atomic() the insert must stay in the transaction."""
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert insert_new(InboxMessage, message_values("wamid.S"), unique_field="wamid") is not None
+        raise RuntimeError("the delivery failed after the insert")
+    assert not InboxMessage.objects.exists()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_pgexec_refuses_to_run_inside_a_transaction():
+    from psycopg import ProgrammingError
+
+    from bot import pgexec
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")  # psycopg has sent BEGIN
+        with pytest.raises(ProgrammingError, match="outside a transaction"):
+            pgexec.fetch_one(connection.connection, "SELECT $1::int", [1])
