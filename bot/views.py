@@ -7,7 +7,7 @@ redelivers; after the commit the rows are durable and processing is handed the n
 
 import json
 import logging
-import uuid
+import os
 
 from django.conf import settings
 from django.db import transaction
@@ -27,7 +27,7 @@ security_logger = logging.getLogger("security.webhook")
 @csrf_exempt  # Meta cannot send a CSRF token; the HMAC signature authenticates every POST instead.
 @require_http_methods(["GET", "POST"])
 def webhook(request: HttpRequest) -> HttpResponse:
-    correlation_id = uuid.uuid4().hex[:16]
+    correlation_id = os.urandom(8).hex()  # 16 hex digits, like the rest of the logs
     with correlation.bound(correlation_id):  # every log line of this delivery carries it
         response = _handshake(request) if request.method == "GET" else _receive(request, correlation_id)
     response["X-Correlation-Id"] = correlation_id
@@ -48,13 +48,13 @@ def _receive(request: HttpRequest, correlation_id: str) -> HttpResponse:
     if body is None:
         return _reject(request, "body too large", 413)
     secrets = signatures.accepted_keys(settings.WHATSAPP_APP_SECRET, settings.WHATSAPP_APP_SECRET_PREVIOUS)
-    header = request.headers.get("X-Hub-Signature-256")
+    header = request.META.get("HTTP_X_HUB_SIGNATURE_256")
     try:
         signatures.verify_meta_signature(body=body, header=header, secrets=secrets)
     except signatures.SignatureRejected as rejected:
         missing = rejected.reason == signatures.REASON_MISSING
         return _reject(request, f"signature {rejected.reason}", 401 if missing else 403)
-    mock = request.headers.get("X-Mock-Testing", "").strip().lower() == "true"
+    mock = request.META.get("HTTP_X_MOCK_TESTING", "").strip().lower() == "true"
     if mock and not settings.MOCK_TESTING_ENABLED:
         return _reject(request, "mock testing disabled", 403)
     try:
@@ -69,12 +69,21 @@ def _receive(request: HttpRequest, correlation_id: str) -> HttpResponse:
     except Exception as exc:  # nothing committed: 500 makes Meta redeliver
         logger.error("webhook store failed (%s) correlation=%s", type(exc).__name__, correlation_id)
         return JsonResponse({"error": "temporary failure, please retry"}, status=500)
+    return _answer(stored, mock=mock, correlation_id=correlation_id)
+
+
+def _answer(stored: inbox.StoreResult, *, mock: bool, correlation_id: str) -> HttpResponse:
+    """The 200: counts (and in mock mode the replies); otherwise new rows go to processing once committed."""
     answer = {"received": len(stored.new_ids), "duplicates": stored.duplicates}
     if mock:
         answer["replies"] = processing.process_capturing(stored.new_ids) if stored.new_ids else []
-    elif stored.new_ids:
+        return JsonResponse(answer)
+    if stored.new_ids:
         transaction.on_commit(lambda: _dispatch(stored, correlation_id))
-    return JsonResponse(answer)
+    # Hot path: two ints formatted straight into bytes (JsonResponse would build an encoder and look up the
+    # charset to encode a str: about a tenth of this view's time).
+    body = b'{"received":%d,"duplicates":%d}' % (answer["received"], answer["duplicates"])
+    return HttpResponse(body, content_type="application/json")
 
 
 def _dispatch(stored: inbox.StoreResult, correlation_id: str) -> None:

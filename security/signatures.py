@@ -63,9 +63,9 @@ def verify_meta_signature(*, body: bytes, header: str | None, secrets: Sequence[
 def _expected_digest(secret: bytes | Secret, body: bytes) -> bytes:
     """The lowercase hex digest of `body` under `secret` (a Secret's key bytes are zeroed after use)."""
     if not isinstance(secret, Secret):
-        return hmac.new(secret, body, hashlib.sha256).hexdigest().encode("ascii")
-    with secret.bytes_view() as key:
-        return hmac.new(key, body, hashlib.sha256).hexdigest().encode("ascii")
+        return hmac.digest(secret, body, "sha256").hex().encode("ascii")
+    with secret.bytes_view() as key:  # hmac.digest: OpenSSL's one-shot HMAC, no HMAC object
+        return hmac.digest(key, body, "sha256").hex().encode("ascii")
 
 
 def _digest_from_header(header: str) -> bytes:
