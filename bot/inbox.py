@@ -15,7 +15,6 @@ terminal with its error code. A status for a wamid we do not know is recorded un
 from __future__ import annotations
 
 import uuid
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -41,12 +40,12 @@ class StoreResult:
 
 def store_batch(batch: ParsedBatch, *, correlation_id: str) -> StoreResult:
     """Store every item of a parsed delivery in one transaction; redelivered items are skipped."""
+    if len(batch.messages) == 1 and not batch.statuses and not batch.errors:
+        return _store_lone_message(batch.messages[0], correlation_id)
     new_ids: list[int] = []
     new_wamids: set[str] = set()
     duplicates = 0
-    lone_message = len(batch.messages) == 1 and not batch.statuses and not batch.errors
-    # A lone message is one INSERT, atomic on its own: the common delivery skips BEGIN and COMMIT.
-    with nullcontext() if lone_message else transaction.atomic():
+    with transaction.atomic():
         # Sorted by id: concurrent deliveries then take row locks in the same order (no deadlocks).
         for message in sorted(batch.messages, key=lambda event: event.message_id):
             row_id = _insert_message(message, correlation_id)
@@ -62,6 +61,14 @@ def store_batch(batch: ParsedBatch, *, correlation_id: str) -> StoreResult:
     by_time = sorted((m for m in batch.messages if m.message_id in new_wamids), key=lambda m: m.timestamp)
     new_members = list(dict.fromkeys(message.wa_id for message in by_time))
     return StoreResult(new_ids=new_ids, duplicates=duplicates, new_members=new_members)
+
+
+def _store_lone_message(message: InboundMessage, correlation_id: str) -> StoreResult:
+    """The common delivery, one message: one INSERT, atomic on its own (no BEGIN and COMMIT around it)."""
+    row_id = _insert_message(message, correlation_id)
+    if row_id is None:
+        return StoreResult(duplicates=1)
+    return StoreResult(new_ids=[row_id], new_members=[message.wa_id])
 
 
 def _insert_message(message: InboundMessage, correlation_id: str) -> int | None:
