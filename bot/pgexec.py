@@ -4,7 +4,8 @@ The webhook's lone-message INSERT is the only statement of its request. Through 
 about 100 µs of client CPU per delivery (query conversion, the generator/wait machinery); the same statement
 on the connection's libpq wrapper (`connection.pgconn`, psycopg's documented low-level layer) costs about
 45 µs. Parameters are still adapted by psycopg's own dumpers (a `Transformer` on the connection) and the row
-is loaded by its loaders, so values look exactly as through a cursor. Measured in `bench/webhook_ack.py`.
+is loaded by its loaders, so values look exactly as through a cursor. (Measured with a loop of 5 000 inserts
+into a loopback PostgreSQL; the webhook's end-to-end figures are `bench/webhook_ack.py`'s.)
 
 Rules it keeps:
 - Autocommit only: in a transaction psycopg must send its BEGIN first, so callers inside `atomic()` use a
