@@ -34,7 +34,7 @@ worker_class = "gthread"
 # round trip (ledger calls and WhatsApp sends run in `run_worker`, not in web requests), so threads in one
 # process only take turns on the interpreter lock, and each handover costs futex calls and context switches,
 # dear on a VM. Measured with `python -m bench webhook_ack` on the 2-core VM, same runs, floor alongside:
-# 1 thread per worker gave the webhook 50-61 % of the floor's throughput, 4 threads 43-55 %. gthread still
+# 1 thread per worker gave the webhook 50-61 % of the floor's throughput, 4 threads 40-55 %. gthread still
 # keeps idle keep-alive connections in its poller. Raise GUNICORN_THREADS for views that wait on the network.
 threads = _env_int("GUNICORN_THREADS", 1)
 timeout = _env_int("GUNICORN_TIMEOUT", 30)
