@@ -1,15 +1,14 @@
 """Durable inbox through the real view: whole batches stored once, redeliveries (sequential and concurrent)
 stored and dispatched once, statuses moving outbox rows monotonically, platform errors deduped."""
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from bot.models import InboxMessage, OutboxMessage, PlatformError, StatusEvent
 from tests.support import payloads as p
+from tests.support.concurrency import run_together
 from tests.support.signing import meta_json, post_signed
 from tests.support.webhook import record_processing
 
@@ -103,26 +102,13 @@ def test_same_message_five_times_sequentially_is_stored_and_dispatched_once(
 @pytest.mark.django_db(transaction=True)
 def test_same_message_twenty_times_concurrently_is_stored_and_dispatched_once(dispatched):
     body = meta_json(p.text_payload("send 10 to bob"))
-    barrier = threading.Barrier(20)
-    answers, errors = [], []
+    answers = []
 
     def deliver_once():
-        client = Client()
-        try:
-            barrier.wait(timeout=30)
-            response = post_signed(client, body)
-            answers.append((response.status_code, response.json()))
-        except Exception as exc:  # surfaced by the assertion below
-            errors.append(repr(exc))
-        finally:
-            connection.close()
+        response = post_signed(Client(), body)
+        answers.append((response.status_code, response.json()))
 
-    threads = [threading.Thread(target=deliver_once) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    assert run_together(deliver_once, [()] * 20) == []
     assert [status for status, _ in answers] == [200] * 20
     assert sum(answer["received"] for _, answer in answers) == 1
     assert sum(answer["duplicates"] for _, answer in answers) == 19
@@ -183,21 +169,12 @@ def test_unknown_wamid_is_recorded_unmatched_and_redelivery_is_one_row(
 def test_concurrent_statuses_end_at_the_highest(dispatched):
     outbox("wamid.RACE")
     order = ["read", "sent", "delivered", "sent", "read", "delivered"] * 2
-    barrier = threading.Barrier(len(order))
     codes = []
 
     def send(value):
-        try:
-            barrier.wait(timeout=30)
-            codes.append(post_signed(Client(), p.status_payload(p.status("wamid.RACE", value))).status_code)
-        finally:
-            connection.close()
+        codes.append(post_signed(Client(), p.status_payload(p.status("wamid.RACE", value))).status_code)
 
-    threads = [threading.Thread(target=send, args=(value,)) for value in order]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    assert run_together(send, [(value,) for value in order]) == []
     assert codes == [200] * len(order)
     assert OutboxMessage.objects.get().status == "read"
     assert StatusEvent.objects.count() == 3

@@ -16,6 +16,7 @@ from django.test import Client
 from bot.models import InboxMessage
 from bot.sqlitegate import write_gate
 from tests.support import payloads as p
+from tests.support.concurrency import run_together
 from tests.support.signing import post_signed
 
 pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="the gate is SQLite's")
@@ -65,20 +66,11 @@ def test_the_gate_is_released_when_the_statement_fails():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_deliveries_through_the_gate_are_all_stored():
     senders = [f"2637710000{index:02d}" for index in range(16)]
-    barrier = threading.Barrier(len(senders))
     statuses: list[int] = []
 
     def deliver(sender: str) -> None:
-        try:
-            barrier.wait(timeout=10)
-            statuses.append(post_signed(Client(), p.text_payload("hi", sender=sender)).status_code)
-        finally:
-            connection.close()
+        statuses.append(post_signed(Client(), p.text_payload("hi", sender=sender)).status_code)
 
-    threads = [threading.Thread(target=deliver, args=(sender,)) for sender in senders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    assert run_together(deliver, [(sender,) for sender in senders]) == []
     assert statuses == [200] * len(senders)
     assert sorted(InboxMessage.objects.values_list("wa_id", flat=True)) == senders

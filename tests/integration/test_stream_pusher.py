@@ -7,7 +7,6 @@ unreachable for real with a client pointed at a port nobody listens on.
 from __future__ import annotations
 
 import multiprocessing
-import threading
 import time
 
 import pytest
@@ -21,6 +20,7 @@ from bot.stream_pusher import StreamPusher
 from deploy.localredis import free_port
 from security.redaction import mask_phone
 from tests.support import payloads as p
+from tests.support.concurrency import run_together
 from tests.support.logs import emitted_logs
 from tests.support.signing import post_signed
 
@@ -72,18 +72,12 @@ def test_submissions_made_during_a_push_go_out_together_in_order_repeats_dropped
 def test_concurrent_submitters_lose_nothing():
     pusher = StreamPusher()
     threads, per_thread = 8, 50
-    barrier = threading.Barrier(threads)
 
     def submit_all(index: int) -> None:
-        barrier.wait(timeout=10)
         for number in range(per_thread):
             pusher.submit([f"t{index}-{number}"])
 
-    workers = [threading.Thread(target=submit_all, args=(index,)) for index in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=30)
+    assert run_together(submit_all, [(index,) for index in range(threads)]) == []
     assert pusher.flush(10)
     members = stream_members()
     assert sorted(members) == sorted(f"t{i}-{n}" for i in range(threads) for n in range(per_thread))
