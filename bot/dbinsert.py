@@ -44,18 +44,10 @@ def insert_new(model: type[models.Model], values: Mapping[str, Any], *, unique_f
     params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
     if connection.vendor == "postgresql":
         row = _run_prepared_postgresql(connection, statement, params)
-    elif connection.vendor == "sqlite":
+    else:  # SQLite: `_prepared` refuses any other database
         with write_gate(connection):
             row = _run_on_sqlite(connection, statement, params)
-    else:
-        row = _run_through_django(connection, statement, params)
     return None if row is None else row[0]
-
-
-def _run_through_django(connection: BaseDatabaseWrapper, statement: str, params: Sequence[Any]) -> Any:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.fetchone()
 
 
 def _run_on_sqlite(connection: BaseDatabaseWrapper, statement: str, params: Sequence[Any]) -> Any:
@@ -81,8 +73,8 @@ def _run_prepared_postgresql(connection: BaseDatabaseWrapper, statement: str, pa
 
 
 def _mark(vendor: str, number: int) -> str:
-    """Parameter `number`'s placeholder: `$n` (libpq, psycopg's RawCursor), `?` (sqlite3), else `%s`."""
-    return {"postgresql": f"${number}", "sqlite": "?"}.get(vendor, "%s")
+    """Parameter `number`'s placeholder: `$n` for libpq and psycopg's RawCursor, `?` for sqlite3."""
+    return f"${number}" if vendor == "postgresql" else "?"
 
 
 @lru_cache(maxsize=32)
@@ -97,6 +89,8 @@ def _prepared(model: type[models.Model], names: tuple[str, ...], unique_field: s
         if omitted and not field.null and not field.has_db_default():
             raise ValueError(f"{meta.label}.{field.name} is NOT NULL without db_default: pass a value")
     connection = connections[alias]
+    if connection.vendor not in ("postgresql", "sqlite"):
+        raise NotImplementedError(f"insert_new runs on PostgreSQL and SQLite, not {connection.vendor}")
     quote = connection.ops.quote_name
     statement = SQL.format(
         table=quote(meta.db_table),
