@@ -160,7 +160,8 @@ def stop_process(process: subprocess.Popen, grace: float = 15.0) -> None:
 @contextmanager
 def gunicorn_server(env: dict[str, str], log_path: Path, *, workers: int = 2, threads: int = 1,
                     ready_path: str = "/healthz") -> Iterator[int]:  # fmt: skip
-    """Gunicorn (deploy/gunicorn.conf.py, gthread) serving config.wsgi on a free port; yields the port.
+    """Gunicorn (deploy/gunicorn.conf.py: gthread, least-connections accept) serving config.wsgi on a free
+    port; yields the port.
 
     One thread per worker, as that file's default; 2 workers, one per core of the development VM."""
     port = free_port()

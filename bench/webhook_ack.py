@@ -1,7 +1,8 @@
 """Benchmark: how fast `POST /bot/webhook` acknowledges signed deliveries in queue mode, against a floor.
 
 A throwaway Redis pair and SQLite database, then two Gunicorn servers in turn, each with
-`deploy/gunicorn.conf.py` (2 workers × 1 thread, gthread) on a free loopback port:
+`deploy/gunicorn.conf.py` (2 workers × 1 thread, gthread with least-connections accept,
+`deploy/balanced_worker.py`) on a free loopback port:
 - the floor: the project's settings and middleware with one bare view answering 200 (`bench/floor.py`);
 - the webhook: the real project in queue mode, so each delivery is verified, stored in one transaction and
   acknowledged, and its member then pushed to the Redis stream by the web process's background pusher
@@ -171,8 +172,8 @@ def report(floor: Series, webhooks: list[WebhookServer], options: argparse.Names
     lines = [
         f"Webhook ack vs floor: {options.rounds} rounds of {amount} signed deliveries per server (after "
         f"{options.warmup} warm-up), {options.concurrency} keep-alive connections.",
-        "Gunicorn 2 workers × 1 thread (gthread) on loopback, no worker recycling; queue mode, no worker "
-        "process running.",
+        "Gunicorn 2 workers × 1 thread (gthread, least-connections accept) on loopback, no worker recycling; "
+        "queue mode, no worker process running.",
         f"SQLite in WAL mode, PostgreSQL with fsync off; load generator: {_generator_text(options)}, sharing "
         f"the {os.cpu_count()} CPUs. Figures are medians over the rounds.",
         "",

@@ -8,6 +8,8 @@ agents: the webhook handshake carries `hub.verify_token` in its query string.
 
 import os
 
+from deploy.balanced_worker import assign_slot, release_slot
+
 
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
@@ -29,7 +31,11 @@ def _default_workers() -> int:
 
 bind = [_bind_address()]
 workers = _env_int("GUNICORN_WORKERS", _default_workers())
-worker_class = "gthread"
+# gthread, accepting by least connections (deploy/balanced_worker.py): keep-alive connections stay with the
+# worker that accepted them, and an uneven split sets every request's wait on the busier worker.
+worker_class = "deploy.balanced_worker.BalancedThreadWorker"
+pre_fork = assign_slot
+child_exit = release_slot
 # One thread per worker by default: this tier's requests are Python work around one short database or Redis
 # round trip (ledger calls and WhatsApp sends run in `run_worker`, not in web requests), so threads in one
 # process only take turns on the interpreter lock, and each handover costs futex calls and context switches,

@@ -3,21 +3,15 @@ handshake carries `hub.verify_token` there), checked on a real Gunicorn serving 
 
 from __future__ import annotations
 
-import http.client
 import os
 import runpy
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from deploy.localredis import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-CONF = ROOT / "deploy" / "gunicorn.conf.py"
+from deploy import balanced_worker
+from tests.support.gunicorn import CONF, get, serve
 
 
 def _load_conf(monkeypatch, **env: str) -> dict:
@@ -42,40 +36,16 @@ def test_workers_default_to_twice_the_cores_plus_one_capped_at_eight(monkeypatch
     conf = _load_conf(monkeypatch)
     assert conf["workers"] == min(2 * (os.cpu_count() or 1) + 1, 8)
     assert _load_conf(monkeypatch, GUNICORN_WORKERS="3")["workers"] == 3
-    assert conf["worker_class"] == "gthread"
-
-
-def _get(port: int, path: str) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
+    assert conf["worker_class"] == "deploy.balanced_worker.BalancedThreadWorker"
+    assert conf["pre_fork"] is balanced_worker.assign_slot  # the master hands out the board's slots
+    assert conf["child_exit"] is balanced_worker.release_slot
 
 
 @pytest.fixture
 def gunicorn(tmp_path):
     """The project served by Gunicorn with the deploy config (test settings); yields (port, log path)."""
-    port = free_port()
-    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1"}
-    log_path = tmp_path / "gunicorn.log"
-    command = [sys.executable, "-m", "gunicorn", "-c", str(CONF), "config.wsgi:application"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if _get(port, "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        yield port, log_path
-    finally:
-        process.terminate()
-        process.wait(30)
+    with serve(tmp_path, workers=1) as served:
+        yield served.port, served.log_path
 
 
 def test_access_log_shows_the_path_but_never_the_query_string(gunicorn):
@@ -84,8 +54,8 @@ def test_access_log_shows_the_path_but_never_the_query_string(gunicorn):
     good = f"/bot/webhook?hub.mode=subscribe&hub.verify_token={token}&hub.challenge=challenge-8731"
     bad = "/bot/webhook?hub.mode=subscribe&hub.verify_token=wrong-token-5521&hub.challenge=challenge-8732"
 
-    assert _get(port, good) == (200, b"challenge-8731")
-    assert _get(port, bad)[0] == 403
+    assert get(port, good) == (200, b"challenge-8731")
+    assert get(port, bad)[0] == 403
 
     time.sleep(0.3)  # let the access log reach the file
     log = log_path.read_text()

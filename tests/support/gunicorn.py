@@ -1,0 +1,120 @@
+"""A real Gunicorn (deploy/gunicorn.conf.py, test settings) for the deploy tests, and what its workers hold.
+
+`serve(tmp_path, workers=N)` starts `python -m gunicorn -c deploy/gunicorn.conf.py config.wsgi:application`
+on a free loopback port and yields a `Served` (port, the master process, the log path) once `/healthz`
+answers. `get(port, path)` is one request on a fresh connection. `established_by_worker(served)` reads
+/proc (Linux) to count the open client connections each worker process holds on the server's port.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from deploy.localredis import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CONF = ROOT / "deploy" / "gunicorn.conf.py"
+TCP_ESTABLISHED = "01"
+
+
+@dataclass(frozen=True)
+class Served:
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+
+
+def get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
+    """GET `path` on a fresh connection, closed afterwards: (status, body)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+@contextmanager
+def serve(tmp_path: Path, *, workers: int = 1) -> Iterator[Served]:
+    """The project under Gunicorn with the deploy config and this process's environment (test settings)."""
+    port = free_port()
+    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
+    log_path = tmp_path / "gunicorn.log"
+    command = [sys.executable, "-m", "gunicorn", "-c", str(CONF), "config.wsgi:application"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+    try:
+        _wait_until_answering(process, port)
+        yield Served(port, process, log_path)
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def _wait_until_answering(process: subprocess.Popen, port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if get(port, "/healthz")[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("gunicorn did not answer /healthz within 30 s")
+
+
+def worker_pids(served: Served) -> list[int]:
+    """The master's child processes, from /proc."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == served.process.pid:
+            children.append(int(entry.name))
+    return sorted(children)
+
+
+def established_by_worker(served: Served) -> dict[int, int]:
+    """For each worker pid, how many established connections to the server's port it holds."""
+    inodes = _established_inodes(served.port)
+    counts = {}
+    for pid in worker_pids(served):
+        held = 0
+        for descriptor in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(descriptor)
+            except OSError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                held += 1
+        counts[pid] = held
+    return counts
+
+
+def _established_inodes(port: int) -> set[str]:
+    """Socket inodes of established TCP connections whose local port is `port` (/proc/net/tcp)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            if local_port == port and fields[3] == TCP_ESTABLISHED:
+                inodes.add(fields[9])
+    return inodes
