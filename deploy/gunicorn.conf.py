@@ -9,6 +9,7 @@ agents: the webhook handshake carries `hub.verify_token` in its query string.
 import os
 
 from deploy.balanced_worker import assign_slot, release_slot
+from deploy.heap import freeze_startup_heap
 
 
 def _env_int(name: str, default: int) -> int:
@@ -36,6 +37,13 @@ workers = _env_int("GUNICORN_WORKERS", _default_workers())
 worker_class = "deploy.balanced_worker.BalancedThreadWorker"
 pre_fork = assign_slot
 child_exit = release_slot
+
+
+def post_worker_init(worker) -> None:
+    """In each worker, once the app is loaded: freeze the start-up heap (`deploy/heap.py`)."""
+    freeze_startup_heap()
+
+
 # One thread per worker by default: this tier's requests are Python work around one short database or Redis
 # round trip (ledger calls and WhatsApp sends run in `run_worker`, not in web requests), so threads in one
 # process only take turns on the interpreter lock, and each handover costs futex calls and context switches,
