@@ -1,10 +1,10 @@
-"""The strict amount grammar, exact rendering and the ledger's formatted amounts (security.amounts, pure).
+"""The strict amount grammar, exact rendering and `Money` (security.amounts, pure).
 
 Covers: every accepted form; a table of hostile inputs, each refused with the reason the member will read;
 the property `parse(render(x)) == x` for every amount at each denomination's precision up to the maximum;
 that arbitrary text only ever raises `InvalidAmount` and anything accepted is within bounds; the maximum
-(inclusive, and configurable); `Money` refusing floats and extra decimals; minor units; the ledger's
-`"1,234.56 USD"` strings (property-tested against Python's own grouping) and their malformed variants.
+(inclusive, and configurable); `Money` refusing floats and extra decimals; minor units. The ledger's
+`"1,234.56 USD"` strings are test_ledger_amounts.py's.
 """
 
 import ast
@@ -20,11 +20,9 @@ from security.amounts import (
     DECIMAL_PLACES,
     DENOMINATIONS,
     InvalidAmount,
-    LedgerAmountError,
     Money,
     from_minor_units,
     parse_amount,
-    parse_ledger_amount,
     render_amount,
     render_number,
     to_minor_units,
@@ -288,73 +286,3 @@ def test_from_minor_units_refuses_floats_bools_and_overflow():
             from_minor_units(bad, "USD")
     with pytest.raises(ValueError):
         from_minor_units(10**17, "USD")
-
-
-# --- The ledger's formatted amounts ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("1,234.56 USD", usd("1234.56")),
-        ("-10.00 USD", usd("-10.00")),
-        ("0.0312 XAU", Money(Decimal("0.0312"), "XAU")),
-        ("1,000,000.000 CXX", Money(Decimal("1000000"), "CXX")),
-        ("999.99 ZWG", Money(Decimal("999.99"), "ZWG")),
-        ("1234.50 CAD", Money(Decimal("1234.50"), "CAD")),
-        ("-0.00 USD", usd("0")),
-        ("  5.00 USD ", usd("5")),
-    ],
-)
-def test_ledger_amounts_are_read_exactly(text, expected):
-    assert parse_ledger_amount(text) == expected
-
-
-def test_a_ledger_amount_without_denomination_takes_the_given_one():
-    assert parse_ledger_amount("10.00", denom="USD") == usd("10")
-    assert parse_ledger_amount("10.00 USD", denom="USD") == usd("10")
-    with pytest.raises(LedgerAmountError):
-        parse_ledger_amount("10.00 USD", denom="ZWG")
-    with pytest.raises(LedgerAmountError):
-        parse_ledger_amount("10.00")
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "USD",
-        "1,23.45 USD",
-        "1,2345.00 USD",
-        "12.345 USD",
-        "1e3 USD",
-        "NaN USD",
-        "10.00 EUR",
-        "--5.00 USD",
-        "+5.00 USD",
-        "١٠ USD",
-        "1" * 20 + " USD",
-        "10.00 USD USD",
-        None,
-        12.5,
-    ],
-)
-def test_malformed_ledger_amounts_raise_instead_of_rounding(text):
-    with pytest.raises(LedgerAmountError):
-        parse_ledger_amount(text)
-
-
-@given(
-    st.sampled_from(DENOMINATIONS).flatmap(
-        lambda denom: st.tuples(
-            st.integers(min_value=-(10**12), max_value=10**12).map(
-                lambda units: from_minor_units(units, denom)
-            ),
-            st.just(denom),
-        )
-    )
-)
-def test_the_ledgers_grouped_format_reads_back_exactly(pair):
-    money, denom = pair
-    formatted = f"{money.amount:,f} {denom}"  # what Intl.NumberFormat produces: "1,234.56 USD"
-    assert parse_ledger_amount(formatted) == money
