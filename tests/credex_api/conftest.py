@@ -53,6 +53,12 @@ class MemberInfo:
 
 
 @pytest.fixture
+def sleeps() -> SleepRecorder:
+    """A recording `sleep` for retry and throttle tests."""
+    return SleepRecorder()
+
+
+@pytest.fixture
 def make_client() -> Iterator[Callable[..., CredexClient]]:
     """`make_client(base_url, **config_overrides)`: fast-failing test clients, closed afterwards."""
     made: list[CredexClient] = []
