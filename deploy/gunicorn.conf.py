@@ -39,7 +39,7 @@ pre_fork = assign_slot
 child_exit = release_slot
 
 
-def post_worker_init(worker) -> None:
+def post_worker_init(worker: object) -> None:
     """In each worker, once the app is loaded: freeze the start-up heap (`deploy/heap.py`)."""
     freeze_startup_heap()
 
