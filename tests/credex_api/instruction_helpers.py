@@ -3,15 +3,14 @@ parameters, sandbox counters, and N threads released together by a Barrier (each
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from credex_api.errors import CredexOutcomeUnknown
 from credex_api.instructions import instruction_confirm, instruction_create, instruction_execute
 from credex_api.models import Instruction
+from tests.support.concurrency import run_together
 
 State = Instruction.State
 
@@ -40,27 +39,17 @@ def offers_sent(sandbox) -> int:
 
 
 def in_threads(count: int, work) -> list:
-    barrier = threading.Barrier(count)
     results: list = []
-    lock = threading.Lock()
 
     def run() -> None:
         try:
-            barrier.wait(timeout=30)
-            try:
-                outcome = work()
-            except Exception as exc:  # collected and asserted by the test
-                outcome = exc
-            with lock:
-                results.append(outcome)
-        finally:
-            connection.close()
+            outcome = work()
+        except Exception as exc:  # collected and asserted by the test
+            outcome = exc
+        results.append(outcome)
 
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+    errors = run_together(run, [()] * count, timeout=60)  # each thread joined for up to 120 s
+    assert errors == []
     return results
 
 

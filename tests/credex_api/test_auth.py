@@ -3,7 +3,6 @@ re-login, and 50 concurrent callers refused with 401 → exactly 1 login call (s
 
 from __future__ import annotations
 
-import threading
 import time
 from decimal import Decimal
 
@@ -13,6 +12,7 @@ from credex_api import services
 from credex_api.conf import cache_redis
 from credex_api.errors import CredexNotFound
 from tests.credex_api.conftest import FakeClock, new_phone
+from tests.support.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -92,27 +92,20 @@ def test_fifty_concurrent_callers_refused_with_401_share_one_login(sandbox, ledg
     ledger.tokens.put(
         member.phone, "expired.or.forged"
     )  # every caller starts with a token the ledger refuses
-    barrier = threading.Barrier(50)
     results: list[object] = []
-    lock = threading.Lock()
 
     def caller() -> None:
-        barrier.wait(timeout=30)
         try:
             outcome: object = services.account_by_handle(
                 phone=member.phone, handle=member.phone, client=ledger
             )
         except Exception as exc:  # collected, asserted below
             outcome = exc
-        with lock:
-            results.append(outcome)
+        results.append(outcome)
 
-    threads = [threading.Thread(target=caller) for _ in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    errors = run_together(caller, [()] * 50)
 
+    assert errors == []
     assert [getattr(result, "account_id", result) for result in results] == [member.account_id] * 50
     assert login_calls(sandbox) == 1
     assert sandbox.stats()["responses"]["getAccountByHandle"]["401"] <= 50

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import statistics
-import threading
 import time
 
 import pytest
@@ -21,6 +20,7 @@ from credex_api.errors import CircuitOpen, CredexBusy, CredexInvalid, CredexUnav
 from deploy.localredis import free_port
 from tests.credex_api.conftest import FakeClock, new_phone
 from tests.credex_api.fake_ledger import reply_json, reply_text
+from tests.support.concurrency import run_together
 
 
 @pytest.fixture
@@ -108,26 +108,19 @@ def test_half_open_admits_exactly_one_trial_among_twenty_concurrent_callers(brea
     clock.advance(59.9)
     assert is_open(breaker)
     clock.advance(0.1)
-    barrier = threading.Barrier(20)
     outcomes: list[str] = []
-    lock = threading.Lock()
 
     def caller() -> None:
-        barrier.wait(timeout=10)
         try:
             permit = breaker.acquire()
             result = "trial" if permit.trial else "allowed"
         except CircuitOpen:
             result = "rejected"
-        with lock:
-            outcomes.append(result)
+        outcomes.append(result)
 
-    threads = [threading.Thread(target=caller) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
+    errors = run_together(caller, [()] * 20, timeout=10)
 
+    assert errors == []
     assert sorted(outcomes) == ["rejected"] * 19 + ["trial"]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -18,6 +17,7 @@ from credex_api.throttle import Throttle
 from deploy.localredis import free_port
 from tests.credex_api.conftest import new_phone
 from tests.credex_api.fake_ledger import reply_json
+from tests.support.concurrency import run_together
 
 
 def throttle(per_minute: int, burst: int, max_wait: float) -> Throttle:
@@ -47,26 +47,19 @@ def test_a_caller_within_its_wait_budget_gets_the_next_slot():
 
 def test_the_bucket_is_shared_by_every_process():
     first, second = throttle(60, 5, 0.0), throttle(60, 5, 0.0)
-    barrier = threading.Barrier(20)
     passed: list[bool] = []
-    lock = threading.Lock()
 
     def caller(bucket: Throttle) -> None:
-        barrier.wait(timeout=10)
         try:
             bucket.acquire()
             ok = True
         except CredexBusy:
             ok = False
-        with lock:
-            passed.append(ok)
+        passed.append(ok)
 
-    threads = [threading.Thread(target=caller, args=((first, second)[i % 2],)) for i in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
+    errors = run_together(caller, [((first, second)[i % 2],) for i in range(20)], timeout=10)
 
+    assert errors == []
     assert sorted(passed) == [False] * 15 + [True] * 5
 
 

@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 
 from bot.models import InboxMessage, OutboxMessage
@@ -15,6 +12,7 @@ from credex_api.conf import ClientConfig, cache_redis
 from tests.e2e.chat import MOCK, body
 from tests.e2e.conftest import onboard
 from tests.support import payloads as p
+from tests.support.concurrency import run_together
 from tests.support.signing import post_signed
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -101,27 +99,19 @@ def test_twenty_concurrent_taps_of_one_confirmation_make_exactly_one_credex(ledg
     a.say(f"1=>{b.phone}")
     confirm_id, _kind = a.option("Confirm")
     earlier = list(InboxMessage.objects.values_list("pk", flat=True))
-    barrier = threading.Barrier(20)
     replies: list[dict] = []
 
     def tap() -> None:
         # In mock mode whichever request holds the member's lock answers every tap queued behind it, so
         # the replies are collected across all twenty responses.
-        barrier.wait()
-        try:
-            response = post_signed(Client(), p.single(p.button_reply(confirm_id, "Confirm", sender=a.phone)),
-                                   headers=MOCK)  # fmt: skip
-            assert response.status_code == 200
-            replies.extend(response.json()["replies"])
-        finally:
-            connection.close()
+        response = post_signed(Client(), p.single(p.button_reply(confirm_id, "Confirm", sender=a.phone)),
+                               headers=MOCK)  # fmt: skip
+        assert response.status_code == 200
+        replies.extend(response.json()["replies"])
 
-    threads = [threading.Thread(target=tap) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together(tap, [()] * 20)
 
+    assert errors == []
     assert offers_made(ledger) == 1
     assert ledger.stats()["requests"]["createCredex"] == 1
     assert sum("Offer sent" in body(reply) for reply in replies) == 1

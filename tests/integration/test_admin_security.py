@@ -6,7 +6,6 @@ also under concurrency; 15 idle minutes end the session; weak passwords are refu
 with Argon2 (outside the test settings, which keep MD5 for speed); a POST without its CSRF token is refused.
 """
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,12 +15,12 @@ from django.contrib import admin
 from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from config.settings import base
 from tests.support.admin import PASSWORD, logged_in, login, make_operator, token
+from tests.support.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -121,23 +120,12 @@ def test_one_token_used_by_ten_concurrent_logins_opens_exactly_one_session(setti
     settings.ADMIN_LOGIN_RATE_PER_MINUTE = 100
     operator = make_operator()
     used = token(operator.device)
-    barrier = threading.Barrier(10)
-    outcomes, errors = [], []
+    outcomes = []
 
     def attempt():
-        try:
-            barrier.wait(timeout=30)
-            outcomes.append(logged_in(login(Client(), operator, token_value=used)))
-        except Exception as exc:  # surfaced by the assertion below
-            errors.append(repr(exc))
-        finally:
-            connection.close()
+        outcomes.append(logged_in(login(Client(), operator, token_value=used)))
 
-    threads = [threading.Thread(target=attempt) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = run_together(attempt, [()] * 10)
     assert errors == []
     assert sorted(outcomes) == [False] * 9 + [True]
 

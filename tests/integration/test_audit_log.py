@@ -3,8 +3,6 @@ TRUNCATE) are refused by the database itself, whoever sends them — the ORM, ra
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -13,6 +11,7 @@ from django.test import RequestFactory
 
 from security import audit, correlation
 from security.models import AppendOnlyError, AuditEvent
+from tests.support.concurrency import run_together
 
 pytestmark = pytest.mark.db_both
 PHONE = "263771234567"
@@ -114,31 +113,23 @@ def test_truncate_is_refused_on_postgresql():
 def test_twenty_concurrent_tamperers_change_nothing_while_writers_append():
     rows = [one_row(obj=f"instruction {n}") for n in range(3)]
     before = [snapshot(row) for row in rows]
-    barrier = threading.Barrier(20)
     refused: list[str] = []
 
     def tamper(n: int) -> None:
+        if n % 2:
+            audit.record("login.success", actor=audit.staff(f"ops{n}"))
+            return
         try:
-            barrier.wait(timeout=30)
-            if n % 2:
-                audit.record("login.success", actor=audit.staff(f"ops{n}"))
-                return
-            try:
-                with connection.cursor() as cursor:
-                    verb = "DELETE FROM" if n % 4 else "UPDATE"
-                    tail = "" if verb == "DELETE FROM" else " SET action = 'forged'"
-                    cursor.execute(f"{verb} {TABLE}{tail}")
-            except DatabaseError as exc:
-                refused.append(type(exc).__name__)
-        finally:
-            connection.close()
+            with connection.cursor() as cursor:
+                verb = "DELETE FROM" if n % 4 else "UPDATE"
+                tail = "" if verb == "DELETE FROM" else " SET action = 'forged'"
+                cursor.execute(f"{verb} {TABLE}{tail}")
+        except DatabaseError as exc:
+            refused.append(type(exc).__name__)
 
-    threads = [threading.Thread(target=tamper, args=(n,)) for n in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    errors = run_together(tamper, [(n,) for n in range(20)])
 
+    assert errors == []
     assert refused == ["IntegrityError"] * 10
     assert [snapshot(row) for row in rows] == before
     assert AuditEvent.objects.filter(action="login.success").count() == 10

@@ -8,7 +8,6 @@ names or stored values; values refused when they are not JSON primitives (no flo
 """
 
 import re
-import threading
 import time
 from decimal import Decimal
 
@@ -19,6 +18,7 @@ from flows import ids
 from flows.confirmations import NONCE_PATTERN, ConfirmationStore, member_hash
 from flows.ports import ConfirmationsPort, ConsumeResult, ConsumeStatus, NoConfirmations, Ports
 from flows.state import StateDataError
+from tests.support.concurrency import run_together
 
 OWNER = "263771234567"
 OTHER = "263779876543"
@@ -127,22 +127,14 @@ def test_a_never_issued_nonce_is_expired(store):
 
 def test_twenty_concurrent_taps_of_one_confirmation_give_exactly_one_ok(store):
     nonce = store.issue(wa_id=OWNER, action=ACTION, values=VALUES)
-    barrier = threading.Barrier(20)
     results: list[ConsumeResult] = []
-    lock = threading.Lock()
 
-    def tap():
-        own_store = ConfirmationStore()  # each thread its own client use, as separate workers would
-        barrier.wait()
-        result = own_store.consume(nonce=nonce, wa_id=OWNER, action=ACTION)
-        with lock:
-            results.append(result)
+    def tap(own_store: ConfirmationStore) -> None:
+        results.append(own_store.consume(nonce=nonce, wa_id=OWNER, action=ACTION))
 
-    threads = [threading.Thread(target=tap) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=10)
+    # each thread its own client use, as separate workers would; built before the barrier releases them
+    errors = run_together(tap, [(ConfirmationStore(),) for _ in range(20)])
+    assert errors == []
     statuses = [result.status for result in results]
     assert len(statuses) == 20
     assert statuses.count(ConsumeStatus.OK) == 1

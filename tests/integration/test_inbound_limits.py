@@ -5,12 +5,9 @@ concurrent deliveries against a limit of 5 per minute → exactly 5 turns."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import redis
 from django.core.cache import caches
-from django.db import connection
 from django.test import Client
 
 from bot.inbound_limits import SLOW_DOWN, Decision, inbound_decision
@@ -22,6 +19,7 @@ from flows.ledger import MemberLedger, remember_member
 from flows.ports import MoneyRateLimited
 from tests.e2e.chat import MOCK, Member
 from tests.support import payloads as p
+from tests.support.concurrency import run_together
 from tests.support.signing import post_signed
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,21 +52,13 @@ def test_members_get_a_larger_daily_allowance_than_other_numbers(settings):
 
 def test_twenty_concurrent_deliveries_against_five_a_minute_run_exactly_five_turns(settings):
     settings.INBOUND_PER_MINUTE = 5
-    barrier = threading.Barrier(20)
     phone = "263771110004"
 
     def deliver() -> None:
-        barrier.wait()
-        try:
-            post_signed(Client(), p.single(p.text_message("help", sender=phone)), headers=MOCK)
-        finally:
-            connection.close()
+        post_signed(Client(), p.single(p.text_message("help", sender=phone)), headers=MOCK)
 
-    threads = [threading.Thread(target=deliver) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together(deliver, [()] * 20)
+    assert errors == []
     bodies = [row.payload.get("interactive", {}).get("body", {}).get("text", row.payload.get("text", {}).get(
         "body")) for row in OutboxMessage.objects.filter(wa_id=phone)]  # fmt: skip
     assert sum(body == HELP_BODY for body in bodies) == 5

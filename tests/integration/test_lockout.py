@@ -14,12 +14,12 @@ import pytest
 import time_machine
 from axes.models import AccessAttempt
 from django.contrib.auth.backends import BaseBackend
-from django.db import connection
 from django.test import Client
 
 from deploy.localredis import free_port
 from security.admin_site import TOO_MANY, UNAVAILABLE
 from tests.support.admin import PASSWORD, logged_in, login, make_operator, token
+from tests.support.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -154,27 +154,21 @@ def test_the_sixth_attempt_in_a_minute_is_refused_unevaluated(counting):
 @pytest.mark.parametrize("spread", ["one address, one username", "50 addresses", "50 usernames"])
 def test_fifty_concurrent_attempts_against_five_a_minute_evaluate_exactly_five(counting, spread):
     operator = make_operator()
-    barrier = threading.Barrier(50)
-    statuses, errors = [], []
+    statuses = []
 
-    def attempt(number):
-        address = f"198.51.100.{number + 1}" if spread == "50 addresses" else CLIENT_IP
-        username = f"guess-{number}" if spread == "50 usernames" else operator.user.username
-        try:
-            barrier.wait(timeout=30)
-            response = login(Client(), operator, username=username, password=WRONG, REMOTE_ADDR=address)
-            statuses.append(response.status_code)
-        except Exception as exc:  # surfaced by the assertion below
-            errors.append(repr(exc))
-        finally:
-            connection.close()
+    def attempt(address, username):
+        response = login(Client(), operator, username=username, password=WRONG, REMOTE_ADDR=address)
+        statuses.append(response.status_code)
 
+    arguments = [
+        (
+            f"198.51.100.{number + 1}" if spread == "50 addresses" else CLIENT_IP,
+            f"guess-{number}" if spread == "50 usernames" else operator.user.username,
+        )
+        for number in range(50)
+    ]
     with time_machine.travel(START, tick=False):  # one limiter window for all 50
-        threads = [threading.Thread(target=attempt, args=(number,)) for number in range(50)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        errors = run_together(attempt, arguments)
     assert errors == []
     assert sorted(statuses) == [200] * 5 + [429] * 45
     assert counting.calls == 5

@@ -6,10 +6,8 @@ and the size cap are in test_notify_body.py.
 """
 
 import logging
-import threading
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import resolve
 from django_redis import get_redis_connection
@@ -20,6 +18,7 @@ from bot.models import OutboxMessage
 from bot.notify import NotifyView
 from deploy.localredis import free_port
 from flows import ids
+from tests.support.concurrency import run_together
 from tests.support.notify import (  # noqa: F401 - the import registers the autouse fixture
     KEY,
     MESSAGE,
@@ -175,23 +174,12 @@ def test_over_the_limit_is_429_with_retry_after_and_nothing_more_is_sent(client,
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_requests_against_five_a_minute_send_exactly_five(fake_graph, settings):
     settings.NOTIFY_RATE_PER_MINUTE = 5
-    barrier = threading.Barrier(50)
-    statuses, errors = [], []
+    statuses = []
 
     def deliver():
-        try:
-            barrier.wait(timeout=30)
-            statuses.append(notify(Client()).status_code)
-        except Exception as exc:  # surfaced by the assertion below
-            errors.append(repr(exc))
-        finally:
-            connection.close()
+        statuses.append(notify(Client()).status_code)
 
-    threads = [threading.Thread(target=deliver) for _ in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = run_together(deliver, [()] * 50)
     assert errors == []
     assert sorted(statuses) == [200] * 5 + [429] * 45
     assert len(fake_graph.requests) == 5

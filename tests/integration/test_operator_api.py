@@ -7,14 +7,12 @@ them with the real key and claims), and a control test shows that the forger's h
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from tests.support.concurrency import run_together
 from tests.support.operators import bearer, forge, make_user, obtain, refresh, tokens, unsigned
 
 pytestmark = pytest.mark.django_db
@@ -157,24 +155,13 @@ def test_refresh_rotates_and_the_old_token_is_refused_after_use(client):
 def test_twenty_concurrent_refreshes_of_one_token_give_exactly_one_new_pair():
     make_user()
     old = tokens(Client())["refresh"]
-    barrier = threading.Barrier(20)
-    answers, errors = [], []
+    answers = []
 
     def use_it():
-        try:
-            barrier.wait(timeout=30)
-            response = refresh(Client(), old)
-            answers.append((response.status_code, response.json()))
-        except Exception as exc:  # surfaced by the assertion below
-            errors.append(repr(exc))
-        finally:
-            connection.close()
+        response = refresh(Client(), old)
+        answers.append((response.status_code, response.json()))
 
-    threads = [threading.Thread(target=use_it) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = run_together(use_it, [()] * 20)
     assert errors == []
     statuses = sorted(status for status, _ in answers)
     assert statuses == [200] + [401] * 19

@@ -23,6 +23,7 @@ from flows.store import (
     StateTooLargeError,
     member_lock,
 )
+from tests.support.concurrency import run_together
 
 WA_ID = "263771234567"
 
@@ -78,22 +79,17 @@ def test_a_save_with_a_stale_version_raises_and_writes_nothing():
 def test_ten_concurrent_writers_of_the_same_version_exactly_one_wins():
     store = ConversationStore()
     store.save(WA_ID, a_state(), expected_version=0)
-    barrier = threading.Barrier(10)
     outcomes: list[str] = []
 
     def writer(index: int) -> None:
-        barrier.wait()
         try:
             store.save(WA_ID, a_state(data={"amount": str(index)}), expected_version=1)
             outcomes.append(f"won:{index}")
         except StaleStateError:
             outcomes.append("stale")
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together(writer, [(i,) for i in range(10)])
+    assert errors == []
     winners = [o for o in outcomes if o.startswith("won")]
     assert len(winners) == 1 and outcomes.count("stale") == 9
     assert store.load(WA_ID).data == {"amount": winners[0].split(":")[1]}
@@ -134,33 +130,23 @@ def test_an_oversized_state_is_refused():
 
 
 def test_ten_threads_contending_for_one_lock_hold_it_one_at_a_time_and_all_get_it():
-    barrier = threading.Barrier(10)
     guard = threading.Lock()
     holders: list[int] = []
     max_holders = 0
     done: list[int] = []
-    errors: list[BaseException] = []
 
     def worker(index: int) -> None:
         nonlocal max_holders
-        barrier.wait()
-        try:
-            with member_lock(WA_ID, ttl_ms=5_000, wait_seconds=10):
-                with guard:
-                    holders.append(index)
-                    max_holders = max(max_holders, len(holders))
-                time.sleep(0.02)
-                with guard:
-                    holders.remove(index)
-                done.append(index)
-        except BaseException as exc:
-            errors.append(exc)
+        with member_lock(WA_ID, ttl_ms=5_000, wait_seconds=10):
+            with guard:
+                holders.append(index)
+                max_holders = max(max_holders, len(holders))
+            time.sleep(0.02)
+            with guard:
+                holders.remove(index)
+            done.append(index)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together(worker, [(i,) for i in range(10)])
     assert errors == []
     assert max_holders == 1
     assert sorted(done) == list(range(10))
