@@ -10,6 +10,7 @@ import os
 
 from deploy.balanced_worker import assign_slot, release_slot
 from deploy.heap import freeze_startup_heap
+from deploy.placement import pin_worker
 
 
 def _env_int(name: str, default: int) -> int:
@@ -37,6 +38,8 @@ workers = _env_int("GUNICORN_WORKERS", _default_workers())
 worker_class = "deploy.balanced_worker.BalancedThreadWorker"
 pre_fork = assign_slot
 child_exit = release_slot
+# Each worker on a CPU of its own when the workers divide evenly over the CPUs (deploy/placement.py).
+post_fork = pin_worker
 
 
 def post_worker_init(worker: object) -> None:

@@ -12,7 +12,7 @@ import time
 import pytest
 from django.conf import settings
 
-from deploy import balanced_worker
+from deploy import balanced_worker, placement
 from tests.support.gunicorn import CONF, ROOT, get, serve
 
 
@@ -41,6 +41,7 @@ def test_workers_default_to_twice_the_cores_plus_one_capped_at_eight(monkeypatch
     assert conf["worker_class"] == "deploy.balanced_worker.BalancedThreadWorker"
     assert conf["pre_fork"] is balanced_worker.assign_slot  # the master hands out the board's slots
     assert conf["child_exit"] is balanced_worker.release_slot
+    assert conf["post_fork"] is placement.pin_worker
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """A real Gunicorn (deploy/gunicorn.conf.py, test settings) for the deploy tests, and what its workers hold.
 
-`serve(tmp_path, workers=N)` starts `python -m gunicorn -c deploy/gunicorn.conf.py config.wsgi:application`
-on a free loopback port and yields a `Served` (port, the master process, the log path) once `/healthz`
-answers. `get(port, path)` is one request on a fresh connection. `established_by_worker(served)` reads
+`serve(tmp_path, workers=N, **env)` starts `python -m gunicorn -c deploy/gunicorn.conf.py
+config.wsgi:application` (extra environment variables in `env`) on a free loopback port and yields a
+`Served` (port, the master process, the log path) once `/healthz` answers. `get(port, path)` is one request
+on a fresh connection. `worker_pids(served)` lists the workers, and `established_by_worker(served)` reads
 /proc (Linux) to count the open client connections each worker process holds on the server's port.
 """
 
@@ -44,10 +45,11 @@ def get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
 
 
 @contextmanager
-def serve(tmp_path: Path, *, workers: int = 1) -> Iterator[Served]:
-    """The project under Gunicorn with the deploy config and this process's environment (test settings)."""
+def serve(tmp_path: Path, *, workers: int = 1, **extra_env: str) -> Iterator[Served]:
+    """The project under Gunicorn with the deploy config and this process's environment (test settings),
+    plus `extra_env`."""
     port = free_port()
-    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
+    env = {**os.environ, **extra_env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
     log_path = tmp_path / "gunicorn.log"
     command = [sys.executable, "-m", "gunicorn", "-c", str(CONF), "config.wsgi:application"]
     with log_path.open("wb") as log:
