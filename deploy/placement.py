@@ -1,13 +1,14 @@
 """Gunicorn worker placement: each worker pinned to one CPU when the workers divide evenly over the CPUs.
 
-Measured on the 2-core development VM (`bench/webhook_ack.py`'s load, 2 workers, paired runs): pinned
-workers served 8-45 % more webhook deliveries per second than workers the scheduler was free to move, with
-a lower p99 in every pair. A worker is busy Python on one interpreter lock, so it gains nothing from moving,
-and on a virtual machine every move between CPUs is dear. Pinning is only done when every allowed CPU
-gets the same number of workers (2 workers on 2 CPUs, 4 on 2...): otherwise, as with the default
-2 × cores + 1, the scheduler keeps balancing them. `GUNICORN_CPU_PINNING=off` turns it off. The CPU is
-chosen from the worker's board slot (`deploy/balanced_worker.py`), so a replacement worker takes the CPU
-of the one it replaces.
+Measured on the 2-core development VM with `python -m bench webhook_ack` (2 workers), two pairs of runs
+alternating `GUNICORN_CPU_PINNING=auto` and `off`: pinned, the webhook served 926-934 (SQLite) and 945-1,030
+(PostgreSQL) deliveries/s with p99 97.5-100.7 and 78.2-79.5 ms; unpinned 689-773 and 747-824, with p99
+107.6-123.2 and 102.2-109.8 ms. A worker is busy Python on one interpreter lock, so it gains nothing from
+moving, and on a virtual machine every move between CPUs is dear. Pinning is only done when every allowed
+CPU gets the same number of workers (2 workers on 2 CPUs, 4 on 2...): otherwise, as with the default 2 ×
+cores + 1, the scheduler keeps balancing them. `GUNICORN_CPU_PINNING=off` turns it off. The CPU is chosen
+from the worker's board slot (`deploy/balanced_worker.py`), so a replacement worker takes the CPU of the one
+it replaces.
 """
 
 from __future__ import annotations
