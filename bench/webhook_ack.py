@@ -41,6 +41,7 @@ from bench.common import LoadResult, Request, drive_load, gunicorn_server, run_c
 from bench.rounds import Series, summary_table
 from bench.wrkload import drive_load_wrk, wrk_available
 from deploy.localredis import RedisServer, free_port, start_pair
+from deploy.placement import planned_cpu
 
 TARGET_P99_MS = 100.0
 TARGET_FLOOR_SHARE = 0.5
@@ -172,8 +173,8 @@ def report(floor: Series, webhooks: list[WebhookServer], options: argparse.Names
     lines = [
         f"Webhook ack vs floor: {options.rounds} rounds of {amount} signed deliveries per server (after "
         f"{options.warmup} warm-up), {options.concurrency} keep-alive connections.",
-        "Gunicorn 2 workers × 1 thread (gthread, least-connections accept) on loopback, no worker recycling; "
-        "queue mode, no worker process running.",
+        f"Gunicorn 2 workers × 1 thread (gthread, least-connections accept, {_pinning_text()}) on loopback, "
+        "no worker recycling; queue mode, no worker process running.",
         f"SQLite in WAL mode, PostgreSQL with fsync off; load generator: {_generator_text(options)}, sharing "
         f"the {os.cpu_count()} CPUs. Figures are medians over the rounds.",
         "",
@@ -183,6 +184,11 @@ def report(floor: Series, webhooks: list[WebhookServer], options: argparse.Names
     for server in webhooks:
         lines += verdict_lines(server, floor, options.warmup)
     return "\n".join(lines)
+
+
+def _pinning_text() -> str:
+    """Whether deploy/placement.py pins the 2 workers here (only when they divide evenly over the CPUs)."""
+    return "pinned one per CPU" if planned_cpu(0, 2) is not None else "not pinned"
 
 
 def _generator_text(options: argparse.Namespace) -> str:

@@ -26,11 +26,15 @@ def cpu_for(slot: int | None, workers: int, allowed: list[int]) -> int | None:
     return allowed[slot % len(allowed)]
 
 
+def planned_cpu(slot: int | None, workers: int) -> int | None:
+    """The CPU a worker in `slot` of `workers` is pinned to here, or None (uneven, or switched off)."""
+    if os.environ.get("GUNICORN_CPU_PINNING", "auto").strip().lower() == "off":
+        return None
+    return cpu_for(slot, workers, sorted(os.sched_getaffinity(0)))
+
+
 def pin_worker(server: Arbiter, worker: Worker) -> None:
     """Gunicorn `post_fork` hook (in the new worker): pin it to its CPU when placement applies."""
-    if os.environ.get("GUNICORN_CPU_PINNING", "auto").strip().lower() == "off":
-        return
-    allowed = sorted(os.sched_getaffinity(0))
-    cpu = cpu_for(getattr(worker, "board_slot", None), server.num_workers, allowed)
+    cpu = planned_cpu(getattr(worker, "board_slot", None), server.num_workers)
     if cpu is not None:
         os.sched_setaffinity(0, {cpu})
