@@ -14,21 +14,17 @@ from hypothesis import strategies as st
 from security.amounts import DENOMINATIONS, LedgerAmountError, Money, from_minor_units, parse_ledger_amount
 
 
-def usd(text: str) -> Money:
-    return Money(Decimal(text), "USD")
-
-
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("1,234.56 USD", usd("1234.56")),
-        ("-10.00 USD", usd("-10.00")),
+        ("1,234.56 USD", Money(Decimal("1234.56"), "USD")),
+        ("-10.00 USD", Money(Decimal("-10.00"), "USD")),
         ("0.0312 XAU", Money(Decimal("0.0312"), "XAU")),
         ("1,000,000.000 CXX", Money(Decimal("1000000"), "CXX")),
         ("999.99 ZWG", Money(Decimal("999.99"), "ZWG")),
         ("1234.50 CAD", Money(Decimal("1234.50"), "CAD")),
-        ("-0.00 USD", usd("0")),
-        ("  5.00 USD ", usd("5")),
+        ("-0.00 USD", Money(Decimal("0"), "USD")),
+        ("  5.00 USD ", Money(Decimal("5"), "USD")),
     ],
 )
 def test_ledger_amounts_are_read_exactly(text, expected):
@@ -36,8 +32,8 @@ def test_ledger_amounts_are_read_exactly(text, expected):
 
 
 def test_a_ledger_amount_without_denomination_takes_the_given_one():
-    assert parse_ledger_amount("10.00", denom="USD") == usd("10")
-    assert parse_ledger_amount("10.00 USD", denom="USD") == usd("10")
+    assert parse_ledger_amount("10.00", denom="USD") == Money(Decimal("10"), "USD")
+    assert parse_ledger_amount("10.00 USD", denom="USD") == Money(Decimal("10"), "USD")
     with pytest.raises(LedgerAmountError):
         parse_ledger_amount("10.00 USD", denom="ZWG")
     with pytest.raises(LedgerAmountError):
