@@ -42,6 +42,8 @@ def insert_new(model: type[models.Model], values: Mapping[str, Any], *, unique_f
     connection = connections[alias]
     statement, fields = _prepared(model, tuple(values), unique_field, alias)
     params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    connection.validate_no_broken_transaction()
+    connection.ensure_connection()
     if connection.vendor == "postgresql":
         row = _run_prepared_postgresql(connection, statement, params)
     else:  # SQLite: `_prepared` refuses any other database
@@ -53,16 +55,12 @@ def insert_new(model: type[models.Model], values: Mapping[str, Any], *, unique_f
 def _run_on_sqlite(connection: BaseDatabaseWrapper, statement: str, params: Sequence[Any]) -> Any:
     """On the sqlite3 connection itself (`?` marks: no per-call query rewriting), under Django's error
     translation. In or out of `atomic()` alike: Django issues SQLite's BEGIN and COMMIT itself."""
-    connection.validate_no_broken_transaction()
-    connection.ensure_connection()
     with connection.wrap_database_errors:
         return connection.connection.execute(statement, params).fetchone()
 
 
 def _run_prepared_postgresql(connection: BaseDatabaseWrapper, statement: str, params: Sequence[Any]) -> Any:
     """Run prepared (unless the settings turn that off), under Django's error translation."""
-    connection.validate_no_broken_transaction()
-    connection.ensure_connection()
     raw = connection.connection
     with connection.wrap_database_errors:
         if connection.get_autocommit():
