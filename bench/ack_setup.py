@@ -87,8 +87,9 @@ class Database:
             return connection.execute(query).fetchone()[0]
 
 
-def databases(option: str, workdir: Path, cleanup: ExitStack) -> list[Database]:
-    """The databases to measure on: SQLite (WAL) and/or a PostgreSQL started here (stopped by `cleanup`)."""
+def databases(option: str, workdir: Path, cleanup: ExitStack, *, durable: bool = False) -> list[Database]:
+    """The databases to measure on: SQLite (WAL) and/or a PostgreSQL started here (stopped by `cleanup`),
+    with fsync on when `durable`."""
     from tests.support.postgres import PostgresServer, postgres_bin_dir
 
     both = ["sqlite", "postgres"]
@@ -98,7 +99,8 @@ def databases(option: str, workdir: Path, cleanup: ExitStack) -> list[Database]:
         if key == "sqlite":
             chosen.append(Database("sqlite", "SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}"))
             continue
-        postgres = PostgresServer(workdir / "pg", free_port())
+        postgres = PostgresServer(workdir / "pg", free_port(), fsync=durable)
         cleanup.callback(postgres.stop)
-        chosen.append(Database("postgres", "PostgreSQL", postgres.start().url))
+        name = "PostgreSQL, fsync on" if durable else "PostgreSQL"
+        chosen.append(Database("postgres", name, postgres.start().url))
     return chosen

@@ -1,7 +1,7 @@
 """Benchmark: how fast `POST /bot/webhook` acknowledges signed deliveries in queue mode, against a floor.
 
 A throwaway Redis pair and SQLite database, then two Gunicorn servers in turn, each with
-`deploy/gunicorn.conf.py` (2 workers × 1 thread, gthread with least-connections accept,
+`deploy/gunicorn.conf.py` (2 workers × 1 thread by default, gthread with least-connections accept,
 `deploy/balanced_worker.py`) on a free loopback port:
 - the floor: the project's settings and middleware with one bare view answering 200 (`bench/floor.py`);
 - the webhook: the real project in queue mode, so each delivery is verified, stored in one transaction and
@@ -18,8 +18,12 @@ The load comes from Debian's `wrk` when it is installed (far lighter on a 2-core
 generator shares the CPUs with the servers), else from the Python generator of `bench.common`; the report
 says which.
 
+The PostgreSQL server runs with fsync off by default, so the figures are this code's CPU, not this
+machine's disk. `--durable` turns fsync on (PostgreSQL's default, and production's, where each commit waits
+for its WAL to reach the disk). `--workers` and `--threads` shape every server alike (default 2 × 1).
+
 `python -m bench.webhook_ack [--rounds R] [--wrk-seconds S] [--requests N] [--concurrency C] [--warmup W]
-[--time-limit S] [--load L] [--database D]`
+[--time-limit S] [--load L] [--durable] [--workers W] [--threads T] [--database D]`
 """
 
 from __future__ import annotations
@@ -62,6 +66,14 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
         help="load generator (auto: Debian's wrk when installed, else the Python one in bench.common)",
     )
     parser.add_argument("--wrk-seconds", type=float, default=4.0, help="length of each wrk run")
+    parser.add_argument(
+        "--durable",
+        action="store_true",
+        help="PostgreSQL with fsync on (its default and production's: each commit waits for the disk); "
+        "without it fsync is off, so the figures are this code's CPU rather than this machine's disk",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="Gunicorn workers per server")
+    parser.add_argument("--threads", type=int, default=1, help="threads per Gunicorn worker")
     parser.add_argument(
         "--database",
         choices=["auto", "sqlite", "postgres", "both"],
@@ -115,7 +127,8 @@ def start_webhook(database: Database, env: dict[str, str], options: argparse.Nam
     """Migrate `database`, then start (in `servers`) a webhook server storing into it."""
     env = {**env, "DATABASE_URL": database.url, "INBOX_STREAM": f"inbox-{database.key}"}
     run_checked([sys.executable, "manage.py", "migrate", "--noinput"], env, f"migrate ({database.name})")
-    port = servers.enter_context(gunicorn_server(env, workdir / f"webhook-{database.key}.log"))
+    log = workdir / f"webhook-{database.key}.log"
+    port = servers.enter_context(gunicorn_server(env, log, workers=options.workers, threads=options.threads))
     return WebhookServer(database, port, Series(f"webhook, {database.name}"))
 
 
@@ -173,10 +186,12 @@ def report(floor: Series, webhooks: list[WebhookServer], options: argparse.Names
     lines = [
         f"Webhook ack vs floor: {options.rounds} rounds of {amount} signed deliveries per server (after "
         f"{options.warmup} warm-up), {options.concurrency} keep-alive connections.",
-        f"Gunicorn 2 workers × 1 thread (gthread, least-connections accept, {_pinning_text()}) on loopback, "
-        "no worker recycling; queue mode, no worker process running.",
-        f"SQLite in WAL mode, PostgreSQL with fsync off; load generator: {_generator_text(options)}, sharing "
-        f"the {os.cpu_count()} CPUs. Figures are medians over the rounds.",
+        f"Gunicorn {options.workers} workers × {options.threads} thread(s) (gthread, least-connections "
+        f"accept, {_pinning_text(options.workers)}) on loopback, no worker recycling; queue mode, no worker "
+        "process running.",
+        f"SQLite in WAL mode (synchronous=NORMAL), {_postgres_text(options)}; load generator: "
+        f"{_generator_text(options)}, sharing the {os.cpu_count()} CPUs. Figures are medians over the "
+        "rounds.",
         "",
         summary_table([floor] + [server.series for server in webhooks]),
         "",
@@ -186,9 +201,15 @@ def report(floor: Series, webhooks: list[WebhookServer], options: argparse.Names
     return "\n".join(lines)
 
 
-def _pinning_text() -> str:
-    """Whether deploy/placement.py pins the 2 workers here (only when they divide evenly over the CPUs)."""
-    return "pinned one per CPU" if planned_cpu(0, 2) is not None else "not pinned"
+def _pinning_text(workers: int) -> str:
+    """Whether deploy/placement.py pins the workers here (only when they divide evenly over the CPUs)."""
+    return "pinned to CPUs" if planned_cpu(0, workers) is not None else "not pinned"
+
+
+def _postgres_text(options: argparse.Namespace) -> str:
+    if options.durable:
+        return "PostgreSQL with fsync on (each commit flushed)"
+    return "PostgreSQL with fsync off (commits not flushed; --durable flushes them)"
 
 
 def _generator_text(options: argparse.Namespace) -> str:
@@ -212,10 +233,11 @@ def run(argv: list[str] | None = None) -> None:
             cleanup.callback(state.stop)
             env = server_environment(workdir, cache, state, secret)
             deliveries = signed_deliveries(options.warmup + options.rounds * run_size(options), secret)
-            chosen = databases(options.database, workdir, cleanup)
+            chosen = databases(options.database, workdir, cleanup, durable=options.durable)
             with ExitStack() as servers:  # every server up at once; stopped (and flushed) on leaving
                 floor_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.floor"}
-                floor_port = servers.enter_context(gunicorn_server(floor_env, workdir / "floor.log"))
+                shape = {"workers": options.workers, "threads": options.threads}
+                floor_port = servers.enter_context(gunicorn_server(floor_env, workdir / "floor.log", **shape))
                 webhooks = [start_webhook(database, env, options, workdir, servers) for database in chosen]
                 floor = measure_rounds(floor_port, webhooks, deliveries, options)
             for server in webhooks:

@@ -42,13 +42,16 @@ def _as_user_prefix() -> tuple[list[str], str | None]:
 
 
 class PostgresServer:
-    """initdb + postgres on a free port; `url` is a DATABASE_URL for the `vimbiso` database."""
+    """initdb + postgres on a free port; `url` is a DATABASE_URL for the `vimbiso` database.
 
-    def __init__(self, workdir: Path, port: int):
+    `fsync=False` (tests, and benchmarks of our own CPU) leaves commits unflushed; True is PostgreSQL's
+    default and production's: every commit waits for its WAL to reach the disk."""
+
+    def __init__(self, workdir: Path, port: int, *, fsync: bool = False):
         self.bin = postgres_bin_dir()
         if self.bin is None:
             raise RuntimeError("no PostgreSQL server binaries on this machine")
-        self.workdir, self.port = workdir, port
+        self.workdir, self.port, self.fsync = workdir, port, fsync
         self.data = workdir / "pgdata"
         self.process: subprocess.Popen | None = None
         self.prefix, self.user = _as_user_prefix()
@@ -62,9 +65,10 @@ class PostgresServer:
         if self.user:
             shutil.chown(self.workdir, user=self.user)
         self._run(["initdb", "-D", str(self.data), "-A", "trust", "-U", self.user or "postgres", "--no-sync"])
+        fsync = "on" if self.fsync else "off"
         self.process = subprocess.Popen(
             [*self.prefix, str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port),
-             "-h", "127.0.0.1", "-k", str(self.workdir), "-c", "fsync=off", "-c", "max_connections=200"],
+             "-h", "127.0.0.1", "-k", str(self.workdir), "-c", f"fsync={fsync}", "-c", "max_connections=200"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         self._wait_ready()
