@@ -10,7 +10,7 @@ import os
 
 from deploy.balanced_worker import assign_slot, release_slot
 from deploy.heap import freeze_startup_heap
-from deploy.placement import pin_worker
+from deploy.placement import DEFAULT_THREADS, default_workers, pin_worker
 
 
 def _env_int(name: str, default: int) -> int:
@@ -26,13 +26,9 @@ def _bind_address() -> str:
     return f"127.0.0.1:{_env_int('PORT', 8000)}"
 
 
-def _default_workers() -> int:
-    """2 × cores + 1, capped at 8: each worker also holds database and Redis connections."""
-    return min(2 * (os.cpu_count() or 1) + 1, 8)
-
-
 bind = [_bind_address()]
-workers = _env_int("GUNICORN_WORKERS", _default_workers())
+# One worker per allowed CPU (at most 8), each pinned to its CPU: measured in deploy/placement.py.
+workers = _env_int("GUNICORN_WORKERS", default_workers())
 # gthread, accepting by least connections (deploy/balanced_worker.py): keep-alive connections stay with the
 # worker that accepted them, and an uneven split sets every request's wait on the busier worker.
 worker_class = "deploy.balanced_worker.BalancedThreadWorker"
@@ -47,13 +43,14 @@ def post_worker_init(worker: object) -> None:
     freeze_startup_heap()
 
 
-# One thread per worker by default: this tier's requests are Python work around one short database or Redis
-# round trip (ledger calls and WhatsApp sends run in `run_worker`, not in web requests), so threads in one
-# process only take turns on the interpreter lock, and each handover costs futex calls and context switches,
-# dear on a VM. Measured with `python -m bench webhook_ack` on the 2-core VM, same runs, floor alongside:
-# 1 thread per worker gave the webhook 50-61 % of the floor's throughput, 4 threads 40-55 %. gthread still
-# keeps idle keep-alive connections in its poller. Raise GUNICORN_THREADS for views that wait on the network.
-threads = _env_int("GUNICORN_THREADS", 1)
+# Two threads per worker by default. This tier's requests are Python work around one short database or
+# Redis round trip (ledger calls and WhatsApp sends run in `run_worker`, not in web requests), so threads in
+# one process mostly take turns on the interpreter lock, and each handover costs futex calls and context
+# switches, dear on a VM: with `python -m bench webhook_ack` on the 2-core VM, 4 threads gave the webhook
+# 40-55 % of the floor's throughput against 50-61 % for 1. A second thread costs nothing measurable and lets
+# the worker go on while the database flushes a commit (figures in deploy/placement.py), as a production
+# database, on another host and with fsync on, makes it do on every delivery.
+threads = _env_int("GUNICORN_THREADS", DEFAULT_THREADS)
 timeout = _env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = 30
 keepalive = 5

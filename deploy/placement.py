@@ -1,12 +1,21 @@
-"""Gunicorn worker placement: each worker pinned to one CPU when the workers divide evenly over the CPUs.
+"""Gunicorn worker placement: how many workers by default, and each pinned to one CPU when they divide evenly.
+
+By default there is one worker per CPU this process may run on (at most 8), each with `DEFAULT_THREADS`
+threads, so every worker is pinned. Measured on the 2-core development VM with `python -m bench webhook_ack
+--database postgres`, alternating shapes in one session: 5 workers × 1 thread (the former default, 2 ×
+cores + 1) served 755-941 deliveries/s with p99 93-118 ms, against 1,073-1,255 and 68-75 ms for 2 × 1
+and 1,138-1,396 and 65-79 ms for 2 × 2; the bare floor fell from about 2,000 to 1,340-1,550 requests/s with
+5 workers. With fsync on (each commit waits for the disk, as in production) 2 × 2 gave 704-777 with p99
+96-113 ms, 2 × 1 634-812 with 110-122 ms and 5 × 1 526-587 with 144-150 ms: the second thread lets a worker
+go on while a commit is flushed. On SQLite 2 × 2 and 2 × 1 were alike (917-1,023/s, p99 85-105 ms).
 
 Measured on the 2-core development VM with `python -m bench webhook_ack` (2 workers), two pairs of runs
 alternating `GUNICORN_CPU_PINNING=auto` and `off`: pinned, the webhook served 926-934 (SQLite) and 945-1,030
 (PostgreSQL) deliveries/s with p99 97.5-100.7 and 78.2-79.5 ms; unpinned 689-773 and 747-824, with p99
 107.6-123.2 and 102.2-109.8 ms. A worker is busy Python on one interpreter lock, so it gains nothing from
 moving, and on a virtual machine every move between CPUs is dear. Pinning is only done when every allowed
-CPU gets the same number of workers (2 workers on 2 CPUs, 4 on 2...): otherwise, as with the default 2 ×
-cores + 1, the scheduler keeps balancing them. `GUNICORN_CPU_PINNING=off` turns it off. The CPU is chosen
+CPU gets the same number of workers (2 workers on 2 CPUs, 4 on 2...): otherwise (5 on 2, say) the
+scheduler keeps balancing them. `GUNICORN_CPU_PINNING=off` turns it off. The CPU is chosen
 from the worker's board slot (`deploy/balanced_worker.py`), so a replacement worker takes the CPU of the one
 it replaces.
 """
@@ -17,6 +26,14 @@ import os
 
 from gunicorn.arbiter import Arbiter
 from gunicorn.workers.base import Worker
+
+MAX_DEFAULT_WORKERS = 8  # each worker also holds database and Redis connections
+DEFAULT_THREADS = 2
+
+
+def default_workers() -> int:
+    """One worker per CPU this process may run on, at most MAX_DEFAULT_WORKERS."""
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_WORKERS))
 
 
 def cpu_for(slot: int | None, workers: int, allowed: list[int]) -> int | None:

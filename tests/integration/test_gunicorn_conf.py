@@ -17,7 +17,7 @@ from tests.support.gunicorn import CONF, ROOT, get, serve
 
 
 def _load_conf(monkeypatch, **env: str) -> dict:
-    for name in ("GUNICORN_BIND", "PORT", "GUNICORN_WORKERS"):
+    for name in ("GUNICORN_BIND", "PORT", "GUNICORN_WORKERS", "GUNICORN_THREADS"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -34,10 +34,12 @@ def test_an_explicit_bind_wins_over_port(monkeypatch):
     assert conf["bind"] == ["0.0.0.0:8000"]
 
 
-def test_workers_default_to_twice_the_cores_plus_one_capped_at_eight(monkeypatch):
+def test_workers_default_to_one_per_allowed_cpu_with_two_threads_each(monkeypatch):
     conf = _load_conf(monkeypatch)
-    assert conf["workers"] == min(2 * (os.cpu_count() or 1) + 1, 8)
+    assert conf["workers"] == min(len(os.sched_getaffinity(0)), 8)
+    assert conf["threads"] == 2
     assert _load_conf(monkeypatch, GUNICORN_WORKERS="3")["workers"] == 3
+    assert _load_conf(monkeypatch, GUNICORN_THREADS="1")["threads"] == 1
     assert conf["worker_class"] == "deploy.balanced_worker.BalancedThreadWorker"
     assert conf["pre_fork"] is balanced_worker.assign_slot  # the master hands out the board's slots
     assert conf["child_exit"] is balanced_worker.release_slot

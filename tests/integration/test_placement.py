@@ -22,7 +22,7 @@ WORKERS = min(len(ALLOWED), 4)  # one worker per allowed CPU (at most 4, to keep
         (3, 4, [0, 1], 1),  # two workers per CPU
         (2, 2, [0, 1], 0),  # a replacement's slot during a reload wraps around
         (1, 2, [4, 6], 6),  # the CPUs this process may use, not 0..n
-        (0, 5, [0, 1], None),  # 2 × cores + 1: uneven, left to the scheduler
+        (0, 5, [0, 1], None),  # 5 workers on 2 CPUs: uneven, left to the scheduler
         (0, 1, [0, 1], None),
         (None, 2, [0, 1], None),  # a worker without a board slot
         (0, 0, [0, 1], None),
