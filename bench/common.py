@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy.localredis import free_port
+from deploy.placement import DEFAULT_THREADS, default_workers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = BASE_DIR / "deploy" / "gunicorn.conf.py"
@@ -158,18 +159,16 @@ def stop_process(process: subprocess.Popen, grace: float = 15.0) -> None:
 
 
 @contextmanager
-def gunicorn_server(env: dict[str, str], log_path: Path, *, workers: int = 2, threads: int = 1,
-                    ready_path: str = "/healthz") -> Iterator[int]:  # fmt: skip
+def gunicorn_server(env: dict[str, str], log_path: Path, *, workers: int | None = None,
+                    threads: int | None = None, ready_path: str = "/healthz") -> Iterator[int]:  # fmt: skip
     """Gunicorn (deploy/gunicorn.conf.py: gthread, least-connections accept) serving config.wsgi on a free
-    port; yields the port.
-
-    One thread per worker, as that file's default; 2 workers, one per core of the development VM."""
+    port; yields the port. Workers and threads default to that file's (one worker per CPU, 2 threads)."""
     port = free_port()
     server_env = {
         **env,
         "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": str(workers),
-        "GUNICORN_THREADS": str(threads),
+        "GUNICORN_WORKERS": str(workers or default_workers()),
+        "GUNICORN_THREADS": str(threads or DEFAULT_THREADS),
     }
     command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "config.wsgi:application"]
     with log_path.open("ab") as log:

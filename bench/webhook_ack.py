@@ -1,7 +1,7 @@
 """Benchmark: how fast `POST /bot/webhook` acknowledges signed deliveries in queue mode, against a floor.
 
 A throwaway Redis pair and SQLite database, then two Gunicorn servers in turn, each with
-`deploy/gunicorn.conf.py` (2 workers × 1 thread by default, gthread with least-connections accept,
+`deploy/gunicorn.conf.py` (as deployed: one worker per CPU × 2 threads, gthread with least-connections accept,
 `deploy/balanced_worker.py`) on a free loopback port:
 - the floor: the project's settings and middleware with one bare view answering 200 (`bench/floor.py`);
 - the webhook: the real project in queue mode, so each delivery is verified, stored in one transaction and
@@ -20,7 +20,7 @@ says which.
 
 The PostgreSQL server runs with fsync off by default, so the figures are this code's CPU, not this
 machine's disk. `--durable` turns fsync on (PostgreSQL's default, and production's, where each commit waits
-for its WAL to reach the disk). `--workers` and `--threads` shape every server alike (default 2 × 1).
+for its WAL to reach the disk). `--workers` and `--threads` shape every server alike (default: as deployed).
 
 `python -m bench.webhook_ack [--rounds R] [--wrk-seconds S] [--requests N] [--concurrency C] [--warmup W]
 [--time-limit S] [--load L] [--durable] [--workers W] [--threads T] [--database D]`
@@ -45,7 +45,7 @@ from bench.common import LoadResult, Request, drive_load, gunicorn_server, run_c
 from bench.rounds import Series, summary_table
 from bench.wrkload import drive_load_wrk, wrk_available
 from deploy.localredis import RedisServer, free_port, start_pair
-from deploy.placement import planned_cpu
+from deploy.placement import DEFAULT_THREADS, default_workers, planned_cpu
 
 TARGET_P99_MS = 100.0
 TARGET_FLOOR_SHARE = 0.5
@@ -72,8 +72,9 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
         help="PostgreSQL with fsync on (its default and production's: each commit waits for the disk); "
         "without it fsync is off, so the figures are this code's CPU rather than this machine's disk",
     )
-    parser.add_argument("--workers", type=int, default=2, help="Gunicorn workers per server")
-    parser.add_argument("--threads", type=int, default=1, help="threads per Gunicorn worker")
+    deployed = "(default: as deployed, %(default)s)"
+    parser.add_argument("--workers", type=int, default=default_workers(), help=f"Gunicorn workers {deployed}")
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS, help=f"threads per worker {deployed}")
     parser.add_argument(
         "--database",
         choices=["auto", "sqlite", "postgres", "both"],
