@@ -47,9 +47,10 @@ def post_worker_init(worker: object) -> None:
 # Redis round trip (ledger calls and WhatsApp sends run in `run_worker`, not in web requests), so threads in
 # one process mostly take turns on the interpreter lock, and each handover costs futex calls and context
 # switches, dear on a VM: with `python -m bench webhook_ack` on the 2-core VM, 4 threads gave the webhook
-# 40-55 % of the floor's throughput against 50-61 % for 1. A second thread costs nothing measurable and lets
-# the worker go on while the database flushes a commit (figures in deploy/placement.py), as a production
-# database, on another host and with fsync on, makes it do on every delivery.
+# 40-55 % of the floor's throughput against 50-61 % for 1. A second thread lets the worker go on while the
+# database flushes a commit, as a production database (on another host, fsync on) makes it wait on every
+# delivery: there it lowered p99; where commits cost no wait it costs a little (figures in
+# deploy/placement.py). Set GUNICORN_THREADS=1 for a database that never makes the worker wait.
 threads = _env_int("GUNICORN_THREADS", DEFAULT_THREADS)
 timeout = _env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = 30

@@ -1,13 +1,18 @@
 """Gunicorn worker placement: how many workers by default, and each pinned to one CPU when they divide evenly.
 
 By default there is one worker per CPU this process may run on (at most 8), each with `DEFAULT_THREADS`
-threads, so every worker is pinned. Measured on the 2-core development VM with `python -m bench webhook_ack
---database postgres`, alternating shapes in one session: 5 workers × 1 thread (the former default, 2 ×
-cores + 1) served 755-941 deliveries/s with p99 93-118 ms, against 1,073-1,255 and 68-75 ms for 2 × 1
-and 1,138-1,396 and 65-79 ms for 2 × 2; the bare floor fell from about 2,000 to 1,340-1,550 requests/s with
-5 workers. With fsync on (each commit waits for the disk, as in production) 2 × 2 gave 704-777 with p99
-96-113 ms, 2 × 1 634-812 with 110-122 ms and 5 × 1 526-587 with 144-150 ms: the second thread lets a worker
-go on while a commit is flushed. On SQLite 2 × 2 and 2 × 1 were alike (917-1,023/s, p99 85-105 ms).
+threads, so every worker is pinned. Measured on the 2-core development VM with `python -m bench webhook_ack`,
+alternating shapes in one session:
+- PostgreSQL with fsync on (each commit waits for the disk, as in production): 2 × 2 served 704-777
+  deliveries/s with p99 96-113 ms, 2 × 1 634-812 with 110-122 ms, and 5 workers × 1 thread (the former
+  default, 2 × cores + 1) 526-587 with 144-150 ms. The second thread lets a worker go on while its commit
+  is flushed, as it must with a database on another host.
+- PostgreSQL with fsync off (CPU only): 5 × 1 gave 755-941/s with p99 93-118 ms, 2 × 1 1,073-1,255 with
+  68-75 ms, 2 × 2 1,138-1,396 with 65-79 ms; the bare floor fell from about 2,000 to 1,340-1,550
+  requests/s with 5 workers. On SQLite, 2 × 2 and 2 × 1 were alike (917-1,023/s, p99 85-105 ms).
+- The cost of the second thread: with all three servers up (`make bench`), it sped the bare floor up more
+  than the webhook, so the webhook's share of the floor fell to 46-49 % (51-59 % with 1 thread) and its
+  PostgreSQL p99 rose to 103-108 ms (87-91 ms), in two pairs of runs. Production is the flushed case.
 
 Measured on the 2-core development VM with `python -m bench webhook_ack` (2 workers), two pairs of runs
 alternating `GUNICORN_CPU_PINNING=auto` and `off`: pinned, the webhook served 926-934 (SQLite) and 945-1,030
