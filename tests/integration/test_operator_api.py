@@ -61,7 +61,12 @@ def test_the_forgers_honest_token_is_accepted(client):
     [
         ("alg none", unsigned),
         ("wrong key", lambda user: forge(user, key="another-signing-key-0123456789-abcdefghijkl")),
-        ("HS512 instead of HS256", lambda user: forge(user, algorithm="HS512")),
+        pytest.param(
+            "HS512 instead of HS256",
+            lambda user: forge(user, algorithm="HS512"),
+            # PyJWT warns while forging it: the key is short for HS512 (the API accepts HS256 only).
+            marks=pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
+        ),
         ("expired", lambda user: forge(user, exp=1_700_000_000, iat=1_699_999_700)),
         ("wrong audience", lambda user: forge(user, aud="someone-else")),
         ("no audience", lambda user: forge(user, aud=None)),
