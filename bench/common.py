@@ -159,25 +159,33 @@ def stop_process(process: subprocess.Popen, grace: float = 15.0) -> None:
 
 
 @contextmanager
-def gunicorn_server(env: dict[str, str], log_path: Path, *, workers: int | None = None,
-                    threads: int | None = None, ready_path: str = "/healthz") -> Iterator[int]:  # fmt: skip
-    """Gunicorn (deploy/gunicorn.conf.py: gthread, least-connections accept) serving config.wsgi on a free
-    port; yields the port. Workers and threads default to that file's (one worker per CPU, 2 threads)."""
+def gunicorn_process(env: dict[str, str], log_path: Path,
+                     ready_path: str = "/healthz") -> Iterator[tuple[int, subprocess.Popen]]:  # fmt: skip
+    """Gunicorn with deploy/gunicorn.conf.py serving config.wsgi on a free loopback port, in `env`; yields
+    (port, master process) once `ready_path` answers 200, and stops it (SIGTERM, then SIGKILL) on leaving."""
     port = free_port()
-    server_env = {
-        **env,
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": str(workers or default_workers()),
-        "GUNICORN_THREADS": str(threads or DEFAULT_THREADS),
-    }
     command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "config.wsgi:application"]
     with log_path.open("ab") as log:
+        server_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
         process = subprocess.Popen(command, cwd=BASE_DIR, env=server_env, stdout=log, stderr=log)
     try:
         _wait_until_ready(process, port, ready_path, log_path)
-        yield port
+        yield port, process
     finally:
         stop_process(process)
+
+
+@contextmanager
+def gunicorn_server(env: dict[str, str], log_path: Path, *, workers: int | None = None,
+                    threads: int | None = None, ready_path: str = "/healthz") -> Iterator[int]:  # fmt: skip
+    """`gunicorn_process` shaped by `workers` and `threads` (default: that file's, one worker per CPU and
+    2 threads); yields the port."""
+    shape = {
+        "GUNICORN_WORKERS": str(workers or default_workers()),
+        "GUNICORN_THREADS": str(threads or DEFAULT_THREADS),
+    }
+    with gunicorn_process({**env, **shape}, log_path, ready_path) as (port, _):
+        yield port
 
 
 def _wait_until_ready(process: subprocess.Popen, port: int, path: str, log_path: Path) -> None:

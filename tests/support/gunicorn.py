@@ -12,17 +12,14 @@ from __future__ import annotations
 import http.client
 import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploy.localredis import free_port
+from bench.common import BASE_DIR, GUNICORN_CONF, gunicorn_process
 
-ROOT = Path(__file__).resolve().parents[2]
-CONF = ROOT / "deploy" / "gunicorn.conf.py"
+ROOT, CONF = BASE_DIR, GUNICORN_CONF  # for the deploy tests
 TCP_ESTABLISHED = "01"
 
 
@@ -47,30 +44,11 @@ def get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
 @contextmanager
 def serve(tmp_path: Path, *, workers: int = 1, **extra_env: str) -> Iterator[Served]:
     """The project under Gunicorn with the deploy config and this process's environment (test settings),
-    plus `extra_env`."""
-    port = free_port()
-    env = {**os.environ, **extra_env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
+    plus `extra_env` (started and stopped by `bench.common.gunicorn_process`)."""
+    env = {**os.environ, **extra_env, "GUNICORN_WORKERS": str(workers)}
     log_path = tmp_path / "gunicorn.log"
-    command = [sys.executable, "-m", "gunicorn", "-c", str(CONF), "config.wsgi:application"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-    try:
-        _wait_until_answering(process, port)
+    with gunicorn_process(env, log_path) as (port, process):
         yield Served(port, process, log_path)
-    finally:
-        process.terminate()
-        process.wait(30)
-
-
-def _wait_until_answering(process: subprocess.Popen, port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if get(port, "/healthz")[0] == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("gunicorn did not answer /healthz within 30 s")
 
 
 def worker_pids(served: Served) -> list[int]:
