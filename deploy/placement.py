@@ -14,8 +14,8 @@ alternating shapes in one session:
   than the webhook, so the webhook's share of the floor fell to 46-49 % (51-59 % with 1 thread) and its
   PostgreSQL p99 rose to 103-108 ms (87-91 ms), in two pairs of runs. Production is the flushed case.
 
-Measured on the 2-core development VM with `python -m bench webhook_ack` (2 workers), two pairs of runs
-alternating `GUNICORN_CPU_PINNING=auto` and `off`: pinned, the webhook served 926-934 (SQLite) and 945-1,030
+Pinning, measured the same way with 2 workers × 1 thread, in two pairs of runs alternating
+`GUNICORN_CPU_PINNING=auto` and `off`: pinned, the webhook served 926-934 (SQLite) and 945-1,030
 (PostgreSQL) deliveries/s with p99 97.5-100.7 and 78.2-79.5 ms; unpinned 689-773 and 747-824, with p99
 107.6-123.2 and 102.2-109.8 ms. A worker is busy Python on one interpreter lock, so it gains nothing from
 moving, and on a virtual machine every move between CPUs is dear. Pinning is only done when every allowed
