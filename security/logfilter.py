@@ -1,7 +1,7 @@
 """The redaction layer of every log handler (`RedactingFilter`), and the redaction rules it shares with the
 audit log and the alerts (`redact_text`, `redact_data`, `is_sensitive_key`).
 
-What a record looks like after the filter (LOGGING in config/settings/base.py puts it on every handler):
+What a record looks like after the filter (config/logconfig.py puts it on every handler, Gunicorn's too):
 - the message is formatted once (args applied; a dict argument loses its sensitive values first), then
   - every run of 7–15 digits that stands alone (optionally after "+", or "+" and spaced digits) is a phone
     number to `mask_phone` (•••••••4567); UUIDs are left alone so ids stay searchable;
@@ -16,7 +16,8 @@ What a record looks like after the filter (LOGGING in config/settings/base.py pu
   escapes them, the plain one is for development);
 - `correlation_id` is set from `security.correlation.current()` ("-" outside a delivery).
 The filter never raises (a broken record is logged as a placeholder) and is idempotent, so a record that
-passes several handlers is redacted once.
+passes several handlers is redacted once. A filter that redacts its own kind of record first marks it with
+`mark_redacted` (Gunicorn's access lines, `deploy/gunicorn_logging.py`), and this one then lets it by.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ import re
 import traceback
 from collections.abc import Mapping
 from typing import Any
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from security import correlation
 from security.redaction import mask_phone
@@ -94,14 +98,34 @@ def mask_phones(text: str) -> str:
     return _PHONE_OR_UUID.sub(replace, text)
 
 
-def known_secrets() -> list[str]:
-    """The current values of our secret settings, longest first (empty list before settings exist)."""
+def known_secrets() -> tuple[str, ...]:
+    """The current values of our secret settings, longest first (none before settings exist).
+
+    Read once per process and kept: every redacted string needs them, and reading eleven settings each time
+    cost more than the redaction itself. A change of one of them (`override_settings` in tests) drops the
+    copy (`_forget_known_secrets`). Before Django is configured (Gunicorn's master) nothing is kept, so a
+    forked worker reads its own once its settings exist."""
+    global _known_secrets  # noqa: PLW0603 - a per-process cache, reset by the setting_changed receiver
+    if _known_secrets is not None:
+        return _known_secrets
     from django.conf import settings  # noqa: PLC0415 - the filter may run before Django is configured
 
     if not settings.configured:
-        return []
+        return ()
     values = {str(getattr(settings, name, "") or "") for name in KNOWN_SECRET_SETTINGS}
-    return sorted((value for value in values if len(value) >= MIN_KNOWN_SECRET_LENGTH), key=len, reverse=True)
+    long_enough = (value for value in values if len(value) >= MIN_KNOWN_SECRET_LENGTH)
+    _known_secrets = tuple(sorted(long_enough, key=len, reverse=True))
+    return _known_secrets
+
+
+_known_secrets: tuple[str, ...] | None = None
+
+
+@receiver(setting_changed)
+def _forget_known_secrets(*, setting: str, **_: object) -> None:
+    global _known_secrets  # noqa: PLW0603
+    if setting in KNOWN_SECRET_SETTINGS:
+        _known_secrets = None
 
 
 def redact_text(text: str, *, escape: bool = True) -> str:
@@ -167,6 +191,12 @@ def _formatted_message(record: logging.LogRecord) -> str:
         args = tuple(redact_data(arg) if isinstance(arg, Mapping | list) else arg for arg in args)
     message = str(record.msg)
     return message % args if args else message
+
+
+def mark_redacted(record: logging.LogRecord) -> None:
+    """For a filter that has redacted its own kind of record (`deploy/gunicorn_logging.py`'s access lines):
+    RedactingFilter then lets it through as it is. The caller sets `correlation_id` itself."""
+    setattr(record, _MARK, True)
 
 
 class RedactingFilter(logging.Filter):

@@ -76,6 +76,15 @@ def test_secret_values_are_removed_wherever_they_appear(settings):
     assert output.count("[redacted]") >= 5
 
 
+def test_a_secret_setting_changed_after_the_first_line_is_redacted_from_the_next(settings):
+    """The secret values are read once and kept; a change (a rotation in a test) is seen at once."""
+    settings.CLIENT_API_KEY = "first-client-key-31"
+    assert redact_text("key first-client-key-31") == "key [redacted]"  # read and kept
+    settings.CLIENT_API_KEY = "rotated-client-key-77"
+    assert redact_text("key rotated-client-key-77") == "key [redacted]"
+    assert redact_text("key first-client-key-31") == "key first-client-key-31"  # no longer a secret
+
+
 def test_a_traceback_is_redacted_and_kept_in_the_record():
     logger, stream = capture("json")
     try:
