@@ -8,7 +8,9 @@ agents: the webhook handshake carries `hub.verify_token` in its query string.
 
 import os
 
+from config.logconfig import log_format
 from deploy.balanced_worker import assign_slot, release_slot
+from deploy.gunicorn_logging import gunicorn_logging
 from deploy.heap import freeze_startup_heap
 from deploy.placement import DEFAULT_THREADS, default_workers, pin_worker
 
@@ -68,8 +70,9 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # The gunicornc control socket would live in $HOME, shared by every Gunicorn of the user: not wanted.
 control_socket_disable = True
 
-accesslog = "-"
-errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Both of Gunicorn's logs go through the project's formatters and redaction filter, JSON under
+# LOG_FORMAT=json (deploy/gunicorn_logging.py): the error log on stderr, the access log on stdout.
+logconfig_dict = gunicorn_logging(log_format(), loglevel)
 # %(U)s is the path without the query string; no %(r)s, %(q)s, %(f)s, %(a)s or header atoms.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'

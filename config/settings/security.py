@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from csp.constants import NONCE, NONE, SELF
 
-from config.env import IS_PRODUCTION, env_bool, env_float, env_int, env_list, env_str, production_required
+from config.env import env_bool, env_float, env_int, env_list, env_str, production_required
+from config.logconfig import django_logging, log_format, log_level
 
 # >>> admin, lockout, headers (security/admin_site.py, security/headers.py; README "Admin and headers") >>>>>>
 # Reverse proxies in front of the app that append the client's address to X-Forwarded-For (0: none, so the
@@ -139,28 +140,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "vimbisopay@localhost")
 # <<< Audit, logs and alerts <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
 
 # --- Logging ---------------------------------------------------------------------------------------------
-LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOG_LEVEL = log_level()
 # json: one JSON object per line (production default); plain: one human line (development and tests).
-LOG_FORMAT = env_str("LOG_FORMAT", "json" if IS_PRODUCTION else "plain").strip().lower()
-if LOG_FORMAT not in ("json", "plain"):
-    raise ValueError("LOG_FORMAT must be json or plain")
+LOG_FORMAT = log_format()
 # Every handler has the "redact" filter (security/logfilter.py): phones masked, secrets and message text
-# removed, control characters escaped, the delivery's correlation id added.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "security.logfilter.RedactingFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(levelname)s %(name)s %(message)s %(correlation_id)s",
-            "rename_fields": {"levelname": "level", "name": "logger"},
-            "timestamp": "time",
-        },
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact"]}
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-}
+# removed, control characters escaped, the delivery's correlation id added. Gunicorn's own lines go through
+# the same formatters and filter (config/logconfig.py, deploy/gunicorn_logging.py).
+LOGGING = django_logging(LOG_FORMAT, LOG_LEVEL)

@@ -1,9 +1,9 @@
 """`.env.example` documents exactly the environment variables the project reads, so the docs stay true.
 
 The names read are found in the source (AST, not regexes, so multi-line calls count) of the settings
-modules, the Gunicorn config, `make run`'s supervisor, the sandbox's top-level modules (settings, server)
-and the test harness, plus the `${NAME}` interpolations of docker-compose.yml. A name counts as documented
-when `.env.example` has a `NAME=` line, commented out or not.
+modules and the logging set-up, the Gunicorn config, `make run`'s supervisor, the sandbox's top-level
+modules (settings, server) and the test harness, plus the `${NAME}` interpolations of docker-compose.yml.
+A name counts as documented when `.env.example` has a `NAME=` line, commented out or not.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 def python_sources() -> list[Path]:
     candidates = [
         ROOT / "config" / "env.py",
+        ROOT / "config" / "logconfig.py",
         *sorted((ROOT / "config" / "settings").glob("*.py")),
         ROOT / "deploy" / "gunicorn.conf.py",
         ROOT / "deploy" / "placement.py",

@@ -1,0 +1,53 @@
+"""The one logging set-up of every process: Django's `settings.LOGGING` and Gunicorn's `logconfig_dict`.
+
+Both are built here from the same formatters and the same redaction filter (`security/logfilter.py`), so the
+web server's own lines (worker boots and exits, one access line per request) look like the app's: one JSON
+object per line with `LOG_FORMAT=json` (the production default), one readable line with `plain` (the
+default elsewhere), and redacted either way. Importable before Django is configured (Gunicorn's master
+reads it from `deploy/gunicorn.conf.py`); the environment comes through `config.env` (python-decouple).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from config.env import IS_PRODUCTION, env_str
+
+LOG_FORMATS = ("json", "plain")
+REDACT = {"()": "security.logfilter.RedactingFilter"}
+FORMATTERS = {
+    "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+    "json": {
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        "fmt": "%(levelname)s %(name)s %(message)s %(correlation_id)s",
+        "rename_fields": {"levelname": "level", "name": "logger"},
+        "timestamp": "time",
+    },
+}
+
+
+def log_level() -> str:
+    """LOG_LEVEL: the level of the bot's own logs (INFO by default)."""
+    return env_str("LOG_LEVEL", "INFO").strip().upper()
+
+
+def log_format() -> str:
+    """LOG_FORMAT: json in production by default, plain elsewhere; anything else is refused."""
+    chosen = env_str("LOG_FORMAT", "json" if IS_PRODUCTION else "plain").strip().lower()
+    if chosen not in LOG_FORMATS:
+        raise ValueError("LOG_FORMAT must be json or plain")
+    return chosen
+
+
+def django_logging(chosen_format: str, level: str) -> dict[str, Any]:
+    """`settings.LOGGING`: every record through the root logger's one redacted handler on stderr."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact": REDACT},
+        "formatters": FORMATTERS,
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": chosen_format, "filters": ["redact"]}
+        },
+        "root": {"handlers": ["console"], "level": level},
+    }
