@@ -2,7 +2,9 @@
 
 POST order: size cap (413 before any hashing) → signature over the raw bytes (401/403, nothing stored) → mock
 header gate → JSON → parse → one transaction → 200. A failure before the commit answers 500 so Meta
-redelivers; after the commit the rows are durable and processing is handed the new ids.
+redelivers; after the commit the rows are durable and processing is handed the new ids. Every line logged
+meanwhile carries the delivery's correlation id (`X-Correlation-Id`), Django's own line for an error answer
+included: it is written inside the delivery, and Django then skips its later, unbound copy.
 """
 
 import json
@@ -12,6 +14,7 @@ import os
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.log import log_response
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -30,6 +33,8 @@ def webhook(request: HttpRequest) -> HttpResponse:
     correlation_id = os.urandom(8).hex()  # 16 hex digits, like the rest of the logs
     with correlation.bound(correlation_id):  # every log line of this delivery carries it
         response = _handshake(request) if request.method == "GET" else _receive(request, correlation_id)
+        if response.status_code >= 400:  # Django's own "Forbidden: /bot/webhook" line, now and once
+            log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
     response["X-Correlation-Id"] = correlation_id
     response["Cache-Control"] = "no-store"
     return response

@@ -63,3 +63,21 @@ def test_a_signature_rejection_is_logged_under_its_id_without_the_signature():
     rejected = [line for line in logs.lines() if line["logger"] == "security.webhook"]
     assert [line["correlation_id"] for line in rejected] == [response["X-Correlation-Id"]]
     assert "ab" * 32 not in logs.text
+
+
+@pytest.mark.parametrize(
+    ("body", "signature", "status"),
+    [
+        (p.text_payload("help"), "sha256=" + "ab" * 32, 403),  # signed by nobody
+        (b"[1, 2]", None, 400),  # signed, but not a JSON object
+    ],
+)
+def test_an_error_answer_is_logged_once_by_django_under_the_deliverys_id(body, signature, status):
+    """Django's own "Forbidden: /bot/webhook" line is written inside the delivery, not after it."""
+    with emitted_logs() as logs:
+        response = post_signed(Client(), body, signature=signature)
+    assert response.status_code == status
+    requests = [line for line in logs.lines() if line["logger"] == "django.request"]
+    assert [(line["correlation_id"], line["status_code"]) for line in requests] == [
+        (response["X-Correlation-Id"], status)
+    ]
