@@ -9,6 +9,7 @@ reads it from `deploy/gunicorn.conf.py`); the environment comes through `config.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from config.env import IS_PRODUCTION, env_str
@@ -24,6 +25,11 @@ FORMATTERS = {
         "timestamp": "time",
     },
 }
+
+
+def shared_parts() -> dict[str, Any]:
+    """Fresh copies of the formatters and the redaction filter (dictConfig may consume what it is given)."""
+    return {"filters": {"redact": copy.deepcopy(REDACT)}, "formatters": copy.deepcopy(FORMATTERS)}
 
 
 def log_level() -> str:
@@ -44,8 +50,7 @@ def django_logging(chosen_format: str, level: str) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"redact": REDACT},
-        "formatters": FORMATTERS,
+        **shared_parts(),
         "handlers": {
             "console": {"class": "logging.StreamHandler", "formatter": chosen_format, "filters": ["redact"]}
         },

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from config.logconfig import FORMATTERS, REDACT
+from config.logconfig import shared_parts
 from security.logfilter import mark_redacted, redact_text
 
 ACCESS_FIELDS = {"remote": "h", "method": "m", "path": "U", "status": "s", "bytes": "B", "duration_ms": "M"}
@@ -86,11 +86,12 @@ def gunicorn_logging(chosen_format: str, error_level: str) -> dict[str, Any]:
         handler = {"class": "logging.StreamHandler", "formatter": chosen_format, "filters": filters}
         return {**handler, "stream": stream}
 
+    shared = shared_parts()
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"redact": REDACT, "access": {"()": AccessRecordFilter}},
-        "formatters": FORMATTERS,
+        "filters": {**shared["filters"], "access": {"()": AccessRecordFilter}},
+        "formatters": shared["formatters"],
         "handlers": {
             "error_console": console("ext://sys.stderr", ["redact"]),
             "access_console": console("ext://sys.stdout", ["access", "redact"]),
