@@ -36,6 +36,7 @@ GUNICORN_ATOMS = frozenset("hmHsbBMDTLptl")
 CORRELATION_ATOM = "{x-correlation-id}o"
 NO_VALUE = "-"  # what Gunicorn's atoms give for a value they do not have
 _ATOM = re.compile(r"%\(([^)]*)\)")
+_CORRELATION_ID = re.compile(r"[0-9A-Za-z\-]{1,64}")  # ours are 16 hex digits; anything else is not one
 
 
 class AccessRecordFilter(logging.Filter):
@@ -54,7 +55,8 @@ class AccessRecordFilter(logging.Filter):
         for field, atom in ACCESS_FIELDS.items():
             value = shown[atom] if atom in shown else _shown(atom, atoms.get(atom, NO_VALUE))
             setattr(record, field, _field_value(value))
-        record.correlation_id = str(atoms.get(CORRELATION_ATOM, NO_VALUE))
+        correlation_id = str(atoms.get(CORRELATION_ATOM, NO_VALUE))
+        record.correlation_id = correlation_id if _CORRELATION_ID.fullmatch(correlation_id) else NO_VALUE
         mark_redacted(record)
         return True
 

@@ -169,6 +169,7 @@ def test_the_filter_keeps_named_atoms_and_drops_the_rest():
 
 def test_missing_atoms_become_nulls_and_the_id_falls_back_to_the_filters():
     atoms = {"h": "10.0.0.7", "m": "GET", "U": "/healthz", "H": "HTTP/1.1", "s": "304", "B": 0}  # no "M"
+    atoms["{x-correlation-id}o"] = "abc\nFAKE LINE"  # not an id of ours: never copied into the field
     record = _access_record(atoms)
     AccessRecordFilter().filter(record)
     RedactingFilter().filter(record)
