@@ -35,7 +35,7 @@ def webhook(request: HttpRequest) -> HttpResponse:
         response = _handshake(request) if request.method == "GET" else _receive(request, correlation_id)
         if response.status_code >= 400:  # Django's own "Forbidden: /bot/webhook" line, now and once
             log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
-    response["X-Correlation-Id"] = correlation_id
+    response[correlation.HEADER] = correlation_id
     response["Cache-Control"] = "no-store"
     return response
 

@@ -27,16 +27,18 @@ from functools import lru_cache
 from typing import Any
 
 from config.logconfig import shared_parts
+from security import correlation
 from security.logfilter import mark_redacted, redact_text
 
 ACCESS_FIELDS = {"remote": "h", "method": "m", "path": "U", "status": "s", "bytes": "B", "duration_ms": "M"}
 # Atoms Gunicorn derives itself or validates while parsing: the peer address, the method token, the
 # protocol, the status, sizes, times and the pid. Any other string atom is a client's text.
 GUNICORN_ATOMS = frozenset("hmHsbBMDTLptl")
-CORRELATION_ATOM = "{x-correlation-id}o"
+CORRELATION_ATOM = f"{{{correlation.HEADER.lower()}}}o"  # Gunicorn's atom for that response header
 NO_VALUE = "-"  # what Gunicorn's atoms give for a value they do not have
 _ATOM = re.compile(r"%\(([^)]*)\)")
-_CORRELATION_ID = re.compile(r"[0-9A-Za-z\-]{1,64}")  # ours are 16 hex digits; anything else is not one
+# Ours are 16 hex digits; anything else is not one of ours.
+_CORRELATION_ID = re.compile(rf"[0-9A-Za-z\-]{{1,{correlation.MAX_LENGTH}}}")
 
 
 class AccessRecordFilter(logging.Filter):

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
 MAX_LENGTH = 64
+HEADER = "X-Correlation-Id"  # the response header that gives a delivery's id (the webhook sets it)
 
 _current: ContextVar[str] = ContextVar("correlation_id", default="")
 
