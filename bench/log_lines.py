@@ -31,9 +31,8 @@ from django.conf import settings
 from gunicorn.glogging import SafeAtoms
 
 from bench.common import format_table
-from deploy.gunicorn_logging import gunicorn_logging
+from deploy.gunicorn_logging import ACCESS_LOG_FORMAT, gunicorn_logging
 
-ACCESS_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'  # as deploy/gunicorn.conf.py
 REQUEST_HEADERS = ("host", "content-type", "content-length", "x-hub-signature-256", "user-agent")
 RESPONSE_HEADERS = ("content-type", "x-correlation-id", "cache-control", "content-security-policy", "vary")
 ENVIRON = (
@@ -100,7 +99,7 @@ def measure(options: argparse.Namespace) -> str:
             for name, logger in arms.items():
                 started = time.thread_time()
                 for _ in range(options.records):
-                    logger.info(ACCESS_FORMAT, SafeAtoms(atoms))
+                    logger.info(ACCESS_LOG_FORMAT, SafeAtoms(atoms))
                 samples[name].append((time.thread_time() - started) / options.records * 1e6)
     base = statistics.median(samples["Gunicorn's own (baseline)"])
     rows = []

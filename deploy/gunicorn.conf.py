@@ -10,7 +10,7 @@ import os
 
 from config.logconfig import log_format
 from deploy.balanced_worker import assign_slot, release_slot
-from deploy.gunicorn_logging import gunicorn_logging
+from deploy.gunicorn_logging import ACCESS_LOG_FORMAT, gunicorn_logging
 from deploy.heap import freeze_startup_heap
 from deploy.placement import DEFAULT_THREADS, default_workers, pin_worker
 
@@ -74,5 +74,5 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Both of Gunicorn's logs go through the project's formatters and redaction filter, JSON under
 # LOG_FORMAT=json (deploy/gunicorn_logging.py): the error log on stderr, the access log on stdout.
 logconfig_dict = gunicorn_logging(log_format(), loglevel)
-# %(U)s is the path without the query string; no %(r)s, %(q)s, %(f)s, %(a)s or header atoms.
-access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+# The path without its query string, and no header (deploy/gunicorn_logging.py).
+access_log_format = ACCESS_LOG_FORMAT

@@ -30,6 +30,9 @@ from config.logconfig import shared_parts
 from security import correlation
 from security.logfilter import mark_redacted, redact_text
 
+# `deploy/gunicorn.conf.py`'s `access_log_format`. %(U)s is the path without the query string (the webhook
+# handshake carries `hub.verify_token` there); no %(r)s, %(q)s, %(f)s, %(a)s or header atoms.
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 ACCESS_FIELDS = {"remote": "h", "method": "m", "path": "U", "status": "s", "bytes": "B", "duration_ms": "M"}
 # Atoms Gunicorn derives itself or validates while parsing: the peer address, the method token, the
 # protocol, the status, sizes, times and the pid. Any other string atom is a client's text.

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from gunicorn.glogging import SafeAtoms
 
-from deploy.gunicorn_logging import AccessRecordFilter
+from deploy.gunicorn_logging import ACCESS_LOG_FORMAT, AccessRecordFilter
 from security.logfilter import RedactingFilter
 from tests.support.gunicorn import get, serve
 
@@ -126,9 +126,7 @@ def test_plain_format_keeps_the_apps_line_shape(tmp_path):
     assert all(line[:4].isdigit() for line in lines)  # each starts with the time
 
 
-def _access_record(
-    atoms: dict, form: str = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
-) -> logging.LogRecord:
+def _access_record(atoms: dict, form: str = ACCESS_LOG_FORMAT) -> logging.LogRecord:
     """A record as Gunicorn's `Logger.access` makes it: the format string, and every atom as its argument."""
     record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, form, None, None)
     record.args = SafeAtoms(atoms)  # LogRecord would unwrap a mapping passed positionally; Gunicorn's is set
