@@ -61,8 +61,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",  # right after authentication: request.user.is_verified()
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "security.headers.ResponseHeadersMiddleware",  # after CSPMiddleware: draws its nonce; no-store on /bot/
+    "security.csp.CachedPolicyCSPMiddleware",  # django-csp's, with the settings' policies built once
+    "security.headers.ResponseHeadersMiddleware",  # after the CSP one: draws its nonce; no-store on /bot/
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into its 429 page
 ]
 
