@@ -59,7 +59,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # right after authentication: request.user.is_verified()
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "config.messages.LazyMessageMiddleware",  # Django's, making each request's storage only when used
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "security.csp.CachedPolicyCSPMiddleware",  # django-csp's, with the settings' policies built once
     "security.headers.ResponseHeadersMiddleware",  # after the CSP one: draws its nonce; no-store on /bot/
