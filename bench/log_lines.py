@@ -1,13 +1,13 @@
 """Benchmark: the CPU one Gunicorn access line costs, ours (redacted, plain or JSON) against Gunicorn's own.
 
-Gunicorn logs one access record per request, so its price is paid by every request of every server. The
-record is built as Gunicorn's `Logger.access` builds it for a webhook delivery (`SafeAtoms` over the
-request line's atoms, five request headers, five response headers and twenty WSGI environ entries) and sent
-through a handler writing to /dev/null:
-- the baseline: Gunicorn's own handler (`%(message)s`, no filter), what `deploy/gunicorn.conf.py` had
-  before `deploy/gunicorn_logging.py`;
-- ours: `gunicorn_logging()`'s access handler (AccessRecordFilter, RedactingFilter, then the plain or the
-  JSON formatter), in each format.
+Gunicorn logs one access record per request, so its price is paid by every request of every server. Each
+arm does what Gunicorn's `Logger.access` does for a webhook delivery (a response with five headers, a
+request with five, twenty-six WSGI environ entries): gather the atoms, wrap them in `SafeAtoms`, log the
+record through a handler writing to /dev/null:
+- the baseline: Gunicorn's own logger and handler (`%(message)s`, no filter), what `deploy/gunicorn.conf.py`
+  had before `deploy/gunicorn_logging.py`;
+- ours: `AccessLogger`'s atoms and `gunicorn_logging()`'s access handler (AccessRecordFilter,
+  RedactingFilter, then the plain or the JSON formatter), in each format.
 Arms alternate trial by trial; reported: the median CPU per record (`thread_time`) over the trials and the
 ratio to the baseline. No target: a figure for the closing notes and for choosing what a line carries.
 Needs Django's settings (the secret values the redaction looks for): the project's development settings
@@ -25,13 +25,16 @@ import os
 import statistics
 import sys
 import time
+from datetime import timedelta
+from types import SimpleNamespace
 
 import django
 from django.conf import settings
-from gunicorn.glogging import SafeAtoms
+from gunicorn.config import Config
+from gunicorn.glogging import Logger, SafeAtoms
 
 from bench.common import format_table
-from deploy.gunicorn_logging import ACCESS_LOG_FORMAT, gunicorn_logging
+from deploy.gunicorn_logging import ACCESS_LOG_FORMAT, AccessLogger, gunicorn_logging
 
 REQUEST_HEADERS = ("host", "content-type", "content-length", "x-hub-signature-256", "user-agent")
 RESPONSE_HEADERS = ("content-type", "x-correlation-id", "cache-control", "content-security-policy", "vary")
@@ -50,17 +53,15 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def delivery_atoms() -> dict[str, object]:
-    """The atoms Gunicorn gathers for one webhook delivery (values of realistic length)."""
-    atoms: dict[str, object] = {
-        "h": "127.0.0.1", "l": "-", "u": "-", "t": "[01/Dec/2026:17:00:00 +0000]", "m": "POST",
-        "r": "POST /bot/webhook HTTP/1.1", "U": "/bot/webhook", "q": "", "H": "HTTP/1.1", "s": "200",
-        "b": "31", "B": 31, "f": "-", "a": "-", "T": 0, "D": 1234, "M": 1, "L": "0.001234", "p": "<4242>",
-    }  # fmt: skip
-    atoms |= {f"{{{name}}}i": "v" * 24 for name in REQUEST_HEADERS}
-    atoms |= {f"{{{name}}}o": "0123456789abcdef" for name in RESPONSE_HEADERS}
-    atoms |= {f"{{{name.lower()}}}e": "v" * 24 for name in ENVIRON}
-    return atoms
+def delivery_exchange() -> tuple[object, object, dict[str, object], timedelta]:
+    """A webhook delivery as Gunicorn hands it to `Logger.access`: response, request, environ, duration."""
+    response_headers = [(name.title(), "0123456789abcdef") for name in RESPONSE_HEADERS]
+    response = SimpleNamespace(status="200 OK", sent=31, headers=response_headers)
+    request = SimpleNamespace(headers=[(name.upper(), "v" * 24) for name in REQUEST_HEADERS])
+    environ: dict[str, object] = {name: "v" * 24 for name in ENVIRON}
+    environ |= {"REMOTE_ADDR": "127.0.0.1", "REQUEST_METHOD": "POST", "PATH_INFO": "/bot/webhook",
+                "RAW_URI": "/bot/webhook", "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1"}  # fmt: skip
+    return response, request, environ, timedelta(microseconds=1234)
 
 
 def _ensure_settings() -> None:
@@ -69,14 +70,19 @@ def _ensure_settings() -> None:
         django.setup()
 
 
-def _loggers(sink: object) -> dict[str, logging.Logger]:
-    """The arms: name → a logger whose one handler writes to `sink`."""
+Arm = tuple[Logger, logging.Logger]  # what gathers the atoms, and the logger writing the record
+
+
+def _arms(sink: object) -> dict[str, Arm]:
+    """The arms: name → (Gunicorn's or our atom gatherer, a logger whose one handler writes to `sink`)."""
+    gunicorn_config = Config()
+    gunicorn_config.set("access_log_format", ACCESS_LOG_FORMAT)
     arms = {}
     baseline = logging.getLogger("bench.log_lines.gunicorn")
     handler = logging.StreamHandler(sink)
     handler.setFormatter(logging.Formatter("%(message)s"))
     baseline.handlers, baseline.propagate, baseline.level = [handler], False, logging.INFO
-    arms["Gunicorn's own (baseline)"] = baseline
+    arms["Gunicorn's own (baseline)"] = (Logger(gunicorn_config), baseline)
     for chosen in ("plain", "json"):
         config = gunicorn_logging(chosen, "info")
         spec = {**config["handlers"]["access_console"], "stream": sink}
@@ -86,20 +92,20 @@ def _loggers(sink: object) -> dict[str, logging.Logger]:
         logging.config.dictConfig(config)
         logger = logging.getLogger(f"bench.log_lines.{chosen}")
         logger.setLevel(logging.INFO)
-        arms[f"ours, {chosen}"] = logger
+        arms[f"ours, {chosen}"] = (AccessLogger(gunicorn_config), logger)
     return arms
 
 
 def measure(options: argparse.Namespace) -> str:
-    atoms = delivery_atoms()
+    exchange = delivery_exchange()
     with open(os.devnull, "w", encoding="utf-8") as sink:
-        arms = _loggers(sink)
+        arms = _arms(sink)
         samples: dict[str, list[float]] = {name: [] for name in arms}
         for _ in range(options.trials):
-            for name, logger in arms.items():
+            for name, (gatherer, logger) in arms.items():
                 started = time.thread_time()
                 for _ in range(options.records):
-                    logger.info(ACCESS_LOG_FORMAT, SafeAtoms(atoms))
+                    logger.info(ACCESS_LOG_FORMAT, SafeAtoms(gatherer.atoms(*exchange)))
                 samples[name].append((time.thread_time() - started) / options.records * 1e6)
     base = statistics.median(samples["Gunicorn's own (baseline)"])
     rows = []
@@ -108,7 +114,7 @@ def measure(options: argparse.Namespace) -> str:
         rows.append([name, f"{median:.1f}", f"{min(values):.1f}", f"{median / base:.2f}×"])
     table = format_table(["access line", "µs/record (median)", "min", "vs baseline"], rows)
     header = f"CPU per access record, {options.trials} alternating trials × {options.records} records per arm"
-    return f"{header} (SafeAtoms built in each arm, as Gunicorn does):\n{table}"
+    return f"{header} (atoms gathered and SafeAtoms built in each arm, as Gunicorn does):\n{table}"
 
 
 def run(argv: list[str] | None = None) -> None:

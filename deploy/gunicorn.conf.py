@@ -74,5 +74,6 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Both of Gunicorn's logs go through the project's formatters and redaction filter, JSON under
 # LOG_FORMAT=json (deploy/gunicorn_logging.py): the error log on stderr, the access log on stdout.
 logconfig_dict = gunicorn_logging(log_format(), loglevel)
+logger_class = "deploy.gunicorn_logging.AccessLogger"  # gathers only the atoms the access line uses
 # The path without its query string, and no header (deploy/gunicorn_logging.py).
 access_log_format = ACCESS_LOG_FORMAT
