@@ -4,7 +4,8 @@ The webhook's hot path stores each inbound message once, keyed on its unique Wha
 either `create()` inside a savepoint (four statements: SAVEPOINT, INSERT, RELEASE, and a ROLLBACK TO on a
 duplicate) or `bulk_create(ignore_conflicts=True)`, which cannot tell which rows were new. This runs
 ``INSERT … ON CONFLICT (<unique>) DO NOTHING RETURNING <pk>`` with only the columns the caller sets (each
-value adapted by its field's `get_db_prep_save`, as `save()` does); every other column takes its database
+value adapted by its field's `get_db_prep_save`, as `save()` does, except a plain string into a plain
+CharField, which that would return unchanged); every other column takes its database
 default (`db_default`, or NULL). A duplicate costs nothing and a new row returns its primary key in the same
 round trip. The statement is built once per model and column set. The syntax is shared by SQLite ≥ 3.35 and
 PostgreSQL; the tests run it on both (`-m db_both`).
@@ -41,7 +42,7 @@ def insert_new(model: type[models.Model], values: Mapping[str, Any], *, unique_f
     alias = router.db_for_write(model)
     connection = connections[alias]
     statement, fields = _prepared(model, tuple(values), unique_field, alias)
-    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    params = [_db_value(field, values[field.name], connection) for field in fields]
     connection.validate_no_broken_transaction()
     connection.ensure_connection()
     if connection.vendor == "postgresql":
@@ -50,6 +51,15 @@ def insert_new(model: type[models.Model], values: Mapping[str, Any], *, unique_f
         with write_gate(connection):
             row = _run_on_sqlite(connection, statement, params)
     return None if row is None else row[0]
+
+
+def _db_value(field: models.Field, value: Any, connection: BaseDatabaseWrapper) -> Any:
+    """`field.get_db_prep_save(value, connection)`, short-cut where it is the identity: a plain `str` into a
+    plain CharField comes back unchanged (CharField's preparation only resolves lazy text and calls `str()`
+    on what is not text). About 4 µs a column of the webhook's INSERT."""
+    if type(value) is str and type(field) is models.CharField:
+        return value
+    return field.get_db_prep_save(value, connection)
 
 
 def _run_on_sqlite(connection: BaseDatabaseWrapper, statement: str, params: Sequence[Any]) -> Any:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from bot.dbinsert import insert_new
 from bot.models import InboxMessage
@@ -40,6 +41,21 @@ def test_a_duplicate_returns_none_and_changes_nothing():
     first = insert_new(InboxMessage, message_values("wamid.B"), unique_field="wamid")
     assert insert_new(InboxMessage, message_values("wamid.B", body="changed"), unique_field="wamid") is None
     assert list(InboxMessage.objects.values_list("pk", "event")) == [(first, {"type": "text", "body": "hi"})]
+
+
+class Kind(str):
+    """Text that is not a plain `str`: adapted by the field as `save()` adapts it."""
+
+
+@pytest.mark.parametrize("wa_id", ["263771234567", gettext_lazy("263771234567")])
+def test_values_are_stored_as_the_orm_stores_them(wa_id):
+    values = {**message_values("wamid.orm"), "wa_id": wa_id, "kind": Kind("text")}
+    ours = InboxMessage.objects.get(pk=insert_new(InboxMessage, values, unique_field="wamid"))
+    theirs = InboxMessage.objects.create(**{**values, "wamid": "wamid.orm2"})
+    columns = ("wa_id", "kind", "message_ts", "event", "correlation_id")
+    stored = InboxMessage.objects.filter(pk__in=[ours.pk, theirs.pk]).order_by("pk").values_list(*columns)
+    assert stored[0] == stored[1] == ("263771234567", "text", values["message_ts"], values["event"], "c0ffee")
+    assert type(stored[0][0]) is str and type(stored[0][1]) is str
 
 
 def test_a_column_set_that_leaves_a_required_column_empty_is_refused_before_any_sql():
