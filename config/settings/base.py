@@ -93,7 +93,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of failing mid-way.
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # mmap_size: pages are read through a memory map instead of a read() each. Every connection drops its
+        # page cache whenever another one has written, so each webhook INSERT re-reads its B-tree pages:
+        # +3 % webhook deliveries/s in two paired 8- and 12-round runs on the 2-core VM.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456;",
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Lets bot.dbinsert prepare the webhook's INSERT once per connection (Django's own cursors bind
