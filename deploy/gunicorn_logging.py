@@ -45,8 +45,8 @@ ACCESS_FIELDS = {"remote": "h", "method": "m", "path": "U", "status": "s", "byte
 # Atoms Gunicorn derives itself or validates while parsing: the peer address, the method token, the
 # protocol, the status, sizes, times and the pid. Any other string atom is a client's text.
 GUNICORN_ATOMS = frozenset("hmHsbBMDTLptl")
-CORRELATION_ATOM = f"{{{correlation.HEADER.lower()}}}o"  # Gunicorn's atom for that response header
 _CORRELATION_HEADER = correlation.HEADER.lower()
+CORRELATION_ATOM = f"{{{_CORRELATION_HEADER}}}o"  # Gunicorn's atom for that response header
 NO_VALUE = "-"  # what Gunicorn's atoms give for a value they do not have
 _ATOM = re.compile(r"%\(([^)]*)\)")
 # Ours are 16 hex digits; anything else is not one of ours.
