@@ -170,7 +170,7 @@ def verdict_lines(server: WebhookServer, floor: Series, warmup: int) -> list[str
     share, p99 = series.median_share_of(floor), series.median_ms(0.99)
     each = " ".join(f"{value:.0%}" for value in shares)
     return [
-        f"{series.label}: {share:.0%} of the floor's throughput, median of rounds {each} "
+        f"{series.label}: {share:.1%} of the floor's throughput, median of rounds {each} "
         f"(target ≥ {TARGET_FLOOR_SHARE:.0%}: {_verdict(share >= TARGET_FLOOR_SHARE)})",
         f"  p99 ack {p99:.1f} ms, median of rounds (target ≤ {TARGET_P99_MS:.0f} ms: "
         f"{_verdict(p99 <= TARGET_P99_MS)}); non-2xx + connection errors {series.failures} "
