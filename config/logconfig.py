@@ -45,14 +45,18 @@ def log_format() -> str:
     return chosen
 
 
+def console_handler(chosen_format: str, filters: list[str], stream: str | None = None) -> dict[str, Any]:
+    """A handler writing `chosen_format` lines through `filters` to `stream` (stderr when None)."""
+    handler = {"class": "logging.StreamHandler", "formatter": chosen_format, "filters": filters}
+    return handler if stream is None else {**handler, "stream": stream}
+
+
 def django_logging(chosen_format: str, level: str) -> dict[str, Any]:
     """`settings.LOGGING`: every record through the root logger's one redacted handler on stderr."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
         **shared_parts(),
-        "handlers": {
-            "console": {"class": "logging.StreamHandler", "formatter": chosen_format, "filters": ["redact"]}
-        },
+        "handlers": {"console": console_handler(chosen_format, ["redact"])},
         "root": {"handlers": ["console"], "level": level},
     }

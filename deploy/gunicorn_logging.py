@@ -34,7 +34,7 @@ from typing import Any
 
 from gunicorn import glogging
 
-from config.logconfig import shared_parts
+from config.logconfig import console_handler, shared_parts
 from security import correlation
 from security.logfilter import mark_redacted, redact_text
 
@@ -51,8 +51,6 @@ NO_VALUE = "-"  # what Gunicorn's atoms give for a value they do not have
 _ATOM = re.compile(r"%\(([^)]*)\)")
 # Ours are 16 hex digits; anything else is not one of ours.
 _CORRELATION_ID = re.compile(rf"[0-9A-Za-z\-]{{1,{correlation.MAX_LENGTH}}}")
-
-
 # The atoms AccessLogger takes itself, as Gunicorn's Logger.atoms defines them.
 OWN_ATOMS = frozenset("hmUHsBM")
 
@@ -124,11 +122,6 @@ def _field_value(value: Any) -> Any:
 def gunicorn_logging(chosen_format: str, error_level: str) -> dict[str, Any]:
     """The `logconfig_dict`: Gunicorn's two loggers on redacted handlers in `chosen_format` (json, plain)."""
     level = error_level.upper()
-
-    def console(stream: str, filters: list[str]) -> dict[str, Any]:
-        handler = {"class": "logging.StreamHandler", "formatter": chosen_format, "filters": filters}
-        return {**handler, "stream": stream}
-
     shared = shared_parts()
     return {
         "version": 1,
@@ -136,8 +129,8 @@ def gunicorn_logging(chosen_format: str, error_level: str) -> dict[str, Any]:
         "filters": {**shared["filters"], "access": {"()": AccessRecordFilter}},
         "formatters": shared["formatters"],
         "handlers": {
-            "error_console": console("ext://sys.stderr", ["redact"]),
-            "access_console": console("ext://sys.stdout", ["access", "redact"]),
+            "error_console": console_handler(chosen_format, ["redact"], "ext://sys.stderr"),
+            "access_console": console_handler(chosen_format, ["access", "redact"], "ext://sys.stdout"),
         },
         "root": {"level": level, "handlers": ["error_console"]},
         "loggers": {
