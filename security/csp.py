@@ -10,8 +10,8 @@ text with the response's nonce put in. The header is the same string django-csp 
 process (`tests/unit/test_csp.py` compares the two middlewares case by case).
 
 A response carrying policy parts of its own (django-csp's `@csp_update`, `@csp_replace`, `@csp` and their
-report-only forms) goes through the library's path unchanged. The cached texts are dropped when either CSP
-setting changes (`override_settings` in tests).
+report-only forms) goes through the library's path unchanged. The cached texts (and each policy's excluded
+path prefixes) are dropped when either CSP setting changes (`override_settings` in tests).
 """
 
 from __future__ import annotations
@@ -48,10 +48,17 @@ def settings_policy(*, report_only: bool, nonce: str | None) -> str:
     return template if nonce is None else template.replace(NONCE_PLACEHOLDER, nonce)
 
 
+@cache
+def excluded_prefixes(*, report_only: bool) -> tuple[str, ...]:
+    """The policy's EXCLUDE_URL_PREFIXES: paths whose responses get no such header."""
+    return tuple((getattr(settings, CSP_SETTINGS[report_only], None) or {}).get("EXCLUDE_URL_PREFIXES") or ())
+
+
 @receiver(setting_changed)
 def _forget_policies(*, setting: str, **_: object) -> None:
     if setting in CSP_SETTINGS.values():
         policy_template.cache_clear()
+        excluded_prefixes.cache_clear()
 
 
 class CachedPolicyCSPMiddleware(CSPMiddleware):
@@ -76,5 +83,5 @@ def _header_wanted(request: HttpRequest, response: HttpResponseBase, header: str
     """django-csp's conditions: the view set no such header, did not exempt itself, and the path is not
     under one of the policy's EXCLUDE_URL_PREFIXES."""
     exempt = getattr(response, "_csp_exempt_ro" if report_only else "_csp_exempt", False) is not False
-    prefixes = (getattr(settings, CSP_SETTINGS[report_only], None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
-    return header not in response and not exempt and not request.path_info.startswith(tuple(prefixes))
+    excluded = request.path_info.startswith(excluded_prefixes(report_only=report_only))
+    return header not in response and not exempt and not excluded
