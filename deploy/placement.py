@@ -13,6 +13,9 @@ alternating shapes in one session:
 - The cost of the second thread: with all three servers up (`make bench`), it sped the bare floor up more
   than the webhook, so the webhook's share of the floor fell to 46-49 % (51-59 % with 1 thread) and its
   PostgreSQL p99 rose to 103-108 ms (87-91 ms), in two pairs of runs. Production is the flushed case.
+  Longer pairs later, in a slower phase of the VM (floor about 1,600 requests/s), did not repeat that gap:
+  12 rounds gave shares of 46.7 % (SQLite) and 44.5 % (PostgreSQL) with 2 threads against 44.9 % and 43.2 %
+  with 1; 8 rounds gave 46.4 % and 44.3 % against 46.9 % and 52.0 %.
 
 Pinning, measured the same way with 2 workers × 1 thread, in two pairs of runs alternating
 `GUNICORN_CPU_PINNING=auto` and `off`: pinned, the webhook served 926-934 (SQLite) and 945-1,030
