@@ -9,6 +9,7 @@ deleted (the admin is read-only and erasure blanks them in place: `bot.api.gdpr`
 something and buys nothing there. Measured on the 2-core VM, the webhook's INSERT on the migrated schema
 through sqlite3, two connections alternating single-row commits (as two Gunicorn workers do), medians of 6
 trials of 3,000: 140 → 129 and 138 → 123 µs of CPU per INSERT (one connection: 123 → 113, 119 → 97).
+End to end (two Gunicorn servers up at once, 24 alternating wrk pairs) the gain is below this VM's noise.
 On PostgreSQL the field is exactly Django's BigAutoField (an identity column).
 """
 
