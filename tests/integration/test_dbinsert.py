@@ -11,19 +11,9 @@ from django.utils.translation import gettext_lazy
 
 from bot.dbinsert import insert_new
 from bot.models import InboxMessage
+from tests.support.inbox_rows import message_values
 
 pytestmark = [pytest.mark.db_both, pytest.mark.django_db]
-
-
-def message_values(wamid: str, body: str = "hi") -> dict:
-    return {
-        "wamid": wamid,
-        "wa_id": "263771234567",
-        "kind": "text",
-        "message_ts": datetime(2026, 12, 1, 8, 0, tzinfo=UTC),
-        "event": {"type": "text", "body": body},
-        "correlation_id": "c0ffee",
-    }
 
 
 def test_a_new_row_returns_its_id_and_takes_the_database_defaults():

@@ -7,7 +7,6 @@ column is still an identity column; migrating an existing inbox keeps every row 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
@@ -15,6 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from bot.dbinsert import insert_new
 from bot.models import InboxMessage
+from tests.support.inbox_rows import message_values
 
 pytestmark = [pytest.mark.db_both]
 
@@ -22,15 +22,7 @@ BEFORE, AFTER = ("bot", "0002_inbox_db_defaults"), ("bot", "0003_inbox_rowid_pk"
 
 
 def store(wamid: str) -> int | None:
-    values = {
-        "wamid": wamid,
-        "wa_id": "263771234567",
-        "kind": "text",
-        "message_ts": datetime(2026, 12, 1, 8, 0, tzinfo=UTC),
-        "event": {"type": "text", "body": "hi"},
-        "correlation_id": "c0ffee",
-    }
-    return insert_new(InboxMessage, values, unique_field="wamid")
+    return insert_new(InboxMessage, message_values(wamid), unique_field="wamid")
 
 
 def table_sql() -> str:
@@ -81,9 +73,7 @@ def test_migrating_an_existing_inbox_keeps_every_row_and_id_and_new_ids_follow_o
     try:
         old_state = MigrationExecutor(connection).loader.project_state([BEFORE])
         old = old_state.apps.get_model("bot", "InboxMessage")
-        sent = datetime(2026, 12, 1, tzinfo=UTC)
-        fields = {"wa_id": "263771234567", "kind": "text", "message_ts": sent, "event": {}}
-        rows = [(wamid, old.objects.create(wamid=wamid, **fields).pk) for wamid in ("wamid.a", "wamid.b")]
+        rows = [(wamid, old.objects.create(**message_values(wamid)).pk) for wamid in ("wamid.a", "wamid.b")]
     finally:
         MigrationExecutor(connection).migrate([AFTER])
     assert list(InboxMessage.objects.order_by("pk").values_list("wamid", "pk")) == rows
