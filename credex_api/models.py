@@ -40,7 +40,7 @@ class Instruction(models.Model):
         MEMBER_ONBOARD = "member_onboard"
 
     key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
-    member = models.CharField(max_length=32, db_index=True, help_text="WhatsApp id of the member (PII).")
+    member = models.CharField(max_length=32, help_text="WhatsApp id of the member (PII).")
     action = models.CharField(max_length=32, choices=Action.choices)
     params = models.JSONField(help_text="Keyword arguments of the ledger operation; amounts as strings.")
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
@@ -57,7 +57,10 @@ class Instruction(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["state", "sent_at"], name="instruction_state_sent")]
+        indexes = [
+            models.Index(fields=["state", "sent_at"], name="instruction_state_sent"),
+            models.Index(fields=["member"], name="instruction_member"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(state__in=["pending", "confirmed", "sent", "done", "failed", "unknown"]),

@@ -27,15 +27,19 @@ class AuditEvent(models.Model):
     actor = models.CharField(
         max_length=120, help_text="member:<masked phone>, staff:<username>, system, ledger"
     )
-    action = models.CharField(max_length=64, db_index=True)
+    action = models.CharField(max_length=64)
     obj = models.CharField("object", max_length=200, blank=True)
     old_values = models.JSONField(null=True, blank=True)
     new_values = models.JSONField(null=True, blank=True)
     client_ip = models.CharField(max_length=45, blank=True, help_text="Trusted client address (proxy hops).")
     user_agent = models.CharField(max_length=200, blank=True)
-    correlation_id = models.CharField(max_length=64, blank=True, db_index=True)
+    correlation_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
+        indexes = [
+            models.Index(fields=["action"], name="audit_action"),
+            models.Index(fields=["correlation_id"], name="audit_correlation_id"),
+        ]
         ordering = ["-at", "-id"]
         default_permissions = ("add", "view")
         verbose_name = "audit event"

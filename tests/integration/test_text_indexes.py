@@ -1,0 +1,122 @@
+"""Text keys are unique or indexed without PostgreSQL's pattern-ops twins (both databases with `-m db_both`).
+
+`unique=True` / `db_index=True` on a CharField make Django add a `varchar_pattern_ops` index beside the plain
+one on PostgreSQL; the models declare theirs in `Meta` instead (see the `bot.models` docstring). These tests
+read the real schema: every former key is still unique or indexed, duplicates are still refused, no
+pattern-ops index exists, and migrating a populated inbox keeps its rows and their uniqueness.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+from bot.dbinsert import insert_new
+from bot.models import InboxMessage, OutboxMessage, PlatformError
+from credex_api.models import Instruction
+from security import audit
+from security.models import AuditEvent
+from tests.support.inbox_rows import message_values
+
+pytestmark = [pytest.mark.db_both]
+
+UNIQUE_KEYS = [(InboxMessage, "wamid"), (OutboxMessage, "wamid"), (PlatformError, "digest")]
+INDEXED_KEYS = [(OutboxMessage, "wa_id"), (Instruction, "member"), (AuditEvent, "action"),
+                (AuditEvent, "correlation_id")]  # fmt: skip
+BEFORE = ("bot", "0003_inbox_rowid_pk")
+AUDIT_BEFORE = ("security", "0001_initial")
+
+
+def constraints_of(model) -> list[dict]:
+    with connection.cursor() as cursor:
+        return list(connection.introspection.get_constraints(cursor, model._meta.db_table).values())
+
+
+def our_tables() -> list[str]:
+    models = {model for model, _ in UNIQUE_KEYS + INDEXED_KEYS}
+    return sorted({model._meta.db_table for model in models})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("model", "column"), UNIQUE_KEYS, ids=lambda item: getattr(item, "__name__", item))
+def test_each_former_unique_text_key_is_still_unique_with_one_index(model, column):
+    on_column = [c for c in constraints_of(model) if c["columns"] == [column]]
+    assert len(on_column) == 1  # the migration left no index of the old declaration behind
+    assert on_column[0]["unique"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("model", "column"), INDEXED_KEYS, ids=lambda item: getattr(item, "__name__", item))
+def test_each_former_indexed_text_column_is_still_indexed_once(model, column):
+    on_column = [c for c in constraints_of(model) if c["columns"] == [column]]
+    assert len(on_column) == 1
+    assert on_column[0]["index"]
+
+
+@pytest.mark.django_db
+def test_duplicates_are_still_refused():
+    assert insert_new(InboxMessage, message_values("wamid.dup"), unique_field="wamid") is not None
+    assert insert_new(InboxMessage, message_values("wamid.dup"), unique_field="wamid") is None
+    OutboxMessage.objects.create(wa_id="263770000001", kind="text", payload={}, wamid="wamid.out")
+    PlatformError.objects.create(code=131000, digest="d" * 64)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OutboxMessage.objects.create(wa_id="263770000002", kind="text", payload={}, wamid="wamid.out")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PlatformError.objects.create(code=131000, digest="d" * 64)
+    OutboxMessage.objects.create(wa_id="263770000003", kind="text", payload={})  # no wamid yet: NULLs differ
+    OutboxMessage.objects.create(wa_id="263770000004", kind="text", payload={})
+    assert OutboxMessage.objects.filter(wamid__isnull=True).count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pattern-ops indexes are PostgreSQL's")
+def test_on_postgresql_no_text_column_of_ours_has_a_pattern_ops_index():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = ANY(%s) AND indexdef LIKE %s",
+            [our_tables(), "%pattern_ops%"],
+        )
+        assert cursor.fetchall() == []
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE tablename = ANY(%s)", [our_tables()])
+        assert cursor.fetchone()[0] >= len(UNIQUE_KEYS + INDEXED_KEYS)  # the query does see our indexes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_a_populated_inbox_keeps_its_rows_and_still_refuses_their_duplicates():
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    executor.migrate([BEFORE])
+    try:
+        old = (
+            MigrationExecutor(connection).loader.project_state([BEFORE]).apps.get_model("bot", "InboxMessage")
+        )
+        rows = [(wamid, old.objects.create(**message_values(wamid)).pk) for wamid in ("wamid.a", "wamid.b")]
+    finally:
+        MigrationExecutor(connection).migrate(latest)
+    assert list(InboxMessage.objects.order_by("pk").values_list("wamid", "pk")) == rows
+    assert insert_new(InboxMessage, message_values("wamid.a"), unique_field="wamid") is None
+    assert insert_new(InboxMessage, message_values("wamid.c"), unique_field="wamid") > rows[-1][1]
+
+
+def audit_guard_refuses_a_delete() -> bool:
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table}")  # noqa: S608 - our own table name
+    except IntegrityError:
+        return True
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_audit_log_is_still_append_only_after_its_index_migration_either_way():
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    audit.record("test.migrated", actor=audit.SYSTEM)
+    try:
+        MigrationExecutor(connection).migrate([AUDIT_BEFORE])  # reversed: the table rebuilt back
+        assert audit_guard_refuses_a_delete()
+    finally:
+        MigrationExecutor(connection).migrate(latest)
+    assert audit_guard_refuses_a_delete()
+    assert AuditEvent.objects.filter(action="test.migrated").count() == 1
