@@ -15,6 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 from bot.dbinsert import insert_new
 from bot.models import InboxMessage
 from tests.support.inbox_rows import message_values
+from tests.support.migrations import migrated_back_to
 
 pytestmark = [pytest.mark.db_both]
 
@@ -69,14 +70,9 @@ def test_on_postgresql_the_key_is_still_a_bigint_identity_column():
 
 @pytest.mark.django_db(transaction=True)
 def test_migrating_an_existing_inbox_keeps_every_row_and_id_and_new_ids_follow_on():
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()  # where later tests expect the schema
-    MigrationExecutor(connection).migrate([BEFORE])
-    try:
-        old_state = MigrationExecutor(connection).loader.project_state([BEFORE])
-        old = old_state.apps.get_model("bot", "InboxMessage")
+    with migrated_back_to(BEFORE) as old_apps:
+        old = old_apps.get_model("bot", "InboxMessage")
         rows = [(wamid, old.objects.create(**message_values(wamid)).pk) for wamid in ("wamid.a", "wamid.b")]
-    finally:
         MigrationExecutor(connection).migrate([AFTER])  # the migration under test, alone
-        MigrationExecutor(connection).migrate(latest)
     assert list(InboxMessage.objects.order_by("pk").values_list("wamid", "pk")) == rows
     assert store("wamid.new") > rows[-1][1]

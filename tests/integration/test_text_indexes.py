@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 
 from bot.dbinsert import insert_new
 from bot.models import InboxMessage, OutboxMessage, PlatformError
@@ -18,6 +17,7 @@ from credex_api.models import Instruction
 from security import audit
 from security.models import AuditEvent
 from tests.support.inbox_rows import message_values
+from tests.support.migrations import migrated_back_to
 
 pytestmark = [pytest.mark.db_both]
 
@@ -84,16 +84,9 @@ def test_on_postgresql_no_text_column_of_ours_has_a_pattern_ops_index():
 
 @pytest.mark.django_db(transaction=True)
 def test_migrating_a_populated_inbox_keeps_its_rows_and_still_refuses_their_duplicates():
-    executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
-    executor.migrate([BEFORE])
-    try:
-        old = (
-            MigrationExecutor(connection).loader.project_state([BEFORE]).apps.get_model("bot", "InboxMessage")
-        )
+    with migrated_back_to(BEFORE) as old_apps:
+        old = old_apps.get_model("bot", "InboxMessage")
         rows = [(wamid, old.objects.create(**message_values(wamid)).pk) for wamid in ("wamid.a", "wamid.b")]
-    finally:
-        MigrationExecutor(connection).migrate(latest)
     assert list(InboxMessage.objects.order_by("pk").values_list("wamid", "pk")) == rows
     assert insert_new(InboxMessage, message_values("wamid.a"), unique_field="wamid") is None
     assert insert_new(InboxMessage, message_values("wamid.c"), unique_field="wamid") > rows[-1][1]
@@ -110,13 +103,8 @@ def audit_guard_refuses_a_delete() -> bool:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_audit_log_is_still_append_only_after_its_index_migration_either_way():
-    executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
     audit.record("test.migrated", actor=audit.SYSTEM)
-    try:
-        MigrationExecutor(connection).migrate([AUDIT_BEFORE])  # reversed: the table rebuilt back
+    with migrated_back_to(AUDIT_BEFORE):  # reversed: the table rebuilt back
         assert audit_guard_refuses_a_delete()
-    finally:
-        MigrationExecutor(connection).migrate(latest)
     assert audit_guard_refuses_a_delete()
     assert AuditEvent.objects.filter(action="test.migrated").count() == 1
