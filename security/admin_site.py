@@ -5,12 +5,10 @@ Importing this module (config/urls.py does, before it reads `admin.site.urls`) t
 page needs a staff user *verified by an OTP device* in this session, so a password alone reaches nothing
 but the login page, whose form asks for the device and its current token.
 
-Login rate limit (django-ratelimit, atomic `cache.add`/`incr` on the cache Redis): each POST to the login
-page counts first against its client IP, then, only if the IP is under its limit, against the username
-typed; over either limit (settings.ADMIN_LOGIN_RATE_PER_MINUTE, 5 by default) the request is refused with
-429 before any password is checked, so N concurrent attempts get exactly the limit evaluated. If the cache
-Redis cannot count, the login fails closed: 503, nothing evaluated. The client IP is django-axes' (set to
-`security.client_ip`: the trusted proxy hop count), so the limit and the lockout see the same address.
+The login is guarded as the operator API's token endpoint is (`security.login_guard`): the same per-address
+and per-username rate limit, counted in the same counters, refused (429, or 503 when the cache Redis cannot
+count) before any password is checked; and the same django-axes lockout, to which a wrong TOTP code after a
+right password counts as a failure (`OTPLoginForm`), as it does on the token endpoint.
 
 `ReadOnlyAdmin` is the base of the project's model pages (view only, for everyone). `add_page` lists a
 custom admin view (bot's members, credex_api's breaker) on the index beside the models; `render_page`
@@ -19,24 +17,17 @@ renders such a view inside the admin's own layout from a template string.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
-from axes.helpers import get_client_ip_address
-from django.conf import settings
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.urls import reverse
-from django_otp.admin import OTPAdminSite
-from django_ratelimit.core import is_ratelimited
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
-logger = logging.getLogger("security.admin")
-
-RETRY_AFTER_SECONDS = 60
-TOO_MANY = "Too many login attempts. Please wait a minute, then try again."
-UNAVAILABLE = "Logging in is unavailable for a moment. Please try again shortly."
+from security.login_guard import Refusal, login_failed, login_refusal
 
 _PAGE = (
     '{%% extends "admin/base_site.html" %%}'
@@ -63,36 +54,10 @@ def add_page(*, app_label: str, name: str, url_name: str, permission: str) -> No
     _pages[url_name] = ExtraPage(app_label, name, url_name, permission)
 
 
-def client_ip(group: str | None, request: HttpRequest) -> str:
-    """The trusted client address (django-axes' resolution; a django-ratelimit key function)."""
-    return get_client_ip_address(request) or "unknown"
-
-
-def typed_username(group: str | None, request: HttpRequest) -> str:
-    """The username a login POST carries, case-folded, so case variants share one budget."""
-    return str(request.POST.get("username", "")).strip().casefold()
-
-
-def login_refusal(request: HttpRequest) -> HttpResponse | None:
-    """A refusal page when this login POST is over a limit or cannot be counted; None to let it through."""
-    rate = f"{settings.ADMIN_LOGIN_RATE_PER_MINUTE}/m"
-    try:
-        for group, key in (("admin-login:ip", client_ip), ("admin-login:username", typed_username)):
-            if is_ratelimited(request, group=group, key=key, rate=rate, method="POST", increment=True):
-                logger.warning(
-                    "admin login refused: over the %s limit (client %s)", group, client_ip(None, request)
-                )
-                return _refusal(request, TOO_MANY, status=429)
-    except Exception as error:  # any failure to count refuses: the limiter fails closed
-        logger.error("admin login refused: the rate limiter cannot count (%s)", type(error).__name__)
-        return _refusal(request, UNAVAILABLE, status=503)
-    return None
-
-
-def _refusal(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
-    context = {"message": message, "login_url": reverse("admin:login")}
-    response = render_page(request, title="Log in", body=_REFUSAL, context=context, status=status)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+def _refusal(request: HttpRequest, refusal: Refusal) -> HttpResponse:
+    context = {"message": refusal.message, "login_url": reverse("admin:login")}
+    response = render_page(request, title="Log in", body=_REFUSAL, context=context, status=refusal.status)
+    response["Retry-After"] = str(refusal.retry_after)
     return response
 
 
@@ -123,14 +88,28 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class OTPLoginForm(OTPAdminAuthenticationForm):
+    """django-otp's admin login form; a wrong code after the right password is a failed login (axes)."""
+
+    def clean_otp(self, user: object) -> None:
+        try:
+            super().clean_otp(user)
+        except forms.ValidationError:
+            if user is not None and self.cleaned_data.get("otp_token"):
+                login_failed(self.request, self.cleaned_data.get("username", ""))
+            raise
+
+
 class VimbisoAdminSite(OTPAdminSite):
     """OTPAdminSite (TOTP-verified staff only) with a rate-limited login and the extra pages listed."""
 
+    login_form = OTPLoginForm
+
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         if request.method == "POST":
-            refusal = login_refusal(request)
+            refusal = login_refusal(request, request.POST.get("username", ""))
             if refusal is not None:
-                return refusal
+                return _refusal(request, refusal)
         return super().login(request, extra_context)
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:

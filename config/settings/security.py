@@ -33,22 +33,24 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_SAMESITE = "Strict"
 OTP_TOTP_ISSUER = "VimbisoPay"
-# django-axes: 10 failures lock (username + IP), and any 10 from one IP lock that IP, for 30 minutes; a
-# successful login (password and TOTP) clears the counts. OTP tokens are masked in its stored POST data.
+# django-axes, shared by the admin login and the operator API's token (security/login_guard.py): 10 failures
+# (a wrong password, or a wrong TOTP code after the right one) lock that username from that IP, that IP over
+# any usernames, and that username from any IP, for 30 minutes; a successful login (password and TOTP)
+# clears the counts. OTP tokens are masked in its stored POST data.
 AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "csrfmiddlewaretoken"]
 # The client IP of the lockout (and so of the login rate limit) is the audit log's: REMOTE_ADDR, or with N
 # trusted proxies the N-th address from the right of X-Forwarded-For (security.client_ip). Not ipware's
 # proxy count: its strict mode lets one forged extra entry switch the key to the proxy's address.
 AXES_CLIENT_IP_CALLABLE = "security.client_ip.client_ip"
-# Admin login attempts per minute, per client IP and per username (django-ratelimit on the cache Redis,
-# atomic; fails closed when that Redis is down).
-ADMIN_LOGIN_RATE_PER_MINUTE = env_int("ADMIN_LOGIN_RATE_PER_MINUTE", 5)
-if ADMIN_LOGIN_RATE_PER_MINUTE < 1:
-    raise ValueError("ADMIN_LOGIN_RATE_PER_MINUTE must be at least 1")
+# Login attempts per minute, per client IP and per username, counted together over the admin login and the
+# operator API's token (django-ratelimit on the cache Redis, atomic; fails closed when that Redis is down).
+LOGIN_RATE_PER_MINUTE = env_int("LOGIN_RATE_PER_MINUTE", 5)
+if LOGIN_RATE_PER_MINUTE < 1:
+    raise ValueError("LOGIN_RATE_PER_MINUTE must be at least 1")
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = False
 # Content-Security-Policy (django-csp 4): strict; every response carries its own nonce (security.headers).

@@ -117,7 +117,7 @@ def test_a_malformed_token_is_refused(client, operator):
 @pytest.mark.db_both
 @pytest.mark.django_db(transaction=True)
 def test_one_token_used_by_ten_concurrent_logins_opens_exactly_one_session(settings):
-    settings.ADMIN_LOGIN_RATE_PER_MINUTE = 100
+    settings.LOGIN_RATE_PER_MINUTE = 100
     operator = make_operator()
     used = token(operator.device)
     outcomes = []

@@ -7,18 +7,16 @@ the count. The limiter lets exactly 5 attempts a minute per IP and per username 
 also under 50 concurrent attempts, and refuses every attempt, unevaluated, while the cache Redis is down.
 """
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from axes.models import AccessAttempt
-from django.contrib.auth.backends import BaseBackend
 from django.test import Client
 
 from deploy.localredis import free_port
-from security.admin_site import TOO_MANY, UNAVAILABLE
-from tests.support.admin import PASSWORD, logged_in, login, make_operator, token
+from security.login_guard import TOO_MANY, UNAVAILABLE
+from tests.support.admin import PASSWORD, count_password_checks, logged_in, login, make_operator, token
 from tests.support.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
@@ -28,20 +26,9 @@ CLIENT_IP, OTHER_IP = "198.51.100.7", "198.51.100.99"
 START = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 
-class CountingBackend(BaseBackend):
-    """Counts the logins that reach the password check (then lets ModelBackend decide)."""
-
-    calls = 0
-    lock = threading.Lock()
-
-    def authenticate(self, request, **credentials):
-        with CountingBackend.lock:
-            CountingBackend.calls += 1
-
-
 @pytest.fixture
 def operator(settings):
-    settings.ADMIN_LOGIN_RATE_PER_MINUTE = 1000  # the lockout tests need more than 5 attempts a minute
+    settings.LOGIN_RATE_PER_MINUTE = 1000  # the lockout tests need more than 5 attempts a minute
     return make_operator()
 
 
@@ -93,7 +80,9 @@ def test_behind_one_trusted_proxy_only_the_address_it_appended_counts(operator, 
     forged = f"{OTHER_IP}, {CLIENT_IP}"  # the client wrote OTHER_IP; the proxy appended the real one
     assert login(Client(), operator, HTTP_X_FORWARDED_FOR=forged, **proxy).status_code == 429
     # Another real client behind the same proxy is not locked: the key is the appended hop, not the proxy.
-    assert logged_in(login(Client(), operator, HTTP_X_FORWARDED_FOR=OTHER_IP, **proxy))
+    # (Another operator: this username is now locked from every address.)
+    colleague = make_operator("colleague")
+    assert logged_in(login(Client(), colleague, HTTP_X_FORWARDED_FOR=OTHER_IP, **proxy))
 
 
 def test_ten_failures_over_many_usernames_lock_the_address(operator):
@@ -125,13 +114,7 @@ def test_the_stored_attempt_keeps_no_password_or_token(client, operator):
 
 @pytest.fixture
 def counting(settings):
-    settings.AUTHENTICATION_BACKENDS = [
-        "axes.backends.AxesStandaloneBackend",
-        "tests.integration.test_lockout.CountingBackend",
-        "django.contrib.auth.backends.ModelBackend",
-    ]
-    CountingBackend.calls = 0
-    return CountingBackend
+    return count_password_checks(settings)
 
 
 def test_the_sixth_attempt_in_a_minute_is_refused_unevaluated(counting):

@@ -6,9 +6,11 @@ authenticator app computes them; `login` posts the admin's login form as a brows
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
+from django.contrib.auth.backends import BaseBackend
 from django.contrib.auth.models import Permission, User
 from django.http import HttpResponse
 from django.test import Client
@@ -76,3 +78,25 @@ def login(
 def logged_in(response: HttpResponse) -> bool:
     """Whether a login POST succeeded (the admin redirects to its index)."""
     return response.status_code == 302 and response["Location"] == "/admin/"
+
+
+class CountingBackend(BaseBackend):
+    """Counts the logins that reach the password check (then lets ModelBackend decide)."""
+
+    calls = 0
+    lock = threading.Lock()
+
+    def authenticate(self, request, **credentials):
+        with CountingBackend.lock:
+            CountingBackend.calls += 1
+
+
+def count_password_checks(settings) -> type[CountingBackend]:
+    """Put `CountingBackend` between axes and ModelBackend (pytest-django's `settings`), its count at 0."""
+    settings.AUTHENTICATION_BACKENDS = [
+        "axes.backends.AxesStandaloneBackend",
+        "tests.support.admin.CountingBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+    CountingBackend.calls = 0
+    return CountingBackend
