@@ -5,6 +5,8 @@
   monotonically by status webhooks (`sent < delivered < read`; `failed` is terminal).
 - `StatusEvent`: every status webhook, deduplicated on (WhatsApp id, status); unknown ids are kept, unmatched.
 - `PlatformError`: `value.errors[]` items Meta sends about the app or number.
+- `MemberDataAccess`: no table; it only names the operator API's personal-data permissions (export, erase)
+  and its schema permission, so ops can grant them like any other Django permission.
 
 Text columns are made unique or indexed in `Meta` (`UniqueConstraint`, `Index`), never with the field's
 `unique=True` or `db_index=True`, here and in every app but the sandbox ledger (a development stand-in): on
@@ -140,3 +142,19 @@ class PlatformError(models.Model):
 
     def __str__(self) -> str:
         return f"platform error {self.code}"
+
+
+class MemberDataAccess(models.Model):
+    """No table: the named permissions the operator API checks (`bot.api.auth.HasNamedPermission`)."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("export_member_data", "Can export a member's personal data (operator API)"),
+            ("erase_member_data", "Can erase a member's personal data (operator API)"),
+            ("view_operator_api_schema", "Can read the operator API's schema"),
+        ]
+
+    def __str__(self) -> str:
+        return "operator API permissions"

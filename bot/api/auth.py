@@ -4,7 +4,12 @@
   and issuer checked, token type `access`, inactive users and tokens issued before a password change
   refused), which first refuses everything when the signing key is unusable: unset (production has no
   default), short, or Django's own SECRET_KEY. An unusable key answers 503, never a token signed with it.
+  It also refuses a token whose second factor no longer stands: every token names, in its `otp_device`
+  claim, the TOTP device whose code was given for it, and that device must still be the user's, confirmed.
 - `IsStaff`: an authenticated, active staff user.
+- `HasNamedPermission`: `IsStaff` plus the Django permission the view names in `required_permission`
+  (`bot.export_member_data`, `credex_api.view_breaker`, ...); a view that names none is refused to everyone,
+  so a new endpoint is closed until it says what it needs.
 - `OperatorAnonThrottle` / `OperatorUserThrottle`: the coarse daily quotas (DRF throttles on the cache Redis,
   rates read at request time from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]). DRF throttles are not atomic
   (security-requirements finding 4): they are quotas, not a security control, so they fail open when the
@@ -29,6 +34,7 @@ from rest_framework_simplejwt import state
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from security.client_ip import client_ip
+from security.second_factor import device_in_force
 
 if TYPE_CHECKING:  # rest_framework.views imports this module through DEFAULT_AUTHENTICATION_CLASSES
     from rest_framework.views import APIView
@@ -36,6 +42,7 @@ if TYPE_CHECKING:  # rest_framework.views imports this module through DEFAULT_AU
 logger = logging.getLogger(__name__)
 
 MIN_SIGNING_KEY_LENGTH = 32
+OTP_DEVICE_CLAIM = "otp_device"
 
 
 class OperatorApiUnavailable(exceptions.APIException):
@@ -69,7 +76,10 @@ class OperatorJWTAuthentication(JWTAuthentication):
 
     def authenticate(self, request: Request) -> tuple | None:
         require_signing_key()
-        return super().authenticate(request)
+        found = super().authenticate(request)
+        if found is not None and not device_in_force(found[0], found[1].get(OTP_DEVICE_CLAIM)):
+            raise exceptions.AuthenticationFailed("This token's second factor is no longer valid.", "otp")
+        return found
 
 
 class IsStaff(permissions.BasePermission):
@@ -80,6 +90,19 @@ class IsStaff(permissions.BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+class HasNamedPermission(IsStaff):
+    """A staff user holding the permission the view names in `required_permission`; no name, no access."""
+
+    message = "Your operator account lacks the permission this endpoint needs."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        needed = getattr(view, "required_permission", None)
+        if not needed:
+            logger.error("operator API view %s names no required_permission", type(view).__name__)
+            return False
+        return super().has_permission(request, view) and request.user.has_perm(needed)
 
 
 class _RuntimeRateMixin:

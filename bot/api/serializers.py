@@ -1,12 +1,19 @@
 """Serializers of the operator API: staff-only token issue, atomic refresh rotation, the audit log's filters.
 
+`OperatorTokenObtainSerializer` issues tokens only after both factors: the password (Django's
+`authenticate`, through django-axes) and then a TOTP code (`otp_token`, 6–8 ASCII digits; `otp_device`
+optionally names the device) checked with django-otp as the admin checks it (`security.second_factor`:
+single use, throttled). A wrong code is a failed login for the shared lockout (`security.login_guard`).
+Every failure — unknown user, wrong password, not staff, no device, wrong code — gets the same 401.
+
 `AtomicTokenRefreshSerializer` exists because simplejwt 5.5.1's rotation is not atomic
 (security-requirements finding 2: 20 concurrent refreshes of one token gave 13–20 successes). Here the old
 token's blacklisting is the claim: in one transaction, its `OutstandingToken` row is locked
 (`select_for_update`, PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE) and
 `BlacklistedToken.objects.get_or_create` decides: only the caller that *created* the blacklist row gets a new
 pair; `created is False` means another request already used this token, and it is refused (401). It also
-refuses a refresh token of a user who is no longer an active staff member, or whose password changed since.
+refuses a refresh token of a user who is no longer an active staff member, whose password changed since, or
+whose TOTP device named in the token is gone or unconfirmed.
 """
 
 from __future__ import annotations
@@ -29,10 +36,13 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from bot.api.auth import require_signing_key
+from bot.api.auth import OTP_DEVICE_CLAIM, require_signing_key
+from security.login_guard import login_failed, login_succeeded
+from security.second_factor import device_in_force, verified_device
 
 MAX_TOKEN_LENGTH = 4096
-NO_ACCOUNT = "No active operator account found with the given credentials."
+NO_ACCOUNT = "No active operator account found with the given credentials and code."
+OTP_CODE = r"\A[0-9]{6,8}\Z"  # ASCII digits only (Python's \d would take any script's digits)
 
 
 def _refuse() -> exceptions.AuthenticationFailed:
@@ -45,9 +55,10 @@ def is_operator(user: Any) -> bool:
 
 
 class OperatorTokenObtainSerializer(TokenObtainPairSerializer):
-    """Username and password → refresh and access tokens, for active staff users only.
+    """Username, password and TOTP code → refresh and access tokens, for active staff users only.
 
-    A wrong password, an inactive user and a non-staff user all get the same 401 (no enumeration).
+    A wrong password, an inactive or non-staff user, a user without a device and a wrong code all get the
+    same 401 (no enumeration); a malformed code is a 400 before any password is checked.
     """
 
     default_error_messages = {"no_active_account": NO_ACCOUNT}
@@ -56,13 +67,24 @@ class OperatorTokenObtainSerializer(TokenObtainPairSerializer):
         super().__init__(*args, **kwargs)
         self.fields[self.username_field] = serializers.CharField(write_only=True, max_length=150)
         self.fields["password"] = PasswordField(max_length=1024)
+        self.fields["otp_token"] = serializers.RegexField(
+            OTP_CODE, write_only=True, error_messages={"invalid": "The code is 6 to 8 digits."}
+        )
+        self.fields["otp_device"] = serializers.CharField(write_only=True, required=False, max_length=128)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         require_signing_key()
-        TokenObtainSerializer.validate(self, attrs)  # authenticate() and the active-user rule
+        TokenObtainSerializer.validate(self, attrs)  # authenticate() (axes counts a failure) and is_active
         if not is_operator(self.user):
             raise _refuse()
+        request, username = self.context["request"], attrs[self.username_field]
+        device = verified_device(self.user, attrs["otp_token"], attrs.get("otp_device"))
+        if device is None:
+            login_failed(request, username)
+            raise _refuse()
+        login_succeeded(request, username)
         refresh = self.get_token(self.user)
+        refresh[OTP_DEVICE_CLAIM] = device.persistent_id
         if jwt_settings.UPDATE_LAST_LOGIN:
             update_last_login(None, self.user)
         return {"refresh": str(refresh), "access": str(refresh.access_token)}
@@ -110,6 +132,8 @@ def _operator_of(refresh: RefreshToken) -> Any:
         get_md5_hash_password(user.password)
     ):
         raise TokenError("The user's password has been changed.")
+    if not device_in_force(user, refresh.get(OTP_DEVICE_CLAIM)):
+        raise TokenError("The token's second factor is no longer valid.")
     return user
 
 

@@ -1,8 +1,11 @@
 """Views of the operator API under /api/ (routes in `bot.api.urls`; README "Operator API").
 
 Every view answers JSON with `Cache-Control: no-store`. All need an active staff user's access token
-(`bot.api.auth`) except `health` and the two token endpoints. Health reports whether each dependency answers,
-as "ok" or "error" only: no versions, host names, URLs, error texts or secrets, so it is safe to expose.
+(`bot.api.auth`) and the Django permission the view names in `required_permission`, except `health` and the
+two token endpoints. The token endpoint is guarded as the admin login is (`security.login_guard`: the same
+per-address and per-username limit and lockout, in shared counters) and wants the TOTP code as well as the
+password. Health reports whether each dependency answers, as "ok" or "error" only: no versions, host names,
+URLs, error texts or secrets, so it is safe to expose.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import generics, status
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -27,7 +31,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from bot.api import gdpr
-from bot.api.auth import IsStaff, OperatorJWTAuthentication
+from bot.api.auth import HasNamedPermission, OperatorJWTAuthentication, require_signing_key
 from bot.api.serializers import (
     AtomicTokenRefreshSerializer,
     AuditEventSerializer,
@@ -36,6 +40,7 @@ from bot.api.serializers import (
 )
 from credex_api.breaker import breaker_status
 from credex_api.client import ledger_healthy
+from security.login_guard import lockout_refusal, login_refusal
 from security.redaction import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -65,16 +70,35 @@ class NoStoreMixin:
 
 
 class OperatorView(NoStoreMixin, APIView):
-    """Base of the staff-only views."""
+    """Base of the staff-only views; each names its `required_permission`."""
 
     authentication_classes = [OperatorJWTAuthentication]
-    permission_classes = [IsStaff]
+    permission_classes = [HasNamedPermission]
+    required_permission = ""
 
 
 class TokenObtainView(NoStoreMixin, TokenObtainPairView):
-    """`POST /api/token/`: username and password of an active staff user → access and refresh tokens."""
+    """`POST /api/token/`: username, password and TOTP code of an active staff user → access and refresh.
+
+    Over the login limit → 429 (503 when it cannot count) before any password is checked; while django-axes
+    has this username or address locked → 429 for the lockout's 30 minutes, whatever the password."""
 
     serializer_class = OperatorTokenObtainSerializer
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        require_signing_key()  # 503 before anything else while no token could be signed
+        body = request.data
+        username = body.get("username", "") if isinstance(body, dict) else ""
+        refusal = login_refusal(request._request, username)
+        if refusal is None:
+            try:
+                return super().post(request, *args, **kwargs)
+            except AuthenticationFailed:
+                if not getattr(request, "axes_locked_out", False):
+                    raise
+                refusal = lockout_refusal()
+        headers = {"Retry-After": str(refusal.retry_after)}
+        return Response({"detail": refusal.message}, status=refusal.status, headers=headers)
 
 
 class TokenRefreshGuardedView(NoStoreMixin, TokenRefreshView):
@@ -87,7 +111,8 @@ class SchemaView(NoStoreMixin, SpectacularAPIView):
     """`GET /api/schema/`: the OpenAPI 3 schema (JSON), for operators only."""
 
     authentication_classes = [OperatorJWTAuthentication]
-    permission_classes = [IsStaff]
+    permission_classes = [HasNamedPermission]
+    required_permission = "bot.view_operator_api_schema"
     renderer_classes = [OpenApiJsonRenderer]
 
 
@@ -132,6 +157,8 @@ class HealthView(NoStoreMixin, APIView):
 class BreakerView(OperatorView):
     """`GET /api/breaker/`: the shared circuit breaker in front of the ledger."""
 
+    required_permission = "credex_api.view_breaker"
+
     @extend_schema(responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
         try:
@@ -161,7 +188,8 @@ class AuditListView(NoStoreMixin, generics.ListAPIView):
     """`GET /api/audit/?action=&actor=&since=&until=&page=`: the audit log, newest first, 50 a page."""
 
     authentication_classes = [OperatorJWTAuthentication]
-    permission_classes = [IsStaff]
+    permission_classes = [HasNamedPermission]
+    required_permission = "security.view_auditevent"
     serializer_class = AuditEventSerializer
     pagination_class = AuditPagination
 
@@ -200,6 +228,8 @@ def _audit(request: Request, action: str, wa_id: str, values: dict[str, Any]) ->
 class MemberExportView(OperatorView):
     """`GET /api/members/<wa_id>/export/`: every registered personal-data field of the member, as JSON."""
 
+    required_permission = "bot.export_member_data"
+
     def get(self, request: Request, wa_id: str) -> Response:
         data = gdpr.export_member(wa_id)
         _audit(request, "member.exported", wa_id, {"rows": sum(map(len, data["records"].values()))})
@@ -209,6 +239,8 @@ class MemberExportView(OperatorView):
 @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
 class MemberEraseView(OperatorView):
     """`POST /api/members/<wa_id>/erase/`: pseudonymise the member's data and delete their Redis keys."""
+
+    required_permission = "bot.erase_member_data"
 
     def post(self, request: Request, wa_id: str) -> Response:
         try:
