@@ -27,6 +27,8 @@ from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
 
+from security.login_audit import record_login
+
 logger = logging.getLogger("security.login")
 
 RETRY_AFTER_SECONDS = 60
@@ -84,10 +86,12 @@ def login_failed(request: HttpRequest, username: str) -> None:
 
 
 def login_succeeded(request: HttpRequest, username: str) -> None:
-    """Clear the failures of this username and this address, as axes does after a successful admin login.
+    """Clear the failures of this username and this address, as axes does after a successful admin login,
+    and audit the login.
 
-    (The admin's success goes through `django.contrib.auth.login`, whose signal axes handles; the token
-    endpoint opens no session, so it clears the same rows itself.)"""
+    (The admin's success goes through `django.contrib.auth.login`, whose signal axes and the audit handle;
+    the token endpoint opens no session, so it clears the same rows and writes the same row itself.)"""
     AxesProxyHandler.reset_attempts(
         ip_address=client_address(request), username=username, ip_or_username=True
     )
+    record_login(request, username, via="api")
