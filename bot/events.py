@@ -48,12 +48,14 @@ class PlatformErrorItem:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParsedBatch:
-    """Every usable item of one delivery; `skipped` counts items and changes that were not usable."""
+    """Every usable item of one delivery; `skipped` counts items and changes that were not usable, and
+    `cut_at` is the position where the read stopped at the item cap ("" when the whole delivery was read)."""
 
     messages: tuple[InboundMessage, ...] = ()
     statuses: tuple[StatusUpdate, ...] = ()
     errors: tuple[PlatformErrorItem, ...] = ()
     skipped: int = 0
+    cut_at: str = ""
 
 
 def event_type(event: InboundMessage) -> str:

@@ -2,8 +2,8 @@
 
 Pure. Rules (the contract in `bot.notify`'s docstring and the README):
 - the body is a UTF-8 JSON object; fields other than the three below are ignored;
-- `phone`: the member's wa_id, a string of 6–15 ASCII digits with no leading 0 and no "+" (the E.164 rule
-  `bot.rendering` applies to every recipient; nothing shorter is a WhatsApp number);
+- `phone`: the member's wa_id, a string of 6–15 ASCII digits with no leading 0 and no "+"
+  (`security.validation.is_wa_id`, the rule `bot.rendering` applies to every recipient);
 - `memberName`: 1–60 characters; `message`: 1–300 characters;
 - every field is a string and is stripped of leading and trailing white space before it is checked;
 - the two texts become template parameters, which WhatsApp refuses with new lines, tabs or more than 4
@@ -20,13 +20,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from security.validation import is_wa_id
+
 PHONE_FIELD = "phone"
 NAME_FIELD = "memberName"
 MESSAGE_FIELD = "message"
 NAME_MAX = 60
 MESSAGE_MAX = 300
 
-_PHONE = re.compile(r"[1-9][0-9]{5,14}")
 _SPACE_RUN = re.compile(r" {5,}")
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})  # controls, surrogates, line/paragraph separators
 
@@ -57,7 +58,7 @@ def parse_notification(body: bytes) -> Notification:
     if not isinstance(payload, dict):
         raise InvalidNotification("body is not a JSON object")
     phone = _field(payload, PHONE_FIELD)
-    if not _PHONE.fullmatch(phone):
+    if not is_wa_id(phone):
         raise InvalidNotification(f"{PHONE_FIELD} must be 6-15 ASCII digits with no leading 0")
     return Notification(
         phone=phone,

@@ -2,27 +2,49 @@
 
 Every `entry[] × changes[] × messages[] / statuses[] / errors[]` item is read (many SDKs read only the first).
 Only `field == "messages"` changes addressed to our phone number id are used; others are counted as skipped.
-An item that is malformed (missing or mistyped id, sender, timestamp; oversized fields) is logged with its
-position and a reason, never its content, and skipped; its siblings are kept. Every string that reaches the
-database is bounded to its column and cleaned of NUL and lone surrogates (PostgreSQL rejects both), so one
-odd item can never fail the whole transaction and make Meta redeliver the batch for 7 days.
+An item that is malformed (missing or mistyped id, timestamp; a sender that is not a WhatsApp id; oversized
+fields) is skipped and counted, its siblings kept; a contact whose `wa_id` is not a WhatsApp id is skipped
+too (its name is never shown). The delivery then logs ONE warning with the count per reason and the first
+position of each, never an item's content: a delivery of a million broken items is one line, not a million.
+Every string that reaches the database is bounded to its column and cleaned of NUL and lone surrogates
+(PostgreSQL rejects both), so one odd item can never fail the whole transaction and make Meta redeliver the
+batch for 7 days. The fields are checked in `bot.parse_fields`; the counts, the cap and the one warning line
+are kept in `bot.parse_tally`.
+
+The read of one delivery is bounded: at most `max_items` items (each entry, change, contact and
+message/status/error counts one; `DEFAULT_MAX_ITEMS`, settings.WEBHOOK_MAX_ITEMS) are read, in order, and
+the rest is left unread: `ParsedBatch.cut_at` says where the read stopped. Meta batches at most 1000 updates
+(≤ 4 items each when every update has its own entry, change and contact), so only a forged or broken
+delivery reaches the cap; what was read before it is kept (the view stores it, answers 200 and alerts).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
 from bot.events import ParsedBatch, PlatformErrorItem, StatusUpdate
+from bot.parse_fields import (
+    Malformed,
+    bounded_text,
+    clean_text,
+    context_id,
+    identifier,
+    int32_or_none,
+    optional_text,
+    sender,
+    short_identifier,
+    timestamp,
+)
+from bot.parse_tally import CapReached, Tally
 from flows.types import ChoiceMessage, InboundMessage, TextMessage, UnsupportedMessage
-
-logger = logging.getLogger(__name__)
+from security.validation import is_wa_id
 
 WHATSAPP_OBJECT = "whatsapp_business_account"
+DEFAULT_MAX_ITEMS = 20_000  # 5× the largest batch Meta sends: 1000 updates × (entry, change, contact, item)
 STATUS_VALUES = frozenset({"sent", "delivered", "read", "failed", "played"})
 MAX_TEXT_CHARS = 4096 * 2  # WhatsApp's limit is 4096; twice that leaves room for counting differences
 MAX_CHOICE_ID_CHARS = 1024  # reply ids ≤ 256, list ids ≤ 200, template payloads are ours too
@@ -33,58 +55,40 @@ MAX_KIND_CHARS = 40  # InboxMessage.kind
 MAX_ERROR_TITLE_CHARS = 255  # PlatformError.title
 MAX_CALLBACK_DATA_CHARS = 512
 MAX_ERROR_DETAILS_CHARS = 4096
-MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second a datetime can hold
-INT32 = range(-(2**31), 2**31)  # IntegerField on PostgreSQL
-
-_ID = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, no spaces: wamids, context ids
-_SENDER = re.compile(r"[0-9]{1,32}")  # ASCII digits only (str.isdigit would accept "١٢٣")
-_TIMESTAMP = re.compile(r"[0-9]{1,12}")
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-class Malformed(Exception):  # noqa: N818 (an item verdict, not an error of ours)
-    """An item that cannot be used; `reason` is a short code, safe to log."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-class _Collector:
-    """Accumulates the events and the skip count of one delivery."""
-
-    def __init__(self) -> None:
-        self.found: dict[str, list] = {"messages": [], "statuses": [], "errors": []}
-        self.skipped = 0
-
-    def skip(self, where: str, reason: str, count: int = 1) -> None:
-        self.skipped += count
-        logger.warning("webhook item skipped at %s: %s", where, reason)
-
-    def batch(self) -> ParsedBatch:
-        return ParsedBatch(**{key: tuple(items) for key, items in self.found.items()}, skipped=self.skipped)
-
-
-def parse_webhook(payload: object, *, phone_number_id: str) -> ParsedBatch:
-    """Every usable item of a verified delivery; an empty batch when it is not a WhatsApp Business payload."""
+def parse_webhook(
+    payload: object, *, phone_number_id: str, max_items: int = DEFAULT_MAX_ITEMS
+) -> ParsedBatch:
+    """Every usable item among the first `max_items` of a verified delivery (see the module docstring); an
+    empty batch when it is not a WhatsApp Business payload."""
     if not isinstance(payload, dict) or payload.get("object") != WHATSAPP_OBJECT:
         return ParsedBatch()
-    found = _Collector()
+    found = Tally(max_items)
     entries = payload.get("entry")
     if not isinstance(entries, list):
         found.skip("entry", "entry is not a list")
-        return found.batch()
+    else:
+        with contextlib.suppress(CapReached):  # found.cut_at says where the read stopped
+            _parse_entries(entries, ours=phone_number_id, found=found)
+    found.log_summary(len(entries) if isinstance(entries, list) else 0)
+    return found.batch()
+
+
+def _parse_entries(entries: list, *, ours: str, found: Tally) -> None:
     for e_index, entry in enumerate(entries):
+        found.take(f"e{e_index}")
         changes = entry.get("changes") if isinstance(entry, dict) else None
         if not isinstance(changes, list):
             found.skip(f"e{e_index}", "entry without a changes list")
             continue
         for c_index, change in enumerate(changes):
-            _parse_change(change, where=f"e{e_index}.c{c_index}", ours=phone_number_id, found=found)
-    return found.batch()
+            where = f"e{e_index}.c{c_index}"
+            found.take(where)
+            _parse_change(change, where=where, ours=ours, found=found)
 
 
-def _parse_change(change: object, *, where: str, ours: str, found: _Collector) -> None:
+def _parse_change(change: object, *, where: str, ours: str, found: Tally) -> None:
     value = change.get("value") if isinstance(change, dict) else None
     if not isinstance(value, dict):
         found.skip(where, "change without a value object")
@@ -97,7 +101,7 @@ def _parse_change(change: object, *, where: str, ours: str, found: _Collector) -
         items = sum(len(v) for k in _ITEM_PARSERS if isinstance(v := value.get(k), list))
         found.skip(where, "change for another phone number id", count=max(items, 1))
         return
-    names = _profile_names(value.get("contacts"))
+    names = _profile_names(value.get("contacts"), where=where, found=found)
     for key, parse_item in _ITEM_PARSERS.items():
         items = value.get(key)
         if items is None:
@@ -106,20 +110,33 @@ def _parse_change(change: object, *, where: str, ours: str, found: _Collector) -
             found.skip(f"{where}.{key}", f"{key} is not a list")
             continue
         for index, item in enumerate(items):
+            found.take(f"{where}.{key}[{index}]")
             try:
                 found.found[key].append(parse_item(item, names))
             except Malformed as exc:
                 found.skip(f"{where}.{key}[{index}]", exc.reason)
 
 
-def _profile_names(contacts: object) -> dict[str, str]:
-    """wa_id → profile name from `value.contacts` (matched by wa_id, never contacts[0] blindly)."""
+def _profile_names(contacts: object, *, where: str, found: Tally) -> dict[str, str]:
+    """wa_id → profile name from `value.contacts` (matched by wa_id, never contacts[0] blindly).
+
+    A contact with only a `user_id` (a BSUID, for members who hide their number) has no name to match yet;
+    one with neither, or with a `wa_id` that is not a WhatsApp id, is malformed."""
     names: dict[str, str] = {}
-    for contact in contacts if isinstance(contacts, list) else ():
-        if not isinstance(contact, dict) or not isinstance(profile := contact.get("profile"), dict):
+    for index, contact in enumerate(contacts if isinstance(contacts, list) else ()):
+        position = f"{where}.contacts[{index}]"
+        found.take(position)
+        wa_id = contact.get("wa_id") if isinstance(contact, dict) else None
+        if wa_id is None:
+            if not isinstance(contact, dict) or "user_id" not in contact:
+                found.skip(position, "contact without a wa_id or user_id")
             continue
-        wa_id, name = contact.get("wa_id"), profile.get("name")
-        if isinstance(wa_id, str) and isinstance(name, str):
+        if not is_wa_id(wa_id):
+            found.skip(position, "contact wa_id not a WhatsApp id")
+            continue
+        profile = contact.get("profile")
+        name = profile.get("name") if isinstance(profile, dict) else None
+        if isinstance(name, str):
             names[wa_id] = clean_text(name)[:MAX_NAME_CHARS]
     return names
 
@@ -130,13 +147,13 @@ def _profile_names(contacts: object) -> dict[str, str]:
 def _parse_message(item: object, names: dict[str, str]) -> InboundMessage:
     if not isinstance(item, dict):
         raise Malformed("message is not an object")
-    wa_id = _sender(item.get("from"))
+    wa_id = sender(item.get("from"))
     common = {
-        "message_id": _identifier(item.get("id"), "message id"),
+        "message_id": identifier(item.get("id"), "message id"),
         "wa_id": wa_id,
-        "timestamp": _timestamp(item.get("timestamp")),
+        "timestamp": timestamp(item.get("timestamp")),
         "profile_name": names.get(wa_id, ""),
-        "context_id": _context_id(item.get("context")),
+        "context_id": context_id(item.get("context")),
     }
     message_type = item.get("type")
     if not isinstance(message_type, str) or not message_type:
@@ -150,7 +167,7 @@ def _parse_message(item: object, names: dict[str, str]) -> InboundMessage:
 def _text(item: dict, common: dict) -> InboundMessage:
     text = item.get("text")
     body = text.get("body") if isinstance(text, dict) else None
-    return TextMessage(body=_bounded_text(body, MAX_TEXT_CHARS, "text body"), **common)
+    return TextMessage(body=bounded_text(body, MAX_TEXT_CHARS, "text body"), **common)
 
 
 def _interactive(item: dict, common: dict) -> InboundMessage:
@@ -163,8 +180,8 @@ def _interactive(item: dict, common: dict) -> InboundMessage:
     if not isinstance(reply, dict):
         raise Malformed(f"{subtype} is not an object")
     return ChoiceMessage(
-        choice_id=_bounded_text(reply.get("id"), MAX_CHOICE_ID_CHARS, "choice id", min_chars=1),
-        title=_optional_text(reply.get("title"), MAX_TITLE_CHARS),
+        choice_id=bounded_text(reply.get("id"), MAX_CHOICE_ID_CHARS, "choice id", min_chars=1),
+        title=optional_text(reply.get("title"), MAX_TITLE_CHARS),
         source="button" if subtype == "button_reply" else "list",
         **common,
     )
@@ -175,8 +192,8 @@ def _template_button(item: dict, common: dict) -> InboundMessage:
     if not isinstance(button, dict):
         raise Malformed("button is not an object")
     return ChoiceMessage(
-        choice_id=_bounded_text(button.get("payload"), MAX_CHOICE_ID_CHARS, "button payload", min_chars=1),
-        title=_optional_text(button.get("text"), MAX_TITLE_CHARS),
+        choice_id=bounded_text(button.get("payload"), MAX_CHOICE_ID_CHARS, "button payload", min_chars=1),
+        title=optional_text(button.get("text"), MAX_TITLE_CHARS),
         source="quick_reply",
         **common,
     )
@@ -200,13 +217,13 @@ def _parse_status(item: object, names: dict[str, str]) -> StatusUpdate:
     errors = item.get("errors")
     first_error = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
     return StatusUpdate(
-        wamid=_identifier(item.get("id"), "status id"),
+        wamid=identifier(item.get("id"), "status id"),
         status=status,
-        timestamp=_timestamp(item.get("timestamp")),
-        recipient_id=_short_identifier(item.get("recipient_id"), MAX_RECIPIENT_CHARS),
-        error_code=_int32_or_none(first_error.get("code")),
-        error_title=_optional_text(first_error.get("title"), MAX_ERROR_TITLE_CHARS, truncate=True),
-        callback_data=_optional_text(item.get("biz_opaque_callback_data"), MAX_CALLBACK_DATA_CHARS),
+        timestamp=timestamp(item.get("timestamp")),
+        recipient_id=short_identifier(item.get("recipient_id"), MAX_RECIPIENT_CHARS),
+        error_code=int32_or_none(first_error.get("code")),
+        error_title=optional_text(first_error.get("title"), MAX_ERROR_TITLE_CHARS, truncate=True),
+        callback_data=optional_text(item.get("biz_opaque_callback_data"), MAX_CALLBACK_DATA_CHARS),
     )
 
 
@@ -217,9 +234,9 @@ def _parse_error(item: object, names: dict[str, str]) -> PlatformErrorItem:
     details = error_data.get("details") if isinstance(error_data, dict) else None
     canonical = json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return PlatformErrorItem(
-        code=_int32_or_none(item.get("code")),
-        title=_optional_text(item.get("title") or item.get("message"), MAX_ERROR_TITLE_CHARS, truncate=True),
-        details=_optional_text(details, MAX_ERROR_DETAILS_CHARS, truncate=True),
+        code=int32_or_none(item.get("code")),
+        title=optional_text(item.get("title") or item.get("message"), MAX_ERROR_TITLE_CHARS, truncate=True),
+        details=optional_text(details, MAX_ERROR_DETAILS_CHARS, truncate=True),
         digest=hashlib.sha256(canonical.encode("ascii")).hexdigest(),
     )
 
@@ -229,70 +246,3 @@ _ITEM_PARSERS: dict[str, Callable[[object, dict[str, str]], Any]] = {
     "statuses": _parse_status,
     "errors": _parse_error,
 }
-
-# --- fields -----------------------------------------------------------------------------------------------
-
-
-def clean_text(text: str) -> str:
-    """`text` with NUL and lone surrogates replaced by U+FFFD (neither can be stored in PostgreSQL)."""
-    return _UNSTORABLE.sub("\ufffd", text)
-
-
-def _identifier(value: object, what: str) -> str:
-    if not isinstance(value, str) or not _ID.fullmatch(value):
-        raise Malformed(f"{what} missing, not printable ASCII or longer than 255")
-    return value
-
-
-def _short_identifier(value: object, max_chars: int) -> str:
-    """An optional identifier: "" when absent, mistyped or longer than its column."""
-    if isinstance(value, str) and len(value) <= max_chars and _ID.fullmatch(value):
-        return value
-    return ""
-
-
-def _sender(value: object) -> str:
-    if not isinstance(value, str) or not _SENDER.fullmatch(value):
-        raise Malformed("sender missing or not 1-32 ASCII digits")
-    return value
-
-
-def _timestamp(value: object) -> int:
-    if isinstance(value, str) and _TIMESTAMP.fullmatch(value):
-        seconds = int(value)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        seconds = value
-    else:
-        raise Malformed("timestamp missing or not a unix time")
-    if not 0 <= seconds <= MAX_TIMESTAMP:
-        raise Malformed("timestamp out of range")
-    return seconds
-
-
-def _context_id(context: object) -> str | None:
-    """The message a tap or quoted reply refers to; None when absent or unusable (never trusted blindly)."""
-    value = context.get("id") if isinstance(context, dict) else None
-    return value if isinstance(value, str) and _ID.fullmatch(value) else None
-
-
-def _bounded_text(value: object, max_chars: int, what: str, *, min_chars: int = 0) -> str:
-    if not isinstance(value, str):
-        raise Malformed(f"{what} missing or not a string")
-    if not min_chars <= len(value) <= max_chars:
-        raise Malformed(f"{what} length out of range")
-    return clean_text(value)
-
-
-def _optional_text(value: object, max_chars: int, *, truncate: bool = False) -> str:
-    """A display string: "" when absent or mistyped; over-long → truncated or dropped."""
-    if not isinstance(value, str):
-        return ""
-    if len(value) > max_chars:
-        return clean_text(value[:max_chars]) if truncate else ""
-    return clean_text(value)
-
-
-def _int32_or_none(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value in INT32:
-        return value
-    return None

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable
 
 from flows.types import ButtonsReply, ListReply, ListRow, Reply, TemplateReply, TextReply
+from security.validation import is_wa_id
 
 TEXT_BODY_MAX = 4096
 INTERACTIVE_BODY_MAX = 1024
@@ -42,7 +43,6 @@ TEMPLATE_QUICK_REPLIES_MAX = 10
 QUICK_REPLY_PAYLOAD_MAX = 256  # our cap: a payload plays the role of a reply-button id
 TEMPLATE_PARAM_MAX = 1024  # our cap: a parameter can never exceed the template body limit
 
-_E164_DIGITS = re.compile(r"[1-9][0-9]{5,14}")
 _TEMPLATE_NAME = re.compile(r"[a-z0-9_]+")
 # Meta rejects template parameters with new lines, tabs or more than 4 consecutive spaces.
 _BAD_TEMPLATE_PARAM = re.compile(r"[\n\r\t]| {5,}")
@@ -94,7 +94,7 @@ def render(reply: Reply, *, to: str) -> dict:
 
 def _recipient(to: str) -> str:
     digits = to[1:] if isinstance(to, str) and to.startswith("+") else to
-    if not isinstance(digits, str) or not _E164_DIGITS.fullmatch(digits):
+    if not is_wa_id(digits):
         raise InvalidRecipientError("recipient must be 6-15 digits of an E.164 number")
     return "+" + digits
 

@@ -1,10 +1,14 @@
 """The WhatsApp webhook: GET handshake and signed POST deliveries (the project's only csrf_exempt view).
 
 POST order: size cap (413 before any hashing) → signature over the raw bytes (401/403, nothing stored) → mock
-header gate → JSON → parse → one transaction → 200. A failure before the commit answers 500 so Meta
-redelivers; after the commit the rows are durable and processing is handed the new ids. Every line logged
-meanwhile carries the delivery's correlation id (`X-Correlation-Id`), Django's own line for an error answer
-included: it is written inside the delivery, and Django then skips its later, unbound copy.
+header gate → JSON → parse (at most WEBHOOK_MAX_ITEMS items) → one transaction → 200. A failure before the
+commit answers 500 so Meta redelivers; after the commit the rows are durable and processing is handed the new
+ids. A signed delivery over the item cap is answered 200 too, with what was read before the cap stored: a
+redelivery would be cut at the same place for 7 days, and Meta never sends that many (≤ 1000 updates), so
+it is forged with our secret or broken; it gets an audit row and an alert (`webhook.item_cap`) instead.
+Every line logged meanwhile carries the delivery's correlation id (`X-Correlation-Id`), Django's own line
+for an error answer included: it is written inside the delivery, and Django then skips its later, unbound
+copy.
 """
 
 import json
@@ -19,9 +23,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from bot import inbox, processing
+from bot.events import ParsedBatch
 from bot.parsing import parse_webhook
 from bot.request_body import read_capped_body
-from security import alerts, correlation, signatures
+from security import alerts, audit, correlation, signatures
 
 logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("security.webhook")
@@ -69,12 +74,29 @@ def _receive(request: HttpRequest, correlation_id: str) -> HttpResponse:
     if not isinstance(payload, dict):
         return JsonResponse({"error": "body is not a JSON object"}, status=400)
     try:
-        batch = parse_webhook(payload, phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID)
+        batch = parse_webhook(
+            payload, phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID, max_items=settings.WEBHOOK_MAX_ITEMS
+        )
         stored = inbox.store_batch(batch, correlation_id=correlation_id)
     except Exception as exc:  # nothing committed: 500 makes Meta redeliver
         logger.error("webhook store failed (%s) correlation=%s", type(exc).__name__, correlation_id)
         return JsonResponse({"error": "temporary failure, please retry"}, status=500)
+    if batch.cut_at:
+        _report_item_cap(request, batch, stored)
     return _answer(stored, mock=mock, correlation_id=correlation_id)
+
+
+def _report_item_cap(request: HttpRequest, batch: ParsedBatch, stored: inbox.StoreResult) -> None:
+    """A delivery read only up to the item cap: one audit row each time, one alert per dedupe window."""
+    figures = {
+        "items_cap": settings.WEBHOOK_MAX_ITEMS,
+        "cut_at": batch.cut_at,
+        "skipped": batch.skipped,
+        "stored": len(stored.new_ids),
+    }
+    audit.record("webhook.item_cap", actor=audit.SYSTEM, obj="webhook", new=figures, request=request)
+    message = f"a signed webhook delivery went over the item cap; the rest was not read from {batch.cut_at}"
+    alerts.raise_alert("webhook.item_cap", message, severity="error", details=figures)
 
 
 def _answer(stored: inbox.StoreResult, *, mock: bool, correlation_id: str) -> HttpResponse:

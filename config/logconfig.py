@@ -15,6 +15,7 @@ from typing import Any
 from config.env import IS_PRODUCTION, env_str
 
 LOG_FORMATS = ("json", "plain")
+DJANGO_LOGGERS = ("django", "django.server")  # the loggers Django's DEFAULT_LOGGING gives handlers of its own
 REDACT = {"()": "security.logfilter.RedactingFilter"}
 FORMATTERS = {
     "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
@@ -52,11 +53,20 @@ def console_handler(chosen_format: str, filters: list[str], stream: str | None =
 
 
 def django_logging(chosen_format: str, level: str) -> dict[str, Any]:
-    """`settings.LOGGING`: every record through the root logger's one redacted handler on stderr."""
+    """`settings.LOGGING`: every record through the root logger's one redacted handler on stderr.
+
+    Django applies its own defaults first (`django.utils.log.DEFAULT_LOGGING`): a "console" handler on the
+    "django" logger that writes every record a second time, unredacted, whenever DEBUG is on, a
+    "mail_admins" handler there, and `runserver`'s own handler on "django.server". Naming those two loggers
+    here with no handlers removes all three; their records go to the root's handler like everyone's.
+    Whatever handler remains or comes later gets the filter from `security.logfilter.redact_every_handler`.
+    """
+    django_loggers = {name: {"handlers": [], "level": "INFO", "propagate": True} for name in DJANGO_LOGGERS}
     return {
         "version": 1,
         "disable_existing_loggers": False,
         **shared_parts(),
         "handlers": {"console": console_handler(chosen_format, ["redact"])},
         "root": {"handlers": ["console"], "level": level},
+        "loggers": django_loggers,
     }

@@ -18,6 +18,10 @@ What a record looks like after the filter (config/logconfig.py puts it on every 
 The filter never raises (a broken record is logged as a placeholder) and is idempotent, so a record that
 passes several handlers is redacted once. A filter that redacts its own kind of record first marks it with
 `mark_redacted` (Gunicorn's access lines, `deploy/gunicorn_logging.py`), and this one then lets it by.
+
+`redact_every_handler()` is the guard that makes "every handler" hold whatever configured it: it puts a
+`RedactingFilter` on each handler of each logger (and on `logging.lastResort`) that has none. The security
+app runs it once every app is loaded (`security/apps.py`), after Django's logging set-up.
 """
 
 from __future__ import annotations
@@ -197,6 +201,33 @@ def mark_redacted(record: logging.LogRecord) -> None:
     """For a filter that has redacted its own kind of record (`deploy/gunicorn_logging.py`'s access lines):
     RedactingFilter then lets it through as it is. The caller sets `correlation_id` itself."""
     setattr(record, _MARK, True)
+
+
+def _has_redaction(handler: logging.Handler) -> bool:
+    return any(isinstance(item, RedactingFilter) for item in handler.filters)
+
+
+def every_handler() -> list[tuple[str, logging.Handler]]:
+    """(logger name, handler) for each handler of the root logger and of every logger created so far."""
+    loggers = [("root", logging.getLogger())]
+    loggers += [(name, item) for name, item in list(logging.Logger.manager.loggerDict.items())
+                if isinstance(item, logging.Logger)]  # fmt: skip
+    return [(name, handler) for name, logger in loggers for handler in list(logger.handlers)]
+
+
+def redact_every_handler() -> int:
+    """Put a `RedactingFilter` on every handler that has none (see the module docstring); how many it fixed.
+
+    Django's own defaults are already replaced in settings.LOGGING (config/logconfig.py); this covers the
+    rest: a handler a library puts on its logger when imported (even a NullHandler, for a uniform rule),
+    and `logging.lastResort`, which writes WARNING records of a logger with no handler to reach."""
+    handlers = [handler for _, handler in every_handler()]
+    if logging.lastResort is not None:
+        handlers.append(logging.lastResort)
+    missing = [handler for handler in dict.fromkeys(handlers) if not _has_redaction(handler)]
+    for handler in missing:
+        handler.addFilter(RedactingFilter())
+    return len(missing)
 
 
 class RedactingFilter(logging.Filter):

@@ -9,6 +9,9 @@ a reason, so the member sees exactly what will be stored. The rules are the ledg
 - handle: lower-cased, ``^[a-z0-9_]{3,30}$`` (a member's handle is their phone digits with country code);
 - person name: 3–50 of ASCII letters, spaces, hyphens (runs of spaces collapse to one);
 - account name: 3–50 of ASCII letters, digits, spaces, hyphens;
+- WhatsApp id (`is_wa_id`, `WA_ID_PATTERN`): 6–15 ASCII digits, no leading 0 (E.164 without the "+"),
+  the one rule for a member's number wherever it comes in: the webhook's `from` and contacts, the operator
+  API's paths, `/bot/notify`, and every reply's recipient;
 - due date (unsecured credex): ``YYYY-MM-DD``, a real date, today+7 … today+34 inclusive (the ledger's
   ``today + 7 <= due < today + 35``), where *today* is the ledger's day (UTC) passed in by the caller.
 
@@ -54,6 +57,8 @@ DUE_DATE_NOT_REAL = (
 DUE_DATE_TOO_SOON = "The due date must be at least 7 days away. Please choose a date from {first} to {last}."
 DUE_DATE_TOO_LATE = "The due date can be at most {last}. Please choose a date from {first} to {last}."
 
+WA_ID_PATTERN = "[1-9][0-9]{5,14}"  # a regex fragment, for URL patterns; match it whole (`is_wa_id`)
+_WA_ID = re.compile(WA_ID_PATTERN, re.ASCII)
 _HANDLE = re.compile(r"[a-z0-9_]{3,30}", re.ASCII)
 _HANDLE_CHARS = re.compile(r"[a-z0-9_]+", re.ASCII)
 _PHONE_LIKE = re.compile(r"\+?[0-9][0-9 ()\-]*[0-9]", re.ASCII)
@@ -68,6 +73,11 @@ class InvalidInput(ValueError):  # noqa: N818 - the name flows and tests use
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def is_wa_id(value: object) -> bool:
+    """True for a WhatsApp id: a str of 6–15 ASCII digits with no leading 0 ("0", "+263…", "٢٦٣…" are not)."""
+    return isinstance(value, str) and _WA_ID.fullmatch(value) is not None
 
 
 def parse_handle(text: str) -> str:

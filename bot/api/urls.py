@@ -3,9 +3,10 @@
 from django.urls import path, re_path
 
 from bot.api import views
+from security.validation import WA_ID_PATTERN
 
 # A member's WhatsApp id: 6–15 ASCII digits, no leading 0 (anything else is 404 before any view runs).
-WA_ID = r"(?P<wa_id>[1-9][0-9]{5,14})"
+WA_ID = rf"(?P<wa_id>{WA_ID_PATTERN})"
 
 urlpatterns = [
     path("token/", views.TokenObtainView.as_view(), name="api-token"),

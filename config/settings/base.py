@@ -141,6 +141,8 @@ WHATSAPP_READ_TIMEOUT = env_float("WHATSAPP_READ_TIMEOUT", 10.0)
 WHATSAPP_SEND_MAX_ATTEMPTS = env_int("WHATSAPP_SEND_MAX_ATTEMPTS", 4)
 WHATSAPP_BACKOFF_BASE_SECONDS = env_float("WHATSAPP_BACKOFF_BASE_SECONDS", 1.0)
 WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 4 * 1024 * 1024)
+# Items read from one delivery (entries, changes, contacts, messages, statuses, errors); the rest is not read.
+WEBHOOK_MAX_ITEMS = env_int("WEBHOOK_MAX_ITEMS", 20_000)
 
 # Mock testing: signed requests with `X-Mock-Testing: true` get the replies back as JSON. Never in production.
 MOCK_TESTING_ENABLED = env_bool("MOCK_TESTING_ENABLED", DJANGO_ENV != "production")

@@ -3,12 +3,21 @@ with ALL logging captured at DEBUG, we drive the webhook (a signed "help" from t
 delivery, handshakes with the right and a wrong token), the notify endpoint (a wrong key, then a real
 send through a fake Graph API) and a flow that crashes with the secrets in its exception message. Then 0
 occurrences of any canary in the log text pytest captured, in the JSON lines production would write, in
-what the code logged before redaction, and in every response body. The phone may appear only masked."""
+what the code logged before redaction, and in every response body. The phone may appear only masked.
+
+The same holds for what a real process writes, with DEBUG on (`make run`) and off (issue 18, hole 7): every
+handler on every logger after Django's setup carries the redaction filter, Django's defaults and a library's
+own handler included, and a real Gunicorn's log of an operator API request naming a member (Django's
+"Unauthorized: /api/members/<phone>/export/" line) shows the phone only masked."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
+import time
 
 import pytest
 from django.test import Client
@@ -18,6 +27,7 @@ from flows.definitions.help import Help
 from security.redaction import mask_phone
 from tests.support import payloads as p
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
+from tests.support.gunicorn import ROOT, get, serve
 from tests.support.logs import emitted_logs
 from tests.support.signing import post_signed, webhook_url
 
@@ -111,3 +121,38 @@ def test_no_canary_in_any_log_line_or_response(canaries, caplog, fake_graph, mon
         for name, value in {**CANARIES, "phone": PHONE}.items():
             assert text.count(value) == 0, f"{name} found in {where}"
     assert mask_phone(PHONE) in json.dumps(logs.lines(), ensure_ascii=False)  # the masked form is used
+
+
+SETTINGS_MODULES = {"debug on": "tests.support.debug_settings", "debug off": "config.settings"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("settings_module", SETTINGS_MODULES.values(), ids=SETTINGS_MODULES.keys())
+def test_every_handler_of_a_started_process_redacts(settings_module):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module}
+    probe = subprocess.run(
+        [sys.executable, "-m", "tests.support.logging_probe", PHONE],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    handlers = json.loads(probe.stdout.splitlines()[0])
+    assert {handler["logger"] for handler in handlers} >= {"root", "probe.library"}
+    assert [handler for handler in handlers if not handler["redacts"]] == []
+    assert PHONE not in probe.stderr
+    masked = mask_phone(PHONE)
+    assert probe.stderr.count(f"Unauthorized: /api/members/{masked}/export/") == 1  # Django's copy is gone
+    assert f'"GET /api/members/{masked}/export/ HTTP/1.1" 401' in probe.stderr  # runserver's line
+    assert f"library line about {masked}" in probe.stderr  # the library's own handler, redacted too
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("settings_module", SETTINGS_MODULES.values(), ids=SETTINGS_MODULES.keys())
+def test_a_real_servers_log_shows_a_member_in_a_refused_path_only_masked(tmp_path, settings_module):
+    with serve(tmp_path, workers=1, DJANGO_SETTINGS_MODULE=settings_module) as served:
+        status, _ = get(served.port, f"/api/members/{PHONE}/export/")
+        deadline = time.monotonic() + 5
+        while "export/ HTTP/1.1" not in served.log_path.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the access line is written after the response
+        text = served.log_path.read_text()
+    assert status == 401
+    assert f"Unauthorized: /api/members/{mask_phone(PHONE)}/export/" in text  # Django's own line, masked
+    assert PHONE not in text

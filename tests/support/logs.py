@@ -5,6 +5,10 @@
   "redact" filter and the JSON formatter) writes, parsed; `logs.text` is the raw text of those lines;
 - `logs.raw`: each record's message and extra fields *before* any redaction (this handler is put first,
   ahead of the configured one whose filter redacts records in place), to show what the code itself logs.
+
+`with counted_lines() as counted:` counts the records of WARNING and above that reach the root logger
+(`counted.total`) and keeps the first `keep` of them as redacted messages (`counted.kept`): cheap enough for
+a delivery that could log a million lines, where `emitted_logs` would hold them all.
 """
 
 from __future__ import annotations
@@ -74,3 +78,30 @@ def emitted_logs() -> Iterator[EmittedLogs]:
         root.removeHandler(logs)
         root.removeHandler(logs.raw_handler)
         root.setLevel(level)
+
+
+class CountedLines(logging.Handler):
+    """Counts WARNING+ records and keeps the first `keep` redacted messages (see the module docstring)."""
+
+    def __init__(self, keep: int = 20) -> None:
+        super().__init__(logging.WARNING)
+        self.addFilter(RedactingFilter())
+        self.keep = keep
+        self.total = 0
+        self.kept: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.total += 1
+        if len(self.kept) < self.keep:
+            self.kept.append(f"{record.name}: {record.getMessage()}")
+
+
+@contextmanager
+def counted_lines(keep: int = 20) -> Iterator[CountedLines]:
+    root = logging.getLogger()
+    counted = CountedLines(keep)
+    root.addHandler(counted)
+    try:
+        yield counted
+    finally:
+        root.removeHandler(counted)

@@ -12,7 +12,13 @@ from django.conf import settings as django_settings
 from pythonjsonlogger.json import JsonFormatter
 
 from security import correlation
-from security.logfilter import RedactingFilter, is_sensitive_key, redact_data, redact_text
+from security.logfilter import (
+    RedactingFilter,
+    is_sensitive_key,
+    redact_data,
+    redact_every_handler,
+    redact_text,
+)
 
 PHONE = "263771234567"
 MASKED = "•••••••4567"
@@ -164,3 +170,24 @@ def test_every_configured_handler_redacts():
     root_handlers = logging.getLogger().handlers
     configured = [h for h in root_handlers if any(isinstance(f, RedactingFilter) for f in h.filters)]
     assert configured, "the root logger's configured handler carries the filter at run time"
+
+
+def test_a_handler_added_without_the_filter_gets_it_from_the_guard():
+    """A library's own handler (here added after Django's setup) redacts once the guard has run."""
+    stream = io.StringIO()
+    library = logging.getLogger("tests.a_library")
+    handler = logging.StreamHandler(stream)
+    library.addHandler(handler)
+    library.propagate = False
+    try:
+        assert redact_every_handler() >= 1
+        library.warning("member %s", PHONE)
+    finally:
+        library.removeHandler(handler)
+    assert stream.getvalue() == f"member {MASKED}\n"
+    assert redact_every_handler() == 0  # nothing left to fix: the guard is idempotent
+
+
+def test_the_last_resort_handler_redacts():
+    """A logger with no handler to reach writes WARNING records through `logging.lastResort`."""
+    assert any(isinstance(item, RedactingFilter) for item in logging.lastResort.filters)

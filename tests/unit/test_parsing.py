@@ -129,6 +129,10 @@ def test_platform_error_digest_is_sha256_of_canonical_json():
         {"from": "2637712345ab"},
         {"from": "١٢٣٤٥"},  # non-ASCII digits
         {"from": "1" * 33},
+        {"from": "0"},
+        {"from": "0263771234567"},  # a leading zero
+        {"from": "1" * 16},
+        {"from": "12345"},
         {"timestamp": None},
         {"timestamp": "12.5"},
         {"timestamp": "-5"},
@@ -212,3 +216,52 @@ def test_event_dict_round_trip_is_json_serialisable():
     assert [event_kind(e) for e in events.messages] == ["text", "choice:list", "image"]
     with pytest.raises(ValueError):
         event_from_dict({"type": "nope"})
+
+
+# --- the item cap, the one summary line, contacts --------------------------------------------------------
+
+
+def five_messages() -> dict:
+    return one_change(messages=[p.text_message(str(number)) for number in range(1, 6)])
+
+
+def test_a_delivery_is_read_up_to_the_item_cap_and_says_where_it_stopped():
+    # entry, change, then one item per message: the 6th item read is the 4th message
+    batch = parse_webhook(five_messages(), phone_number_id=OURS, max_items=5)
+    assert [m.body for m in batch.messages] == ["1", "2", "3"]
+    assert batch.cut_at == "e0.c0.messages[3]"
+
+
+def test_a_delivery_of_exactly_the_cap_is_read_whole():
+    batch = parse_webhook(five_messages(), phone_number_id=OURS, max_items=7)
+    assert ([m.body for m in batch.messages], batch.cut_at) == (["1", "2", "3", "4", "5"], "")
+
+
+def test_broken_items_are_one_line_with_the_count_per_reason(caplog):
+    messages = [p.text_message("ok"), *[{**p.text_message("x"), "from": "0"}] * 3, "not an object"]
+    with caplog.at_level(logging.WARNING, logger="bot.parsing"):
+        batch = parse(one_change(messages=messages))
+    assert [m.body for m in batch.messages] == ["ok"]
+    assert [record.getMessage() for record in caplog.records] == [
+        "webhook delivery: 4 items skipped; "
+        "sender missing or not a WhatsApp id ×3 (first at e0.c0.messages[1]); "
+        "message is not an object ×1 (first at e0.c0.messages[4])"
+    ]
+
+
+def test_a_clean_delivery_logs_nothing(caplog):
+    with caplog.at_level(logging.DEBUG, logger="bot.parsing"):
+        parse(one_change(messages=[p.text_message("ok")], contacts=[p.contact()]))
+    assert caplog.records == []
+
+
+def test_contacts_must_carry_a_whatsapp_id_and_a_bsuid_alone_is_not_malformed():
+    contacts = [
+        p.contact("0", "Zero"),  # not a WhatsApp id: skipped, its name never used
+        {"profile": {"name": "Hidden"}, "user_id": "ZW.1502576394655843"},  # BSUID only: nothing to match yet
+        {"profile": {"name": "Nobody"}},  # neither
+        p.contact(p.SENDER, "Tendai"),
+    ]
+    batch = parse(one_change(messages=[p.text_message("hi")], contacts=contacts))
+    assert [(m.wa_id, m.profile_name) for m in batch.messages] == [(p.SENDER, "Tendai")]
+    assert batch.skipped == 2

@@ -21,6 +21,7 @@ from security.validation import (
     due_date_quick_pick,
     due_date_window,
     is_fresh,
+    is_wa_id,
     parse_account_name,
     parse_due_date,
     parse_handle,
@@ -264,3 +265,28 @@ def test_a_message_is_fresh_up_to_the_window_and_within_a_small_clock_skew(age, 
 def test_freshness_refuses_non_integer_times_and_an_empty_window(kwargs, error):
     with pytest.raises(error):
         is_fresh(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("263771234567", True),
+        ("123456", True),  # 6 digits, the shortest
+        ("123456789012345", True),  # 15, the longest E.164 number
+        ("12345", False),
+        ("1234567890123456", False),
+        ("0", False),
+        ("0263771234567", False),  # a leading zero
+        ("+263771234567", False),
+        ("٢٦٣٧٧١٢٣٤٥٦٧", False),  # Arabic-Indic digits
+        ("２６３７７１２３４５６７", False),  # fullwidth digits
+        ("263771234567\n", False),
+        (" 263771234567", False),
+        ("", False),
+        (263771234567, False),  # a number, not the string Meta sends
+        (None, False),
+        ("ZW.1502576394655843", False),  # a BSUID is not a WhatsApp id
+    ],
+)
+def test_whatsapp_ids(value, expected):
+    assert is_wa_id(value) is expected
