@@ -112,11 +112,14 @@ def strict_admin(admin_class: type[ModelAdmin]) -> type[ModelAdmin]:
 
 
 def harden(site: AdminSite) -> None:
-    """Re-register every ModelAdmin on `site` with `StrictLookups` (those that have it are left alone)."""
-    for model, model_admin in list(site._registry.items()):
+    """Give every ModelAdmin on `site` `StrictLookups` (those that have it are left alone).
+
+    Each is replaced in place, as `AdminSite.register` stores it, not unregistered and registered again:
+    the first `reverse()` of an admin URL runs this, maybe inside a loop over the registry's models.
+    """
+    for model, model_admin in site._registry.items():
         if not isinstance(model_admin, StrictLookups):
-            site.unregister(model)
-            site.register(model, strict_admin(type(model_admin)))
+            site._registry[model] = strict_admin(type(model_admin))(model, site)
 
 
 def refuse_unknown_params(request: HttpRequest, *allowed: str) -> HttpResponse | None:
