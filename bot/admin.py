@@ -10,6 +10,11 @@ number, first and last message, message count. Its one action, "Reset conversati
 members' conversation state on the state Redis (`flows.store.ConversationStore.clear`) and writes an audit
 row per member when `security.audit` is installed; it needs the `bot.change_inboxmessage` permission.
 Members are picked by the id of their first inbox row, so the page never carries a number, not even hidden.
+A selection holding anything but such ids (ASCII digits within a BigAutoField), or more than a page of
+them, can only be a crafted request: it is refused whole with a 400 page saying so, and nothing is reset.
+The page's search takes a full number (digits only; anything else finds no one, and the page says how to
+search); the members and rate-limit pages refuse any other query parameter with a 400 page naming it, as
+every admin list does (`security.admin_lookups`).
 """
 
 from __future__ import annotations
@@ -24,11 +29,18 @@ from django.urls import path, reverse
 from bot.admin_limits import limits_view
 from bot.models import InboxMessage, OutboxMessage, PlatformError, StatusEvent
 from flows.store import ConversationStore
+from security.admin_lookups import refusal, refuse_unknown_params
 from security.admin_site import ReadOnlyAdmin, add_page, render_page
 from security.redaction import mask_phone
 
 MEMBERS_PER_PAGE = 100
 RESET_PERMISSION = "bot.change_inboxmessage"
+SEARCH_HELP = "No member has this number: search by a full number, digits only, country code first."
+MAX_REF = 2**63 - 1  # the largest id of a BigAutoField
+BAD_MEMBER_REF = (
+    "Nothing was reset: the selection holds something that is not a member row of this page "
+    "(the action takes the rows the page lists, at most one page of them)."
+)
 
 
 def elapsed(start: str, end: str) -> ExpressionWrapper:
@@ -71,17 +83,21 @@ class InboxMessageAdmin(ReadOnlyAdmin):
         """What the rate limits block right now (`bot.admin_limits`)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        return limits_view(request)
+        return refuse_unknown_params(request) or limits_view(request)
 
     def members_view(self, request: HttpRequest) -> HttpResponse:
         """The members seen, newest first; POST runs the reset action on the selected ones."""
         if not self.has_view_permission(request):
             raise PermissionDenied
+        if refused := refuse_unknown_params(request, "q", "p"):
+            return refused
         if request.method == "POST":
             return self._reset_selected(request)
         rows = InboxMessage.objects.order_by().values("wa_id")
         if query := request.GET.get("q", "").strip():
-            rows = rows.filter(wa_id=query)
+            rows = rows.filter(wa_id=query) if query.isascii() and query.isdigit() else rows.none()
+            if not rows:
+                messages.warning(request, SEARCH_HELP)
         rows = rows.annotate(
             ref=Min("id"), first_seen=Min("received_at"), last_seen=Max("received_at"), messages=Count("id")
         ).order_by("-last_seen", "ref")
@@ -93,7 +109,9 @@ class InboxMessageAdmin(ReadOnlyAdmin):
     def _reset_selected(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm(RESET_PERMISSION):
             raise PermissionDenied
-        refs = [ref for ref in request.POST.getlist("member") if ref.isdigit()]
+        refs = request.POST.getlist("member")
+        if len(refs) > MEMBERS_PER_PAGE or not all(map(is_member_ref, refs)):
+            return refusal(request, BAD_MEMBER_REF)
         wa_ids = sorted(set(InboxMessage.objects.filter(id__in=refs).values_list("wa_id", flat=True)))
         store = ConversationStore()
         for wa_id in wa_ids:
@@ -104,6 +122,13 @@ class InboxMessageAdmin(ReadOnlyAdmin):
         else:
             messages.warning(request, "No member selected: nothing was reset.")
         return HttpResponseRedirect(reverse("admin:bot_members"))
+
+
+def is_member_ref(value: str) -> bool:
+    """Whether `value` is a row id as the members page writes it: ASCII digits, a positive BigAutoField."""
+    if not (value.isascii() and value.isdigit()) or len(value) > len(str(MAX_REF)):
+        return False
+    return 0 < int(value) <= MAX_REF
 
 
 def _audit_reset(request: HttpRequest, wa_id: str) -> None:

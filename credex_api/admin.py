@@ -4,7 +4,9 @@ Instructions show the member masked (`security.redaction.mask_phone`; the full n
 never shown), the action, the state and the times; never their parameters or the ledger's answer, which
 hold other members' numbers and names. The breaker page (`/admin/credex_api/instruction/breaker/`, listed
 on the index) shows `credex_api.breaker.breaker_status()`, read-only; `manage.py credex_breaker --reset`
-closes it.
+closes it; it takes no query parameter (any is refused with a 400 page). The list answers only its filters,
+search box, sorting and paging (`security.admin_lookups`): `?params__contains=…` or `?result__icontains=…`
+get a 400 page, never an answer.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django_redis.exceptions import ConnectionInterrupted
 
 from credex_api.breaker import breaker_status
 from credex_api.models import Instruction
+from security.admin_lookups import refuse_unknown_params
 from security.admin_site import ReadOnlyAdmin, add_page, render_page
 from security.redaction import mask_phone
 
@@ -56,6 +59,8 @@ class InstructionAdmin(ReadOnlyAdmin):
         """The ledger circuit breaker shared by every process, as `manage.py credex_breaker` prints it."""
         if not self.has_view_permission(request):
             raise PermissionDenied
+        if refused := refuse_unknown_params(request):
+            return refused
         try:
             status = breaker_status()
         except (redis.RedisError, ConnectionInterrupted):

@@ -10,6 +10,9 @@ and per-username rate limit, counted in the same counters, refused (429, or 503 
 count) before any password is checked; and the same django-axes lockout, to which a wrong TOTP code after a
 right password counts as a failure (`OTPLoginForm`), as it does on the token endpoint.
 
+Its lists answer only their declared filters, search box, sorting and paging (`security.admin_lookups`:
+every registered ModelAdmin, third-party ones too, is made strict when the site builds its URLs).
+
 `ReadOnlyAdmin` is the base of the project's model pages (view only, for everyone). `add_page` lists a
 custom admin view (bot's members, credex_api's breaker) on the index beside the models; `render_page`
 renders such a view inside the admin's own layout from a template string.
@@ -111,6 +114,13 @@ class VimbisoAdminSite(OTPAdminSite):
             if refusal is not None:
                 return _refusal(request, refusal)
         return super().login(request, extra_context)
+
+    def get_urls(self) -> list:
+        """The admin's URLs, every ModelAdmin served by them first made strict (`security.admin_lookups`)."""
+        from security.admin_lookups import harden  # noqa: PLC0415 - admin_lookups renders with this module
+
+        harden(self)
+        return super().get_urls()
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
         app_list = super().get_app_list(request, app_label)
