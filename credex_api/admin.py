@@ -56,8 +56,9 @@ class InstructionAdmin(ReadOnlyAdmin):
         return [breaker, *super().get_urls()]
 
     def breaker_view(self, request: HttpRequest) -> HttpResponse:
-        """The ledger circuit breaker shared by every process, as `manage.py credex_breaker` prints it."""
-        if not self.has_view_permission(request):
+        """The ledger circuit breaker shared by every process, as `manage.py credex_breaker` prints it
+        (`credex_api.view_breaker`, the permission the operator API's breaker endpoint checks too)."""
+        if not request.user.has_perm(BREAKER_PERMISSION):
             raise PermissionDenied
         if refused := refuse_unknown_params(request):
             return refused
@@ -71,6 +72,7 @@ class InstructionAdmin(ReadOnlyAdmin):
         return render_page(request, title="Ledger circuit breaker", body=BREAKER_PAGE, context=context)
 
 
+BREAKER_PERMISSION = "credex_api.view_breaker"
 BREAKER_PAGE = """
 {% if status %}<table id="breaker"><tbody>
 <tr><th scope="row">State</th><td id="breaker-state">{{ status.state }}</td></tr>
@@ -90,5 +92,5 @@ add_page(
     app_label="credex_api",
     name="Ledger circuit breaker",
     url_name="credex_api_breaker",
-    permission="credex_api.view_instruction",
+    permission=BREAKER_PERMISSION,
 )

@@ -203,3 +203,12 @@ def test_the_rate_limit_page_lists_what_is_blocked_without_numbers(staff_client,
     assert (
         f'href="{reverse("admin:bot_limits")}"' in staff_client.get(reverse("admin:index")).content.decode()
     )
+
+
+def test_the_breaker_page_wants_the_breaker_permission_as_the_api_does():
+    instructions_only = verified_client(
+        username="clerk", superuser=False, permissions=("credex_api.view_instruction",)
+    )
+    assert instructions_only.get(reverse("admin:credex_api_breaker")).status_code == 403
+    breaker = verified_client(username="ops", superuser=False, permissions=("credex_api.view_breaker",))
+    assert breaker.get(reverse("admin:credex_api_breaker")).status_code == 200
