@@ -217,6 +217,10 @@ MYCREDEX_THROTTLE_PER_NUMBER_PER_MINUTE = env_int("MYCREDEX_THROTTLE_PER_NUMBER_
 MYCREDEX_THROTTLE_PER_NUMBER_BURST = env_int("MYCREDEX_THROTTLE_PER_NUMBER_BURST", 6)
 if not 1 <= MYCREDEX_THROTTLE_GUEST_BURST <= MYCREDEX_THROTTLE_MEMBER_BURST <= MYCREDEX_THROTTLE_BURST:
     raise ValueError("MYCREDEX_THROTTLE_*: need 1 <= GUEST_BURST <= MEMBER_BURST <= BURST")
+# A number the ledger answered "not a member" is remembered this long (cache Redis, keyed by an HMAC of the
+# number): its greetings get the welcome without a ledger call. Onboarding through the bot forgets it at
+# once; a number that became a member elsewhere sees the welcome for at most this long (flows/membership.py).
+MYCREDEX_NOT_MEMBER_MEMORY_SECONDS = env_int("MYCREDEX_NOT_MEMBER_MEMORY_SECONDS", 300)
 # Member tokens: kept in the cache Redis for less than the ledger's 5-minute idle window; one re-login per
 # member at a time (lock TTL, above one call's whole budget); the others wait up to LOGIN_WAIT seconds.
 MYCREDEX_TOKEN_TTL_SECONDS = env_int("MYCREDEX_TOKEN_TTL_SECONDS", 240)
