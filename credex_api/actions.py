@@ -2,8 +2,9 @@
 except for calling `credex_api.services`).
 
 `ACTIONS[name]` gives an `ActionSpec`: `validate(params)` applies the ledger's rules before a row is stored
-(so a bad instruction is refused with a clear reason and never saved), `run(phone=, client=, **params)`
-performs it, `ref(result)` names what it produced at the ledger (a credexID, accountID, ...).
+(so a bad instruction is refused with a clear reason and never saved), `run(phone=, client=, priority=,
+**params)` performs it (`priority`: its throttle class, default `MONEY`), `ref(result)` names what it
+produced at the ledger (a credexID, accountID, ...).
 Parameters are the service function's keyword arguments; `encode_params`/`decode_params` store them as JSON
 (`Decimal` amounts as exact strings, dates as ISO strings). `receiver_account_name` is an optional hint for
 offers (not sent to the ledger): it lets reconciliation match the counterparty by name.
@@ -39,8 +40,8 @@ class ActionSpec:
         except TypeError as exc:  # a missing or unexpected parameter is a programming error, said clearly
             raise CredexInvalid(f"bad parameters for {self.name}", code="INVALID_PARAMS") from exc
 
-    def run(self, *, phone: str, client: Any = None, **params: Any) -> Any:
-        return self.service(phone=phone, client=client, **_without_hints(params))
+    def run(self, *, phone: str, client: Any = None, priority: Any = None, **params: Any) -> Any:
+        return self.service(phone=phone, client=client, priority=priority, **_without_hints(params))
 
 
 def _without_hints(params: dict) -> dict:

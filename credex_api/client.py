@@ -6,6 +6,10 @@ unauthenticated `GET /health`, for ops). Per attempt: throttle slot → breaker 
 no proxies or .netrc from the environment) → normalised answer (`responses.read_answer`) → breaker record.
 Headers: `x-client-api-key` always; `Authorization: Bearer <member token>` on every non-keyhole route.
 
+Each call has a `Priority` (money action, known member's read, guest — `credex_api.throttle`): the caller
+says which (`flows` decides); by default a mutation is a money action and anything else a member's read. The
+throttle slot of every attempt, and of the login a call may need, is taken in that class, for that number.
+
 Retry policy (MO-5, AV-3): up to `max_attempts` attempts with full-jitter backoff
 (`sleep = rand(0, min(cap, base·2^n))`) inside a total `call_budget`, and ONLY when repeating is safe:
 - reads (and `login`): timeouts, lost connections, 5xx, unreadable 2xx answers;
@@ -56,12 +60,14 @@ from credex_api.normalise import ShapeError
 from credex_api.policy import AttemptFailure, answer_failure, transport_failure
 from credex_api.responses import Envelope, bearer_token, read_answer
 from credex_api.routes import LOGIN, Route
-from credex_api.throttle import Throttle
+from credex_api.throttle import Priority, Throttle
 from security.redaction import mask_phone
 
 logger = logging.getLogger(__name__)
 
 POOL_SIZE = 32
+DEFAULT_PRIORITY = {True: Priority.MONEY, False: Priority.MEMBER}  # by `route.mutation`
+Slot = tuple[Priority, str]  # a throttle slot: the call's class and the number it is for
 
 
 class _RetryError(Exception):
@@ -109,6 +115,10 @@ class CredexClient:
             per_minute=config.throttle_per_minute,
             burst=config.throttle_burst,
             max_wait=config.throttle_max_wait,
+            member_burst=config.throttle_member_burst,
+            guest_burst=config.throttle_guest_burst,
+            per_number_per_minute=config.throttle_per_number_per_minute,
+            per_number_burst=config.throttle_per_number_burst,
             key_prefix=config.key_prefix,
             sleep=sleep,
         )
@@ -132,31 +142,39 @@ class CredexClient:
     def close(self) -> None:
         self.session.close()
 
-    def call(self, route: Route, body: dict, *, phone: str) -> Envelope:
-        """One ledger call as member `phone` (see the module docstring for auth, 401 and retries)."""
+    def call(self, route: Route, body: dict, *, phone: str, priority: Priority | None = None) -> Envelope:
+        """One ledger call as member `phone`, in throttle class `priority` (default: `MONEY` for a mutation,
+        `MEMBER` otherwise); see the module docstring for auth, 401 and retries."""
+        slot = (priority if priority is not None else DEFAULT_PRIORITY[route.mutation], phone)
         if route.keyhole:
-            envelope = self._request(route, body, token=None, phone=phone)
+            envelope = self._request(route, body, token=None, phone=phone, slot=slot)
             token = envelope.details.data.get("token")
             if isinstance(token, str) and token:
                 self.tokens.put(phone, token)
             return envelope
-        token = self.tokens.obtain(phone, stale=None, login=lambda: self.login_token(phone))
+        login = lambda: self.login_token(phone, priority=slot[0])  # noqa: E731
+        token = self.tokens.obtain(phone, stale=None, login=login)
         try:
-            return self._request(route, body, token=token, phone=phone)
+            return self._request(route, body, token=token, phone=phone, slot=slot)
         except CredexUnauthorized:
-            fresh = self.tokens.obtain(phone, stale=token, login=lambda: self.login_token(phone))
-            return self._request(route, body, token=fresh, phone=phone)  # the one replay
+            fresh = self.tokens.obtain(phone, stale=token, login=login)
+            return self._request(route, body, token=fresh, phone=phone, slot=slot)  # the one replay
 
-    def login_token(self, phone: str) -> str:
+    def login_token(self, phone: str, *, priority: Priority = Priority.MEMBER) -> str:
         """Log the member in and return the token from the body (the caller stores it)."""
-        envelope = self._request(LOGIN, login_body(phone=phone), token=None, phone=None)
+        envelope = self._request(
+            LOGIN, login_body(phone=phone), token=None, phone=None, slot=(priority, phone)
+        )
         try:
             return envelope.details.text("token")
         except ShapeError as exc:
             raise CredexBadResponse("login answer without a token", route=LOGIN.name) from exc
 
-    def _request(self, route: Route, body: dict, *, token: str | None, phone: str | None) -> Envelope:
-        """The only HTTP call site: attempts, backoff and budget around `_attempt`."""
+    def _request(
+        self, route: Route, body: dict, *, token: str | None, phone: str | None, slot: Slot
+    ) -> Envelope:
+        """The only HTTP call site: attempts, backoff and budget around `_attempt` (each attempt first takes
+        a throttle `slot`: its class and the number it is for)."""
         payload = encode_json(body)
         headers = self._headers if token is None else {**self._headers, "Authorization": f"Bearer {token}"}
         started = time.monotonic()
@@ -164,7 +182,7 @@ class CredexClient:
         while True:
             attempt += 1
             try:
-                envelope = self._attempt(route, payload, headers, phone, token)
+                envelope = self._attempt(route, payload, headers, phone, token, slot=slot)
             except _RetryError as retry:
                 delay = retry.delay if retry.delay is not None else self.backoff(attempt)
                 spent = time.monotonic() - started
@@ -188,9 +206,9 @@ class CredexClient:
             return envelope
 
     def _attempt(
-        self, route: Route, payload: bytes, headers: dict, phone: str | None, token: str | None
+        self, route: Route, payload: bytes, headers: dict, phone: str | None, token: str | None, *, slot: Slot
     ) -> Envelope:
-        self.throttle.acquire()
+        self.throttle.acquire(*slot)
         permit = self.breaker.acquire()
         try:
             response = self.session.post(

@@ -42,6 +42,10 @@ class ClientConfig:
     throttle_per_minute: int = 80
     throttle_burst: int = 10
     throttle_max_wait: float = 2.0
+    throttle_member_burst: int = 7
+    throttle_guest_burst: int = 3
+    throttle_per_number_per_minute: int = 30
+    throttle_per_number_burst: int = 6
     retry_after_max: float = 5.0
     token_ttl_seconds: int = 240
     login_lock_seconds: float = 30.0
@@ -74,6 +78,10 @@ class ClientConfig:
             "throttle_per_minute": s.MYCREDEX_THROTTLE_PER_MINUTE,
             "throttle_burst": s.MYCREDEX_THROTTLE_BURST,
             "throttle_max_wait": s.MYCREDEX_THROTTLE_MAX_WAIT_SECONDS,
+            "throttle_member_burst": s.MYCREDEX_THROTTLE_MEMBER_BURST,
+            "throttle_guest_burst": s.MYCREDEX_THROTTLE_GUEST_BURST,
+            "throttle_per_number_per_minute": s.MYCREDEX_THROTTLE_PER_NUMBER_PER_MINUTE,
+            "throttle_per_number_burst": s.MYCREDEX_THROTTLE_PER_NUMBER_BURST,
             "retry_after_max": s.MYCREDEX_RETRY_AFTER_MAX_SECONDS,
             "token_ttl_seconds": s.MYCREDEX_TOKEN_TTL_SECONDS,
             "login_lock_seconds": s.MYCREDEX_LOGIN_LOCK_SECONDS,

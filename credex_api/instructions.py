@@ -32,6 +32,7 @@ from credex_api.actions import ACTIONS, decode_params, encode_params
 from credex_api.client import CredexClient
 from credex_api.errors import CredexError, CredexInvalid, CredexOutcomeUnknown
 from credex_api.models import Instruction
+from credex_api.throttle import Priority
 from credex_api.validation import check_phone
 from security import audit
 
@@ -78,8 +79,12 @@ def instruction_confirm(key: uuid.UUID | str) -> bool:
     return moved == 1
 
 
-def instruction_execute(key: uuid.UUID | str, *, client: CredexClient | None = None) -> Any:
-    """confirmed → sent → the one ledger call → done/failed/unknown; returns the typed result or raises."""
+def instruction_execute(
+    key: uuid.UUID | str, *, client: CredexClient | None = None, priority: Priority | None = None
+) -> Any:
+    """confirmed → sent → the one ledger call → done/failed/unknown; returns the typed result or raises.
+
+    `priority`: the call's throttle class (default `MONEY`; onboarding a newcomer is the caller's `GUEST`)."""
     now = timezone.now()
     claimed = Instruction.objects.filter(key=key, state=State.CONFIRMED).update(
         state=State.SENT, sent_at=now, updated_at=now
@@ -90,7 +95,7 @@ def instruction_execute(key: uuid.UUID | str, *, client: CredexClient | None = N
     row = Instruction.objects.get(key=key)
     spec = ACTIONS[row.action]
     try:
-        result = spec.run(phone=row.member, client=client, **decode_params(row.params))
+        result = spec.run(phone=row.member, client=client, priority=priority, **decode_params(row.params))
     except CredexOutcomeUnknown as exc:
         _finish(row, State.UNKNOWN, code=exc.code, reason=exc.cause)
         raise

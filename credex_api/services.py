@@ -10,7 +10,9 @@ Reads: `member_login`, `account_by_handle`, `credex_get`, `ledger_get`. Mutation
 they may have reached the ledger. Money and account changes must go through `credex_api.instructions`
 (a stored instruction, confirmed once, executed once, reconciled when the outcome is unknown), which calls
 these functions; call a mutation directly only where no member's money or access is at stake.
-`client=` is for tests and benchmarks; by default the process's client is used.
+`priority=` is the throttle class of the call (`credex_api.throttle.Priority`; the caller decides: by
+default `MONEY` for a mutation, `MEMBER` for a read). `client=` is for tests and benchmarks; by default the
+process's client is used.
 """
 
 from __future__ import annotations
@@ -40,15 +42,22 @@ from credex_api.results import (
     OnboardResult,
     RecurringCreated,
 )
+from credex_api.throttle import Priority
 from credex_api.validation import check_phone
 
 T = TypeVar("T")
 
 
 def _run(
-    route: r.Route, body: dict, phone: str, parse: Callable[[Envelope], T], client: CredexClient | None
+    route: r.Route,
+    body: dict,
+    phone: str,
+    parse: Callable[[Envelope], T],
+    *,
+    client: CredexClient | None,
+    priority: Priority | None,
 ) -> T:
-    envelope = (client or get_client()).call(route, body, phone=check_phone(phone))
+    envelope = (client or get_client()).call(route, body, phone=check_phone(phone), priority=priority)
     try:
         return parse(envelope)
     except ShapeError as exc:
@@ -64,9 +73,13 @@ def _run(
         ) from exc
 
 
-def member_login(*, phone: str, client: CredexClient | None = None) -> LoginResult:
+def member_login(
+    *, phone: str, client: CredexClient | None = None, priority: Priority | None = None
+) -> LoginResult:
     """The member's dashboard (every account they may act on); `CredexNotFound` → not a member yet."""
-    return _run(r.LOGIN, bodies.login_body(phone=phone), phone, parsers.login_of, client)
+    return _run(
+        r.LOGIN, bodies.login_body(phone=phone), phone, parsers.login_of, client=client, priority=priority
+    )
 
 
 def member_onboard(
@@ -76,18 +89,22 @@ def member_onboard(
     last_name: str,
     default_denom: str = "USD",
     client: CredexClient | None = None,
+    priority: Priority | None = None,
 ) -> OnboardResult:
     """Create the member and their personal account (`DuplicateMember` if the phone is already one)."""
     body = bodies.onboard_body(
         phone=phone, first_name=first_name, last_name=last_name, default_denom=default_denom
     )
-    return _run(r.ONBOARD_MEMBER, body, phone, parsers.onboard_of, client)
+    return _run(r.ONBOARD_MEMBER, body, phone, parsers.onboard_of, client=client, priority=priority)
 
 
-def account_by_handle(*, phone: str, handle: str, client: CredexClient | None = None) -> AccountRef:
+def account_by_handle(
+    *, phone: str, handle: str, client: CredexClient | None = None, priority: Priority | None = None
+) -> AccountRef:
     """The account with this handle (a member's personal handle is their phone digits)."""
+    body = bodies.handle_body(handle=handle)
     return _run(
-        r.GET_ACCOUNT_BY_HANDLE, bodies.handle_body(handle=handle), phone, parsers.account_ref_of, client
+        r.GET_ACCOUNT_BY_HANDLE, body, phone, parsers.account_ref_of, client=client, priority=priority
     )
 
 
@@ -101,6 +118,7 @@ def credex_offer(
     secured: bool,
     due_date: date | None = None,
     client: CredexClient | None = None,
+    priority: Priority | None = None,
 ) -> CredexCreated:
     """Offer credex from the issuer account to the receiver account (pending until accepted)."""
     body = bodies.offer_body(
@@ -111,48 +129,80 @@ def credex_offer(
         secured=secured,
         due_date=due_date,
     )
-    return _run(r.CREATE_CREDEX, body, phone, parsers.credex_created_of, client)
+    return _run(r.CREATE_CREDEX, body, phone, parsers.credex_created_of, client=client, priority=priority)
 
 
-def credex_accept(*, phone: str, credex_id: str, client: CredexClient | None = None) -> CredexAccepted:
-    return _run(
-        r.ACCEPT_CREDEX, bodies.credex_id_body(credex_id=credex_id), phone, parsers.credex_accepted_of, client
-    )
+def credex_accept(
+    *, phone: str, credex_id: str, client: CredexClient | None = None, priority: Priority | None = None
+) -> CredexAccepted:
+    body = bodies.credex_id_body(credex_id=credex_id)
+    return _run(r.ACCEPT_CREDEX, body, phone, parsers.credex_accepted_of, client=client, priority=priority)
 
 
 def credex_accept_bulk(
-    *, phone: str, credex_ids: Sequence[str], client: CredexClient | None = None
+    *,
+    phone: str,
+    credex_ids: Sequence[str],
+    client: CredexClient | None = None,
+    priority: Priority | None = None,
 ) -> BulkAccepted:
     body = bodies.bulk_body(credex_ids=credex_ids)
-    return _run(r.ACCEPT_CREDEX_BULK, body, phone, parsers.bulk_accepted_of, client)
+    return _run(r.ACCEPT_CREDEX_BULK, body, phone, parsers.bulk_accepted_of, client=client, priority=priority)
 
 
-def credex_decline(*, phone: str, credex_id: str, client: CredexClient | None = None) -> CredexClosed:
-    return _run(
-        r.DECLINE_CREDEX, bodies.credex_id_body(credex_id=credex_id), phone, parsers.credex_closed_of, client
-    )
+def credex_decline(
+    *, phone: str, credex_id: str, client: CredexClient | None = None, priority: Priority | None = None
+) -> CredexClosed:
+    body = bodies.credex_id_body(credex_id=credex_id)
+    return _run(r.DECLINE_CREDEX, body, phone, parsers.credex_closed_of, client=client, priority=priority)
 
 
-def credex_cancel(*, phone: str, credex_id: str, client: CredexClient | None = None) -> CredexClosed:
-    return _run(
-        r.CANCEL_CREDEX, bodies.credex_id_body(credex_id=credex_id), phone, parsers.credex_closed_of, client
-    )
+def credex_cancel(
+    *, phone: str, credex_id: str, client: CredexClient | None = None, priority: Priority | None = None
+) -> CredexClosed:
+    body = bodies.credex_id_body(credex_id=credex_id)
+    return _run(r.CANCEL_CREDEX, body, phone, parsers.credex_closed_of, client=client, priority=priority)
 
 
 def credex_get(
-    *, phone: str, credex_id: str, account_id: str | None = None, client: CredexClient | None = None
+    *,
+    phone: str,
+    credex_id: str,
+    account_id: str | None = None,
+    client: CredexClient | None = None,
+    priority: Priority | None = None,
 ) -> CredexDetail:
     """One credex as seen from `account_id` (or whichever party account the member may see)."""
     body = bodies.get_credex_body(credex_id=credex_id, account_id=account_id)
-    return _run(r.GET_CREDEX, body, phone, lambda e: parsers.credex_detail_of(e, body["credexID"]), client)
+    return _run(
+        r.GET_CREDEX,
+        body,
+        phone,
+        lambda e: parsers.credex_detail_of(e, body["credexID"]),
+        client=client,
+        priority=priority,
+    )
 
 
 def ledger_get(
-    *, phone: str, account_id: str, start_row: int = 0, num_rows: int = 10, client: CredexClient | None = None
+    *,
+    phone: str,
+    account_id: str,
+    start_row: int = 0,
+    num_rows: int = 10,
+    client: CredexClient | None = None,
+    priority: Priority | None = None,
 ) -> LedgerPage:
     """A page of the account's accepted credexes, oldest first."""
     body = bodies.ledger_body(account_id=account_id, start_row=start_row, num_rows=num_rows)
-    return _run(r.GET_LEDGER, body, phone, lambda e: parsers.ledger_page_of(e, start_row, num_rows), client)
+    return _run(
+        r.GET_LEDGER,
+        body,
+        phone,
+        lambda e: parsers.ledger_page_of(e, start_row, num_rows),
+        client=client,
+        priority=priority,
+    )
 
 
 def account_create(
@@ -163,15 +213,21 @@ def account_create(
     handle: str,
     default_denom: str,
     client: CredexClient | None = None,
+    priority: Priority | None = None,
 ) -> AccountCreated:
     body = bodies.create_account_body(
         account_type=account_type, name=name, handle=handle, default_denom=default_denom
     )
-    return _run(r.CREATE_ACCOUNT, body, phone, parsers.account_created_of, client)
+    return _run(r.CREATE_ACCOUNT, body, phone, parsers.account_created_of, client=client, priority=priority)
 
 
 def account_authorize(
-    *, phone: str, account_id: str, member_handle: str, client: CredexClient | None = None
+    *,
+    phone: str,
+    account_id: str,
+    member_handle: str,
+    client: CredexClient | None = None,
+    priority: Priority | None = None,
 ) -> AccountMemberChanged:
     body = bodies.authorize_body(account_id=account_id, member_handle=member_handle)
     return _run(
@@ -179,12 +235,18 @@ def account_authorize(
         body,
         phone,
         lambda e: parsers.member_changed_of(e, "ACCOUNT_AUTHORIZED"),
-        client,
+        client=client,
+        priority=priority,
     )
 
 
 def account_unauthorize(
-    *, phone: str, account_id: str, member_id: str, client: CredexClient | None = None
+    *,
+    phone: str,
+    account_id: str,
+    member_id: str,
+    client: CredexClient | None = None,
+    priority: Priority | None = None,
 ) -> AccountMemberChanged:
     body = bodies.account_member_body(account_id=account_id, member_id=member_id)
     return _run(
@@ -192,12 +254,18 @@ def account_unauthorize(
         body,
         phone,
         lambda e: parsers.member_changed_of(e, "ACCOUNT_UNAUTHORIZED"),
-        client,
+        client=client,
+        priority=priority,
     )
 
 
 def send_offers_to_update(
-    *, phone: str, account_id: str, member_id: str, client: CredexClient | None = None
+    *,
+    phone: str,
+    account_id: str,
+    member_id: str,
+    client: CredexClient | None = None,
+    priority: Priority | None = None,
 ) -> AccountMemberChanged:
     body = bodies.account_member_body(account_id=account_id, member_id=member_id)
     return _run(
@@ -205,13 +273,21 @@ def send_offers_to_update(
         body,
         phone,
         lambda e: parsers.member_changed_of(e, "SEND_OFFERS_UPDATED"),
-        client,
+        client=client,
+        priority=priority,
     )
 
 
 def tier_upgrade(
-    *, phone: str, source_account_id: str, start_date: date | None = None, client: CredexClient | None = None
+    *,
+    phone: str,
+    source_account_id: str,
+    start_date: date | None = None,
+    client: CredexClient | None = None,
+    priority: Priority | None = None,
 ) -> RecurringCreated:
     """Subscribe to the Hustler tier (1.00 USD secured every 28 days); the tier changes at the next day."""
     body = bodies.subscription_body(source_account_id=source_account_id, start_date=start_date)
-    return _run(r.CREATE_RECURRING, body, phone, parsers.recurring_created_of, client)
+    return _run(
+        r.CREATE_RECURRING, body, phone, parsers.recurring_created_of, client=client, priority=priority
+    )

@@ -1,11 +1,24 @@
-"""Client-side throttle in front of the ledger: one token bucket shared by every process (RL-6).
+"""Client-side throttle in front of the ledger: one token bucket shared by every process, shared out fairly
+between classes of callers (RL-6, issue 18 hole 4).
 
 The ledger limits per IP address, so every member behind the bot's one egress address shares its bucket
 (contract §4.1); this throttle keeps us under it instead of discovering the limit through 429s. It is a
 GCRA token bucket (`per_minute` sustained, `burst` at once) in one Lua script on the cache Redis, using
-Redis's own clock so every process agrees. A caller waits for its slot up to `max_wait` seconds, else gets
-`CredexBusy(retry_after=...)` at once — nothing is sent. `per_minute = 0` switches it off. If the cache
-Redis fails the throttle lets the call through (logged at most once a minute); the ledger's 429 remains.
+Redis's own clock so every process agrees.
+
+Fair shares, plainly: each call names its `Priority`, and a class may only fill the one bucket to its own
+depth — money actions to the whole `burst`, known members' reads to `member_burst`, numbers not known to be
+members to `guest_burst`. So guests can never hold more than their few slots, the slots above them are
+always left for members and money, and whenever callers wait, a higher class's turn comes first (its
+threshold is reached sooner as the bucket drains). Besides, each number's member and guest calls pass its
+own smaller bucket (`per_number_per_minute`, `per_number_burst`, keyed by an HMAC of the number, never the
+number), so one number cannot take the members' share either. Money actions skip that per-number bucket:
+they are capped per member, fail closed, by `MONEY_PER_MINUTE` before they get here. Both buckets are
+checked and charged in the same script, atomically across processes: a slot is taken in both or in neither.
+
+A caller waits for its slot up to `max_wait` seconds, else gets `CredexBusy(retry_after=...)` at once —
+nothing is sent. `per_minute = 0` switches it off. If the cache Redis fails the throttle lets the call
+through (logged at most once a minute); the ledger's 429 remains.
 """
 
 from __future__ import annotations
@@ -13,30 +26,58 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from enum import IntEnum
 
 import redis
 
 from credex_api.errors import CredexBusy
+from security.ratelimit import fingerprint
 
 logger = logging.getLogger(__name__)
 REDIS_WARNING_EVERY_SECONDS = 60.0
 
-# KEYS: bucket. ARGV: emission interval ms, burst tolerance ms. → 0 (go) or ms to wait.
+
+class Priority(IntEnum):
+    """Whom a ledger call serves, most urgent first (the caller — `flows` — decides which)."""
+
+    MONEY = 0  # a ledger change a member confirmed (and the login it may need): the whole burst
+    MEMBER = 1  # a read for a number the bot knows is a member: up to `member_burst`
+    GUEST = 2  # a call for a number not known to be a member (first login, onboarding): `guest_burst`
+
+
+# KEYS: shared bucket [, the caller's own bucket]. ARGV: interval ms, the class's tolerance ms
+# [, the caller's interval ms, its tolerance ms].  → 0 (go: a slot taken in each bucket) or ms to wait.
 _TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local allow_at = tat - tonumber(ARGV[2])
-if now < allow_at then return allow_at - now end
+local function tat_of(key)
+  local tat = tonumber(redis.call('GET', key) or now)
+  if tat < now then tat = now end
+  return tat
+end
+local tat = tat_of(KEYS[1])
+local wait = tat - tonumber(ARGV[2]) - now
+local own = 0
+if #KEYS > 1 then
+  own = tat_of(KEYS[2])
+  wait = math.max(wait, own - tonumber(ARGV[4]) - now)
+end
+if wait > 0 then return wait end
 local new_tat = tat + tonumber(ARGV[1])
 redis.call('SET', KEYS[1], tostring(new_tat), 'PX', new_tat - now + 1000)
+if #KEYS > 1 then
+  local new_own = own + tonumber(ARGV[3])
+  redis.call('SET', KEYS[2], tostring(new_own), 'PX', new_own - now + 1000)
+end
 return 0
 """
 
 
 class Throttle:
-    """`acquire()` blocks (bounded) until the shared bucket has a slot for one ledger request."""
+    """`acquire(priority, caller)` blocks (bounded) until the buckets have a slot for one ledger request.
+
+    Without `member_burst` / `guest_burst` every class may use the whole burst, and without
+    `per_number_per_minute` there is no per-number bucket: the plain shared bucket."""
 
     def __init__(
         self,
@@ -45,25 +86,37 @@ class Throttle:
         per_minute: int,
         burst: int,
         max_wait: float,
+        member_burst: int | None = None,
+        guest_burst: int | None = None,
+        per_number_per_minute: int = 0,
+        per_number_burst: int = 1,
         key_prefix: str = "vp",
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.per_minute = per_minute
         self._interval_ms = 60_000 // per_minute if per_minute > 0 else 0
-        self._tolerance_ms = self._interval_ms * max(0, burst - 1)
+        depth = max(1, burst)
+        member = min(depth, max(1, member_burst or depth))
+        guest = min(member, max(1, guest_burst or member))
+        self.depths = {Priority.MONEY: depth, Priority.MEMBER: member, Priority.GUEST: guest}
+        self._tolerance_ms = {klass: self._interval_ms * (d - 1) for klass, d in self.depths.items()}
+        self._own_interval_ms = 60_000 // per_number_per_minute if per_number_per_minute > 0 else 0
+        self._own_tolerance_ms = self._own_interval_ms * max(0, per_number_burst - 1)
         self._max_wait = max_wait
         self._key = f"{key_prefix}:credex:throttle"
         self._take = client.register_script(_TAKE)
         self._sleep = sleep
         self._warned_at = float("-inf")
 
-    def acquire(self) -> None:
-        """Return when a request may be sent; `CredexBusy` when that would take longer than `max_wait`."""
+    def acquire(self, priority: Priority = Priority.MEMBER, caller: str | None = None) -> None:
+        """Return when a request for `caller` (a phone number) of class `priority` may be sent;
+        `CredexBusy` when that would take longer than `max_wait` (nothing is sent)."""
         if self.per_minute <= 0:
             return
+        keys, args = self._script_arguments(priority, caller)
         waited = 0.0
         while True:
-            wait = self._wait_seconds()
+            wait = self._wait_seconds(keys, args)
             if wait <= 0:
                 return
             if waited + wait > self._max_wait:
@@ -71,9 +124,17 @@ class Throttle:
             self._sleep(wait)
             waited += wait
 
-    def _wait_seconds(self) -> float:
+    def _script_arguments(self, priority: Priority, caller: str | None) -> tuple[list[str], list[int]]:
+        keys = [self._key]
+        args = [self._interval_ms, self._tolerance_ms[priority]]
+        if caller and self._own_interval_ms and priority is not Priority.MONEY:
+            keys.append(f"{self._key}:number:{fingerprint(caller)}")
+            args += [self._own_interval_ms, self._own_tolerance_ms]
+        return keys, args
+
+    def _wait_seconds(self, keys: list[str], args: list[int]) -> float:
         try:
-            wait_ms = self._take(keys=[self._key], args=[self._interval_ms, self._tolerance_ms])
+            wait_ms = self._take(keys=keys, args=args)
         except redis.RedisError:
             now = time.monotonic()
             if now - self._warned_at >= REDIS_WARNING_EVERY_SECONDS:

@@ -5,17 +5,23 @@ Built per turn for the member who wrote (the verified `wa_id`): reads go through
 so every ledger change is a row moved by conditional UPDATEs, never a bare call. The login answer is kept
 for the rest of the turn (home and a flow's screen often both need it) and dropped after every mutation,
 so the dashboard shown after an offer or an accept is read afresh: counts are live.
+
+Ledger budget (issue 18, hole 4): this is where a call's throttle class is decided (`credex_api.throttle`).
+Ledger changes are `MONEY`, except onboarding, which a number not yet a member asks for (`GUEST`); reads are
+`MEMBER` once the ledger has logged the number in (this turn, or within the day: `flows.membership`), else
+`GUEST`. A number the ledger said is not a member is remembered for a while: its logins raise the same
+`CredexNotFound` without a call, until it onboards (which forgets it) or the memory ends.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 
 from credex_api import services
+from credex_api.errors import CredexNotFound
 from credex_api.instructions import (
     InstructionStateError,
     instruction_confirm,
@@ -23,10 +29,20 @@ from credex_api.instructions import (
     instruction_execute,
 )
 from credex_api.results import AccountRef, CredexDetail, LedgerPage, LoginResult
+from credex_api.routes import LOGIN
+from credex_api.throttle import Priority
+from flows.membership import (
+    Membership,
+    forget_not_member,
+    membership,
+    remember_member,
+    remember_not_member,
+)
 from flows.ports import InstructionNotRun, MoneyRateLimited
 from security import ratelimit
 
-KNOWN_MEMBER_SECONDS = 86_400
+ONBOARD = "member_onboard"
+NOT_A_MEMBER = "Member not found"  # the ledger's own answer (contract §2.1), as a remembered one reads
 
 
 class MemberLedger:
@@ -35,23 +51,46 @@ class MemberLedger:
     def __init__(self, wa_id: str) -> None:
         self.wa_id = wa_id
         self._login: LoginResult | None = None
+        self._membership: Membership | None = None
+
+    @property
+    def priority(self) -> Priority:
+        """The throttle class of this number's reads: `MEMBER` once the ledger has logged it in."""
+        if self._membership is None:
+            self._membership = membership(self.wa_id)
+        return Priority.MEMBER if self._membership is Membership.MEMBER else Priority.GUEST
 
     def login(self) -> LoginResult:
         if self._login is None:
-            self._login = services.member_login(phone=self.wa_id)
+            priority = self.priority  # reads what the ledger last said, once a turn
+            if self._membership is Membership.NOT_MEMBER:
+                raise CredexNotFound(NOT_A_MEMBER, status=404, route=LOGIN.name)  # remembered: no call
+            try:
+                self._login = services.member_login(phone=self.wa_id, priority=priority)
+            except CredexNotFound:
+                remember_not_member(self.wa_id)
+                self._membership = Membership.NOT_MEMBER  # a flow's start and then home: one call a turn
+                raise
             remember_member(self.wa_id)
+            self._membership = Membership.MEMBER
         return self._login
 
     def account_by_handle(self, *, handle: str) -> AccountRef:
-        return services.account_by_handle(phone=self.wa_id, handle=handle)
+        return services.account_by_handle(phone=self.wa_id, handle=handle, priority=self.priority)
 
     def ledger_page(self, *, account_id: str, start_row: int, num_rows: int) -> LedgerPage:
         return services.ledger_get(
-            phone=self.wa_id, account_id=account_id, start_row=start_row, num_rows=num_rows
+            phone=self.wa_id,
+            account_id=account_id,
+            start_row=start_row,
+            num_rows=num_rows,
+            priority=self.priority,
         )
 
     def credex_detail(self, *, credex_id: str, account_id: str) -> CredexDetail:
-        return services.credex_get(phone=self.wa_id, credex_id=credex_id, account_id=account_id)
+        return services.credex_get(
+            phone=self.wa_id, credex_id=credex_id, account_id=account_id, priority=self.priority
+        )
 
     def execute(self, *, action: str, params: Mapping[str, Any]) -> Any:
         """Store, confirm and run one instruction; its typed result, or the ledger's error.
@@ -63,12 +102,19 @@ class MemberLedger:
         row = instruction_create(member=self.wa_id, action=action, params=dict(params))
         if not instruction_confirm(row.key):
             raise InstructionNotRun(f"instruction {row.key} could not be confirmed")
+        priority = Priority.GUEST if action == ONBOARD else Priority.MONEY
         try:
-            return instruction_execute(row.key)
+            result = instruction_execute(row.key, priority=priority)
         except InstructionStateError as exc:
             raise InstructionNotRun(str(exc)) from exc
         finally:
             self._login = None
+            if action == ONBOARD:  # a member now, or already one (DuplicateMember), or maybe (unknown)
+                forget_not_member(self.wa_id)
+                self._membership = None
+        if action == ONBOARD:
+            remember_member(self.wa_id)
+        return result
 
 
 def _check_money_rate(wa_id: str) -> None:
@@ -78,9 +124,3 @@ def _check_money_rate(wa_id: str) -> None:
         raise MoneyRateLimited(retry_after=60) from exc
     if not verdict.allowed:
         raise MoneyRateLimited(retry_after=verdict.retry_after)
-
-
-def remember_member(wa_id: str) -> None:
-    """Note (for a day) that the ledger knows this number: the inbound limits give members more room."""
-    with contextlib.suppress(ratelimit.LimiterDown):  # the flag only widens a limit: no flag = a guest
-        ratelimit.first_time("member", wa_id, window_seconds=KNOWN_MEMBER_SECONDS)

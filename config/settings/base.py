@@ -208,6 +208,21 @@ MYCREDEX_THROTTLE_PER_MINUTE = env_int("MYCREDEX_THROTTLE_PER_MINUTE", 80)
 MYCREDEX_THROTTLE_BURST = env_int("MYCREDEX_THROTTLE_BURST", 10)
 MYCREDEX_THROTTLE_MAX_WAIT_SECONDS = env_float("MYCREDEX_THROTTLE_MAX_WAIT_SECONDS", 2.0)
 MYCREDEX_RETRY_AFTER_MAX_SECONDS = env_float("MYCREDEX_RETRY_AFTER_MAX_SECONDS", 5.0)
+# Fair shares of that one bucket (credex_api/throttle.py): money actions may fill the whole BURST, known
+# members' reads MEMBER_BURST of it, numbers the ledger has not yet shown to be members GUEST_BURST
+# (1 ≤ GUEST ≤ MEMBER ≤ BURST); the slots above a class's share are kept for the classes above it, which also
+# go first whenever callers wait. Each number's reads also pass its own bucket (PER_NUMBER requests per
+# minute, PER_NUMBER_BURST at once; 0 = no per-number cap); money actions are capped by MONEY_PER_MINUTE.
+MYCREDEX_THROTTLE_MEMBER_BURST = env_int("MYCREDEX_THROTTLE_MEMBER_BURST", 7)
+MYCREDEX_THROTTLE_GUEST_BURST = env_int("MYCREDEX_THROTTLE_GUEST_BURST", 3)
+MYCREDEX_THROTTLE_PER_NUMBER_PER_MINUTE = env_int("MYCREDEX_THROTTLE_PER_NUMBER_PER_MINUTE", 30)
+MYCREDEX_THROTTLE_PER_NUMBER_BURST = env_int("MYCREDEX_THROTTLE_PER_NUMBER_BURST", 6)
+if not 1 <= MYCREDEX_THROTTLE_GUEST_BURST <= MYCREDEX_THROTTLE_MEMBER_BURST <= MYCREDEX_THROTTLE_BURST:
+    raise ValueError("MYCREDEX_THROTTLE_*: need 1 <= GUEST_BURST <= MEMBER_BURST <= BURST")
+# A number the ledger answered "not a member" is remembered this long (cache Redis, keyed by an HMAC of the
+# number): its greetings get the welcome without a ledger call. Onboarding through the bot forgets it at
+# once; a number that became a member elsewhere sees the welcome for at most this long (flows/membership.py).
+MYCREDEX_NOT_MEMBER_MEMORY_SECONDS = env_int("MYCREDEX_NOT_MEMBER_MEMORY_SECONDS", 300)
 # Member tokens: kept in the cache Redis for less than the ledger's 5-minute idle window; one re-login per
 # member at a time (lock TTL, above one call's whole budget); the others wait up to LOGIN_WAIT seconds.
 MYCREDEX_TOKEN_TTL_SECONDS = env_int("MYCREDEX_TOKEN_TTL_SECONDS", 240)
