@@ -1,5 +1,9 @@
 """Environment access for settings: python-decouple, with development defaults.
 
+`DJANGO_ENV` is one of `ENVIRONMENTS`, read case-insensitively and stripped; anything else (staging, prod, a
+typo, empty) stops every entry point that imports settings (manage.py, Gunicorn, the worker) with
+ImproperlyConfigured, instead of falling back to the development defaults.
+
 Every variable read here is documented in `.env.example`. `production_required` reads a value that must
 come from the environment in production (no default); outside production the development default applies.
 """
@@ -7,11 +11,26 @@ come from the environment in production (no default); outside production the dev
 from pathlib import Path
 
 from decouple import Csv, config
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
+ENVIRONMENTS = ("development", "test", "production")
 
-DJANGO_ENV = config("DJANGO_ENV", default="development").strip().lower()
+
+def parse_environment(raw: str) -> str:
+    """The environment named by `raw` (case and surrounding blanks ignored), or ImproperlyConfigured."""
+    chosen = raw.strip().lower()
+    if chosen not in ENVIRONMENTS:
+        shown = raw.strip()[:30].encode("ascii", "backslashreplace").decode()
+        raise ImproperlyConfigured(
+            f"DJANGO_ENV={shown!r} is not one of: {', '.join(ENVIRONMENTS)}. Refusing to start: an unknown "
+            "environment would run with the public development secrets and mock testing on."
+        )
+    return chosen
+
+
+DJANGO_ENV = parse_environment(config("DJANGO_ENV", default="development"))
 IS_PRODUCTION = DJANGO_ENV == "production"
 
 

@@ -1,0 +1,30 @@
+"""DJANGO_ENV is a closed set (config/env.py): the three names, in any case and with blanks around, and
+nothing else; the refusal names the allowed values. Startup through real processes: tests/security/
+test_config_attacks.py."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import ENVIRONMENTS, parse_environment
+
+
+@pytest.mark.parametrize(
+    ("raw", "chosen"),
+    [("development", "development"), ("test", "test"), ("production", "production"),
+     (" Production ", "production"), ("PRODUCTION", "production"), ("Development\n", "development")],
+)  # fmt: skip
+def test_the_three_environments_are_read_case_insensitively(raw, chosen):
+    assert parse_environment(raw) == chosen
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["staging", "prod", "producton", "dev", "develop", "", "  ", "production-eu", "test1", "prodüctión"],
+)
+def test_anything_else_refuses_naming_the_allowed_values(raw):
+    with pytest.raises(ImproperlyConfigured, match="is not one of: development, test, production"):
+        parse_environment(raw)
+
+
+def test_the_closed_set():
+    assert ENVIRONMENTS == ("development", "test", "production")
