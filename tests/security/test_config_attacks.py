@@ -5,10 +5,13 @@ worker, Gunicorn with deploy/gunicorn.conf.py); expected: it refuses to start, e
 problem, and prints no secret value. Rows with no refusal are the controls: they start.
 - `DJANGO_ENV` outside the closed set (staging, prod, a typo) would run with every public development
   secret and mock testing on; every entry point refuses it.
+- Production with a secret equal to a documented example (read here from .env.example itself), or shorter
+  than 32 characters, or with an ALLOWED_HOSTS pattern covering a public suffix.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 import pytest
@@ -18,6 +21,7 @@ from tests.support.startup import (
     GUNICORN,
     MANAGE,
     PRODUCTION,
+    documented_example,
     environment,
     secret_values,
     start,
@@ -27,6 +31,14 @@ pytestmark = pytest.mark.slow
 
 CHECK = (*MANAGE, "check")
 UNKNOWN_ENV = "is not one of: development, test, production"
+GUARDED_SECRETS = (
+    "WHATSAPP_APP_SECRET",
+    "WHATSAPP_VERIFY_TOKEN",
+    "WHATSAPP_ACCESS_TOKEN",
+    "CLIENT_API_KEY",
+    "NOTIFY_API_KEY",
+    "OPERATOR_JWT_SIGNING_KEY",
+)
 LOOPBACK_BIND = {"GUNICORN_BIND": "127.0.0.1:{port}"}
 
 
@@ -59,7 +71,63 @@ ENVIRONMENT_ROWS = [
     Start("control: DJANGO_ENV unset is development", {}),
 ]
 
-ROWS = ENVIRONMENT_ROWS
+# --- production: secrets that are public or short ------------------------------------------------------
+SECRET_ROWS = [
+    row
+    for name in GUARDED_SECRETS
+    for row in (
+        Start(f"{name} = its documented example", production(**{name: documented_example(name)}),
+              refusal=f"{name} is a documented default"),
+        Start(f"{name} one character", production(**{name: "x"}), refusal=f"{name} is shorter than 32"),
+        Start(f"{name} 31 characters", production(**{name: secrets.token_hex(16)[:31]}),
+              refusal=f"{name} is shorter than 32"),
+    )
+] + [
+    Start("DJANGO_SECRET = its documented example",
+          production(DJANGO_SECRET=documented_example("DJANGO_SECRET")),
+          refusal="DJANGO_SECRET is a documented default"),
+    Start("CLIENT_API_KEY = the sandbox's documented JWT secret",
+          production(CLIENT_API_KEY=documented_example("SANDBOX_JWT_SECRET")),
+          refusal="CLIENT_API_KEY is a documented default"),
+    Start("NOTIFY_API_KEY = the documented POSTGRES_PASSWORD (32 characters)",
+          production(NOTIFY_API_KEY=documented_example("POSTGRES_PASSWORD")),
+          refusal="NOTIFY_API_KEY is a documented default"),
+    Start("WHATSAPP_APP_SECRET_PREVIOUS = the development app secret",
+          production(WHATSAPP_APP_SECRET_PREVIOUS=documented_example("WHATSAPP_APP_SECRET")),
+          refusal="WHATSAPP_APP_SECRET_PREVIOUS is a documented default"),
+    Start("WHATSAPP_APP_SECRET_PREVIOUS short", production(WHATSAPP_APP_SECRET_PREVIOUS="old"),
+          refusal="WHATSAPP_APP_SECRET_PREVIOUS is shorter than 32"),
+    Start("ALERT_WEBHOOK_SECRET short", production(ALERT_WEBHOOK_SECRET="whsec_x"),
+          refusal="ALERT_WEBHOOK_SECRET is shorter than 32"),
+    Start("ALERT_TELEGRAM_BOT_TOKEN short", production(ALERT_TELEGRAM_BOT_TOKEN="123:abc"),
+          refusal="ALERT_TELEGRAM_BOT_TOKEN is shorter than 32"),
+    Start("OPERATOR_JWT_SIGNING_KEY = DJANGO_SECRET",
+          production(OPERATOR_JWT_SIGNING_KEY=PRODUCTION["DJANGO_SECRET"]),
+          refusal="OPERATOR_JWT_SIGNING_KEY must differ from DJANGO_SECRET"),
+    Start("control: optional secrets set empty",
+          production(WHATSAPP_APP_SECRET_PREVIOUS="", ALERT_WEBHOOK_SECRET="")),
+]  # fmt: skip
+
+# --- production: host patterns that cover a public suffix ----------------------------------------------
+HOST_ROWS = [
+    Start(f"ALLOWED_HOSTS={hosts}", production(ALLOWED_HOSTS=hosts), refusal=f"ALLOWED_HOSTS entry {bad!r}")
+    for hosts, bad in [
+        (".com", ".com"),
+        ("com", "com"),
+        (".co.zw", ".co.zw"),
+        ("co.zw", "co.zw"),
+        (".github.io", ".github.io"),
+        (".COM", ".COM"),
+        ("*", "*"),
+        (".", "."),
+        ("bot.example.org,.co.zw", ".co.zw"),
+    ]
+] + [
+    Start("control: ALLOWED_HOSTS=.example.co.zw,bot.example.github.io",
+          production(ALLOWED_HOSTS=".example.co.zw,bot.example.github.io")),
+]  # fmt: skip
+
+ROWS = ENVIRONMENT_ROWS + SECRET_ROWS + HOST_ROWS
 
 
 def _with_port(value: str, port: int) -> str:

@@ -5,7 +5,7 @@ test_config_attacks.py."""
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import ENVIRONMENTS, parse_environment
+from config.env import ENVIRONMENTS, documented_values, parse_environment
 
 
 @pytest.mark.parametrize(
@@ -28,3 +28,14 @@ def test_anything_else_refuses_naming_the_allowed_values(raw):
 
 def test_the_closed_set():
     assert ENVIRONMENTS == ("development", "test", "production")
+
+
+def test_documented_values_are_the_examples_of_env_example(tmp_path):
+    example = tmp_path / ".env.example"
+    example.write_text('# A comment = not a value\n# NAME=shown\nOTHER="quoted"\n# EMPTY=\nlower=x\n')
+    assert documented_values(example) == {"shown", "quoted"}
+
+
+def test_a_missing_env_example_refuses(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="missing"):
+        documented_values(tmp_path / ".env.example")
