@@ -4,7 +4,7 @@ Pure: takes the values (by environment variable name: `guarded_values` picks the
 namespace) and the public values (`config.env.public_values()`: every default in code and every example in
 .env.example), returns or raises. `config/settings/production.py` calls `assert_production_safe` at import,
 so `manage.py`, Gunicorn and the worker all refuse alike. `defaults_in_effect` names, outside production,
-what the guard would refuse there.
+what the guard would refuse there; `security.loopback` keeps such an instance on loopback.
 
 Secrets: set, not a public value, and at least 32 characters. Meta's app secret is 32 hexadecimal
 characters; every secret we choose (verify token, notify key, operator JWT key) is generated with

@@ -1,26 +1,39 @@
 """The configuration attack matrix (issue 18, hole 3): each row starts the real program in a subprocess.
 
 A row is an environment (over a clean one: tests/support/startup.py) and a command (`manage.py check`, the
-worker, Gunicorn with deploy/gunicorn.conf.py); expected: it refuses to start, exits non-zero, names the
-problem, and prints no secret value. Rows with no refusal are the controls: they start.
+worker, Gunicorn with deploy/gunicorn.conf.py, `manage.py runserver`); expected: it refuses to start, exits
+non-zero, names the problem, and prints no secret value. Rows with no refusal are the controls: they start.
 - `DJANGO_ENV` outside the closed set (staging, prod, a typo) would run with every public development
   secret and mock testing on; every entry point refuses it.
 - Production with a secret equal to a documented example (read here from .env.example itself), or shorter
   than 32 characters, or with an ALLOWED_HOSTS pattern covering a public suffix.
+- A development instance with public defaults (the secrets, mock testing, DEBUG) listening beyond loopback.
+The last test is the control of the whole: what `make run` allows on loopback, a delivery signed with the
+public development secret and marked `X-Mock-Testing`, still works.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
+import subprocess
+import sys
+import time
+import urllib.request
 from dataclasses import dataclass, field
 
 import pytest
 
 from deploy.localredis import free_port
+from deploy.samples import new_wamid, whatsapp_text_payload
+from security.signatures import sign_body
 from tests.support.startup import (
     GUNICORN,
     MANAGE,
     PRODUCTION,
+    ROOT,
+    answers,
     documented_example,
     environment,
     secret_values,
@@ -31,6 +44,7 @@ pytestmark = pytest.mark.slow
 
 CHECK = (*MANAGE, "check")
 UNKNOWN_ENV = "is not one of: development, test, production"
+LOOPBACK_BIND = {"GUNICORN_BIND": "127.0.0.1:{port}"}
 GUARDED_SECRETS = (
     "WHATSAPP_APP_SECRET",
     "WHATSAPP_VERIFY_TOKEN",
@@ -39,7 +53,16 @@ GUARDED_SECRETS = (
     "NOTIFY_API_KEY",
     "OPERATOR_JWT_SIGNING_KEY",
 )
-LOOPBACK_BIND = {"GUNICORN_BIND": "127.0.0.1:{port}"}
+REAL_DEV_SECRETS = {name: PRODUCTION[name] for name in ("DJANGO_SECRET", *GUARDED_SECRETS)}
+NOT_ON_LOOPBACK = "Refusing to listen on"
+# Gunicorn started as systemd socket activation starts it: handed a socket bound to 0.0.0.0 on fd 3.
+SYSTEMD_SOCKET = (
+    sys.executable, "-c",
+    "import os, socket, sys; s = socket.create_server(('0.0.0.0', int(sys.argv[1])));"
+    "os.dup2(s.fileno(), 3); os.set_inheritable(3, True);"
+    "os.environ.update(LISTEN_FDS='1', LISTEN_PID=str(os.getpid())); os.execv(sys.executable, sys.argv[2:])",
+    "{port}", *GUNICORN,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -56,6 +79,10 @@ class Start:
 
 def production(**overrides: str | None) -> dict[str, str | None]:
     return {**PRODUCTION, **overrides}
+
+
+def development(**overrides: str | None) -> dict[str, str | None]:
+    return {"DJANGO_ENV": "development", **overrides}
 
 
 # --- DJANGO_ENV: a closed set, for every entry point ----------------------------------------------------
@@ -127,7 +154,41 @@ HOST_ROWS = [
           production(ALLOWED_HOSTS=".example.co.zw,bot.example.github.io")),
 ]  # fmt: skip
 
-ROWS = ENVIRONMENT_ROWS + SECRET_ROWS + HOST_ROWS
+# --- development defaults beyond loopback ---------------------------------------------------------------
+BIND_ROWS = [
+    Start("gunicorn 0.0.0.0 with the dev defaults", development(GUNICORN_BIND="0.0.0.0:{port}"), GUNICORN,
+          f"{NOT_ON_LOOPBACK} 0.0.0.0"),
+    Start("gunicorn [::] with the dev defaults", development(GUNICORN_BIND="[::]:{port}"), GUNICORN,
+          f"{NOT_ON_LOOPBACK} [::]"),
+    Start("gunicorn on a LAN address", development(GUNICORN_BIND="192.168.1.20:{port}"), GUNICORN,
+          f"{NOT_ON_LOOPBACK} 192.168.1.20"),
+    Start("gunicorn -b 0.0.0.0 on the command line", development(**LOOPBACK_BIND),
+          (*GUNICORN, "-b", "0.0.0.0:{port}"), f"{NOT_ON_LOOPBACK} 0.0.0.0"),
+    Start("gunicorn GUNICORN_CMD_ARGS=--bind 0.0.0.0", development(GUNICORN_CMD_ARGS="--bind 0.0.0.0:{port}"),
+          GUNICORN, f"{NOT_ON_LOOPBACK} 0.0.0.0"),
+    Start("gunicorn 0.0.0.0, real secrets but mock testing on", development(**REAL_DEV_SECRETS,
+          DEBUG="False", GUNICORN_BIND="0.0.0.0:{port}"), GUNICORN, "MOCK_TESTING_ENABLED"),
+    Start("gunicorn 0.0.0.0, real secrets but DEBUG on", development(**REAL_DEV_SECRETS,
+          MOCK_TESTING_ENABLED="False", GUNICORN_BIND="0.0.0.0:{port}"), GUNICORN, "DEBUG"),
+    Start("gunicorn 0.0.0.0, one public secret left", development(
+          **{**REAL_DEV_SECRETS, "NOTIFY_API_KEY": None}, DEBUG="False", MOCK_TESTING_ENABLED="False",
+          GUNICORN_BIND="0.0.0.0:{port}"), GUNICORN, "NOTIFY_API_KEY"),
+    Start("gunicorn handed a 0.0.0.0 socket by systemd", development(**LOOPBACK_BIND), SYSTEMD_SOCKET,
+          f"{NOT_ON_LOOPBACK} 0.0.0.0"),
+    Start("runserver 0.0.0.0 with the dev defaults", development(),
+          (*MANAGE, "runserver", "0.0.0.0:{port}", "--noreload"), f"{NOT_ON_LOOPBACK} 0.0.0.0"),
+    Start("runserver [::] with the dev defaults", development(),
+          (*MANAGE, "runserver", "-6", "[::]:{port}", "--noreload"), f"{NOT_ON_LOOPBACK} [::]"),
+    Start("control: gunicorn on loopback with the dev defaults", development(**LOOPBACK_BIND), GUNICORN,
+          ready=True),
+    Start("control: runserver on loopback with the dev defaults", development(),
+          (*MANAGE, "runserver", "127.0.0.1:{port}", "--noreload", "--skip-checks"), ready=True),
+    Start("control: gunicorn 0.0.0.0 with real secrets, mock testing and DEBUG off", development(
+          **REAL_DEV_SECRETS, DEBUG="False", MOCK_TESTING_ENABLED="False", GUNICORN_BIND="0.0.0.0:{port}"),
+          GUNICORN, ready=True),
+]  # fmt: skip
+
+ROWS = ENVIRONMENT_ROWS + SECRET_ROWS + HOST_ROWS + BIND_ROWS
 
 
 def _with_port(value: str, port: int) -> str:
@@ -150,3 +211,45 @@ def test_each_unsafe_configuration_refuses_to_start(row: Start, tmp_path):
     assert row.refusal in ended.output, ended.output[-3000:]
     for value in secret_values(env):  # the refusal names the problem, never a secret's value
         assert value not in ended.output
+
+
+def test_development_on_loopback_still_answers_a_delivery_signed_with_the_public_secret(tmp_path):
+    """What `make run` allows on loopback (and only there): the dev app secret plus `X-Mock-Testing`."""
+    database = tmp_path / "dev.sqlite3"
+    redis = {name: os.environ[name] for name in ("REDIS_CACHE_URL", "REDIS_STATE_URL")}  # the harness's
+    env = environment({"DJANGO_ENV": "development", **redis}, database=database)
+    migrated = start((*MANAGE, "migrate", "--noinput"), env, wait=120)
+    assert migrated.returncode == 0, migrated.output[-3000:]
+    port = free_port()
+    server = start_serving(env, port)
+    try:
+        answer = signed_mock_hi(port, secret=documented_example("WHATSAPP_APP_SECRET"))
+    finally:
+        server.kill()
+        server.wait(30)
+    assert answer["received"] == 1
+    assert answer["replies"], "the greeting must be answered (here: the ledger is unreachable)"
+
+
+def start_serving(env: dict[str, str], port: int) -> subprocess.Popen:
+    """Gunicorn with deploy/gunicorn.conf.py on 127.0.0.1:`port`, once /healthz answers."""
+    server = subprocess.Popen(
+        GUNICORN, cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not answers(port) and server.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert server.poll() is None, "the development server did not start on loopback"
+    return server
+
+
+def signed_mock_hi(port: int, *, secret: str) -> dict:
+    body = json.dumps(whatsapp_text_payload(text="hi", wamid=new_wamid(), phone_number_id="100000000000001"))
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/bot/webhook", data=body.encode(), method="POST",
+        headers={"Content-Type": "application/json", "X-Mock-Testing": "true",
+                 "X-Hub-Signature-256": sign_body(body.encode(), secret.encode())},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
