@@ -37,13 +37,15 @@ RUN --mount=type=bind,from=wheels,source=/wheels,target=/wheels \
 # Code is owned by root and read-only for the app user.
 COPY . .
 
-# The production settings guard needs every secret to import settings; these are build-time throwaways
-# (a random key generated in this step, placeholder tokens) that never reach the runtime environment.
-RUN DJANGO_SECRET="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+# The production settings guard needs every secret to import settings (each ≥ 32 characters, none public);
+# these are build-time throwaways, random values generated in this step, that never reach the runtime
+# environment.
+RUN throwaway() { python -c 'import secrets; print(secrets.token_urlsafe(48))'; } \
+ && DJANGO_SECRET="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
     ALLOWED_HOSTS=build.invalid \
-    WHATSAPP_APP_SECRET=build-only WHATSAPP_VERIFY_TOKEN=build-only WHATSAPP_ACCESS_TOKEN=build-only \
-    WHATSAPP_PHONE_NUMBER_ID=build-only CLIENT_API_KEY=build-only NOTIFY_API_KEY=build-only \
-    OPERATOR_JWT_SIGNING_KEY=build-only-operator-signing-key-not-for-use \
+    WHATSAPP_APP_SECRET="$(throwaway)" WHATSAPP_VERIFY_TOKEN="$(throwaway)" \
+    WHATSAPP_ACCESS_TOKEN="$(throwaway)" WHATSAPP_PHONE_NUMBER_ID=build-only \
+    CLIENT_API_KEY="$(throwaway)" NOTIFY_API_KEY="$(throwaway)" OPERATOR_JWT_SIGNING_KEY="$(throwaway)" \
     REDIS_CACHE_URL=redis://build.invalid:6379/0 REDIS_STATE_URL=redis://build.invalid:6380/0 \
     sh -c 'python manage.py check --deploy --fail-level WARNING && python manage.py collectstatic --noinput' \
  && mkdir -p /app/var \

@@ -6,6 +6,9 @@ runs the web server (Gunicorn with `deploy/gunicorn.conf.py` on 127.0.0.1:$PORT)
 output is prefixed with the child's name. Ctrl-C or SIGTERM stops every child; if any child dies, everything
 is stopped and the exit status is non-zero.
 
+The web server always binds 127.0.0.1: with the development defaults (public secrets, mock testing, DEBUG)
+in effect, deploy/gunicorn.conf.py refuses any address beyond loopback (security/loopback.py).
+
 `PROCESSING_MODE` defaults to `queue` here (production-like); the environment or `.env` overrides it.
 """
 

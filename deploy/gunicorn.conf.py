@@ -4,6 +4,11 @@
 `gunicorn -c deploy/gunicorn.conf.py config.wsgi:application`. Everything tunable comes from the environment
 (documented in `.env.example`). The access log never contains query strings, headers, referers or user
 agents: the webhook handshake carries `hub.verify_token` in its query string.
+
+While the settings name defaults that are unsafe beyond loopback (`UNSAFE_BEYOND_LOOPBACK`: DEBUG, mock
+testing, a public or short secret; never in production), the master refuses to listen anywhere else: first
+on the effective bind (this file's, or `-b` / GUNICORN_CMD_ARGS, which win over it) before opening it, then
+on the sockets really bound (inherited from systemd or a re-exec), before any worker starts.
 """
 
 import os
@@ -13,6 +18,7 @@ from deploy.balanced_worker import assign_slot, release_slot
 from deploy.gunicorn_logging import ACCESS_LOG_FORMAT, gunicorn_logging
 from deploy.heap import freeze_startup_heap
 from deploy.placement import DEFAULT_THREADS, default_workers, pin_worker
+from security.loopback import listen_problem
 
 
 def _env_int(name: str, default: int) -> int:
@@ -29,6 +35,28 @@ def _bind_address() -> str:
 
 
 bind = [_bind_address()]
+
+
+def _refuse_beyond_loopback(addresses: list) -> None:
+    """RuntimeError (Gunicorn prints it, exits 1) when development defaults would listen beyond loopback."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.conf import settings  # the settings only (not the app), read in the master
+
+    problem = listen_problem(addresses, getattr(settings, "UNSAFE_BEYOND_LOOPBACK", ()))
+    if problem:
+        raise RuntimeError(problem)
+
+
+def on_starting(server: object) -> None:
+    """Before the master opens its sockets: the effective bind addresses."""
+    _refuse_beyond_loopback(server.cfg.address)
+
+
+def when_ready(server: object) -> None:
+    """Sockets open, no worker yet: the addresses really bound (systemd or re-exec may hand others over)."""
+    _refuse_beyond_loopback([listener.sock.getsockname() for listener in server.LISTENERS])
+
+
 # One worker per allowed CPU (at most 8), each pinned to its CPU: measured in deploy/placement.py.
 workers = _env_int("GUNICORN_WORKERS", default_workers())
 # gthread, accepting by least connections (deploy/balanced_worker.py): keep-alive connections stay with the

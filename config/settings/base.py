@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles, so that its `runserver` (refusing development defaults beyond loopback) wins.
+    "deploy",
     "django.contrib.staticfiles",
     "rest_framework",
     # Admin hardening: TOTP (django-otp), lockout (django-axes), CSP, CORS, the login rate limiter's checks.

@@ -1,41 +1,22 @@
 """Production settings at startup: `check --deploy` is clean with safe values, and each unsafe value refuses.
 
-Runs `manage.py` in a subprocess with a clean environment, exactly as a deploy would start it.
+Runs `manage.py` in a subprocess with a clean environment, exactly as a deploy would start it. The rows of
+public, short and host-pattern values are in tests/security/test_config_attacks.py.
 """
 
-import os
-import secrets
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.startup import MANAGE, PRODUCTION, ROOT, environment
 
-SAFE_ENV = {
-    "DJANGO_ENV": "production",
-    "DJANGO_SECRET": secrets.token_urlsafe(60),
-    "ALLOWED_HOSTS": "bot.example.org",
-    "WHATSAPP_APP_SECRET": "test-only-app-secret",
-    "WHATSAPP_VERIFY_TOKEN": "test-only-verify-token",
-    "WHATSAPP_ACCESS_TOKEN": "test-only-access-token",
-    "WHATSAPP_PHONE_NUMBER_ID": "123456789012345",
-    "REDIS_CACHE_URL": "redis://redis-cache:6379/0",
-    "REDIS_STATE_URL": "redis://redis-state:6379/0",
-    "CLIENT_API_KEY": "test-only-client-api-key",
-    "NOTIFY_API_KEY": "test-only-notify-key",
-    "OPERATOR_JWT_SIGNING_KEY": "test-only-operator-jwt-signing-key-" + "Zp4" * 12,
-    "DATABASE_URL": "sqlite:////tmp/vp-prod-check.sqlite3",
-}
+# Safe production values (random for the session; see tests/support/startup.py).
+SAFE_ENV = {**PRODUCTION, "DATABASE_URL": "sqlite:////tmp/vp-prod-check.sqlite3"}
 
 
 def run_manage(env_overrides: dict, *args: str) -> subprocess.CompletedProcess:
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
-    env.update({k: v for k, v in {**SAFE_ENV, **env_overrides}.items() if v is not None})
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    env = environment({**SAFE_ENV, **env_overrides})
+    return subprocess.run([*MANAGE, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
 
 @pytest.mark.slow

@@ -1,0 +1,1 @@
+"""Management commands of the deploy app (`deploy/management/commands`)."""

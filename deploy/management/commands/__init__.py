@@ -1,0 +1,1 @@
+"""`manage.py runserver`, refusing to serve development defaults beyond loopback."""
