@@ -3,22 +3,22 @@
 `hit(name, subject, limit=, window_seconds=)` counts one event for `subject` in the current window with a
 single Lua script (INCR, and PEXPIRE when the counter has no expiry yet), so concurrent callers in any
 number of processes can never overshoot, and answers whether this event is within the limit and how long
-until the window ends. Subjects are HMAC-hashed with SECRET_KEY before they become key names: no phone
-number or API key appears in Redis. A Redis failure raises `LimiterDown`; the caller decides whether to fail
-open (plain chat) or closed (money, notify). Django's admin login uses django-ratelimit instead (it needs
-the request); both are atomic on the same cache Redis.
+until the window ends. Subjects become key names only as keyed hashes (`security.keyed_hash`, purpose
+"ratelimit"): no phone number, API key or address appears in Redis. A Redis failure raises `LimiterDown`;
+the caller decides whether to fail open (plain chat) or closed (money, notify). Django's admin login uses
+django-ratelimit instead (it needs the request); both are atomic on the same cache Redis.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 from dataclasses import dataclass
 
 import redis
 from django.conf import settings
 from django.core.cache import caches
+
+from security.keyed_hash import keyed_hash
 
 # KEYS: counter. ARGV: window in ms. → {count in this window, ms left in the window}.
 _HIT = """
@@ -45,9 +45,8 @@ class Verdict:
 
 
 def fingerprint(subject: str) -> str:
-    """A stable, non-reversible name for a subject (HMAC under SECRET_KEY): safe in Redis key names."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), subject.encode("utf-8", "surrogatepass"), hashlib.sha256)
-    return digest.hexdigest()[:FINGERPRINT_HEX_DIGITS]
+    """A stable, non-reversible name for a subject (a keyed hash): safe in Redis key names."""
+    return keyed_hash(subject, purpose="ratelimit", digits=FINGERPRINT_HEX_DIGITS)
 
 
 def counter_key(name: str, subject: str) -> str:
