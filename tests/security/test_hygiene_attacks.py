@@ -1,5 +1,9 @@
-"""Hygiene attacks (issue 18, hole 9): phone numbers left behind in Redis.
+"""Hygiene attacks (issue 18, hole 9): guessing the notify key, and phone numbers left behind in Redis.
 
+- `KEY_GUESSES`: wrong `X-Notify-Key` values sent all at once (a barrier) from one address, then one more
+  request with `then_key` from `then_from`. Expected: how the guesses were answered (403 = compared with the
+  key and refused, 429 = refused before any comparison, 503 = the limiter's Redis is down) and the status of
+  the last request. The "key mismatch" log lines count the comparisons actually made.
 - `TRACES`: a real conversation through the signed webhook against the sandbox ledger (two members onboard;
   one offers the other credex, up to the confirmation screen, so the payer's conversation and confirmation
   hold the receiver's number), then the receiver's erasure through the operator API. Each row looks for a
@@ -9,9 +13,11 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,16 +27,80 @@ from django.test import Client
 from django_redis import get_redis_connection
 
 from bot import queue, stream_pusher
+from deploy.localredis import free_port
 from flows.store import member_keys
 from tests.e2e.chat import Member
 from tests.e2e.conftest import ledger, onboard  # noqa: F401 - `ledger` is a fixture used here
 from tests.support import payloads as p
 from tests.support.aof import held_rewrite
+from tests.support.concurrency import run_together
 from tests.support.harness import redis_servers
+from tests.support.notify import KEY, notify, notify_settings_fixture  # noqa: F401 - autouse fixture
 from tests.support.operators import bearer, make_user, tokens
 from tests.support.signing import post_signed
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# --- guessing the notify key --------------------------------------------------------------------------
+LIMIT, WINDOW = 10, 900
+ATTACKER, LEDGER = "203.0.113.66", "198.51.100.7"
+
+
+@dataclass(frozen=True)
+class KeyGuess:
+    name: str
+    guesses: int  # wrong keys sent at once from ATTACKER
+    answers: dict[int, int]  # status → how many guesses got it
+    then_from: str  # then the right key, from this address
+    then_status: int
+    forwarded: bool = False  # each guess also claims another X-Forwarded-For address
+    redis_down: bool = False
+
+
+FLOOD = {403: LIMIT, 429: 300 - LIMIT}  # 300 guesses: LIMIT compared with the key, the rest refused unread
+
+KEY_GUESSES = [
+    KeyGuess("300 wrong keys at once from one address", 300, FLOOD, ATTACKER, 429),
+    KeyGuess("the ledger's own address after a flood from another", 300, FLOOD, LEDGER, 200),
+    KeyGuess("a different X-Forwarded-For on every guess", 300, FLOOD, ATTACKER, 429, forwarded=True),
+    KeyGuess(
+        "fewer wrong keys than the limit, then the right one", LIMIT - 1, {403: LIMIT - 1}, ATTACKER, 200
+    ),
+    KeyGuess("wrong keys while the cache Redis is down", 20, {503: 20}, LEDGER, 503, redis_down=True),
+]
+
+
+@pytest.mark.parametrize("row", KEY_GUESSES, ids=lambda row: row.name)
+def test_key_guesses(row, settings, fake_graph, caplog):
+    settings.NOTIFY_WRONG_KEYS_PER_ADDRESS, settings.NOTIFY_WRONG_KEYS_WINDOW_SECONDS = LIMIT, WINDOW
+    # 300 requests at once in one process, as if from many web processes: a connection each (redis-py's
+    # pool holds 100 by default; a web process runs a few threads). A new URL gets its own pool.
+    location = (
+        f"redis://127.0.0.1:{free_port()}/0" if row.redis_down else settings.CACHES["default"]["LOCATION"]
+    )
+    location += f"?max_connections={row.guesses + 10}"
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": location}}
+    statuses: list[int] = []
+
+    def guess(number: int) -> None:
+        forged = {"HTTP_X_FORWARDED_FOR": f"192.0.2.{number % 250}"} if row.forwarded else {}
+        statuses.append(notify(Client(), key=f"guess-{number}", REMOTE_ADDR=ATTACKER, **forged).status_code)
+
+    with caplog.at_level(logging.INFO, logger="security.notify"):
+        assert run_together(guess, [(number,) for number in range(row.guesses)]) == []
+        last = notify(Client(), key=KEY, REMOTE_ADDR=row.then_from)
+
+    assert Counter(statuses) == row.answers
+    assert caplog.text.count("key mismatch") == row.answers.get(403, 0)  # keys actually compared
+    assert last.status_code == row.then_status
+    assert len(fake_graph.requests) == (1 if row.then_status == 200 else 0)
+    if row.then_status == 429:
+        assert 1 <= int(last["Retry-After"]) <= WINDOW
+        assert last.json()["error"].startswith("too many wrong keys")
+    lockouts = [r.getMessage() for r in caplog.records if "wrong notify keys" in r.getMessage()]
+    assert len(lockouts) == (1 if 429 in row.answers else 0)  # once per address and window, not per guess
+    assert not any(ATTACKER in line for line in lockouts)  # the address masked
+    assert KEY not in caplog.text and "guess-1" not in "".join(lockouts)
 
 
 # --- phone numbers in Redis ---------------------------------------------------------------------------
