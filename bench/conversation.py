@@ -170,7 +170,9 @@ def largest_state(state: redis.Redis, bot: Bot, payee: str) -> int:
     for text in ("offer", "0.01", payee):
         bot.say(PAYER, text, measured=False)
     bot.tap(PAYER, "Secured")
-    size = state.strlen(f"vp:conv:{PAYER}")
+    # Key names hold a keyed hash of the number, not the number: the payer's is the largest state there.
+    states = [key for key in state.scan_iter(match="vp:conv:*") if not key.endswith(b":marker")]
+    size = max(state.strlen(key) for key in states)
     bot.say(PAYER, "cancel", measured=False)
     return int(size)
 

@@ -2,7 +2,8 @@
 
 What is blocked right now, per limiter: numbers silenced after their inbound notice and counters over the
 inbound per-minute limit (`bot.inbound_limits`), members over the money-step limit (`flows.ledger`), notify
-keys over theirs (`bot.notify_guard`), and admin logins locked out by django-axes. Subjects appear only as
+keys over theirs and addresses out of notify-key guesses (`bot.notify_guard`), and admin logins locked out by
+django-axes. Subjects appear only as
 short HMAC fingerprints with their count and the seconds until the window ends: no number or key.
 Read-only; the windows simply run out.
 """
@@ -13,6 +14,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from bot import notify_guard
 from security import ratelimit
 from security.admin_site import render_page
 
@@ -28,6 +30,8 @@ def limits_view(request: HttpRequest) -> HttpResponse:
              ratelimit.over_limit("money", settings.MONEY_PER_MINUTE)),
             ("Notify keys over the per-minute limit",
              ratelimit.over_limit("notify", settings.NOTIFY_RATE_PER_MINUTE)),
+            ("Addresses out of notify-key guesses",
+             ratelimit.over_limit(notify_guard.GUESSES, settings.NOTIFY_WRONG_KEYS_PER_ADDRESS)),
         ]  # fmt: skip
     except ratelimit.LimiterDown:
         limiters = None

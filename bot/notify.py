@@ -23,13 +23,16 @@ Answers, all JSON with `Cache-Control: no-store`; every error is `{"error": "<re
 - 403: a wrong key (and every key while NOTIFY_API_KEY is unset).
 - 405: any method but POST.
 - 413: a body over 16 KB (16 384 bytes).
-- 429: over NOTIFY_RATE_PER_MINUTE requests with this key in the current minute; `Retry-After` in seconds.
+- 429: over NOTIFY_RATE_PER_MINUTE requests with this key in the current minute, or (whatever the key) from
+  an address that sent NOTIFY_WRONG_KEYS_PER_ADDRESS wrong keys in the current window of
+  NOTIFY_WRONG_KEYS_WINDOW_SECONDS; `Retry-After` in seconds.
 - 502 `{"error": "could not reach WhatsApp"}`: WhatsApp refused it or gave no answer after the sender's
   retries; the outbox row says which. With no answer it may still arrive, so a retry may notify twice.
 - 503: the rate limiter's Redis (the cache instance) is down; nothing is sent (fail closed).
 
-Checked in this order: method, key, rate limit (every request with the right key counts), size, JSON,
-fields, then the send. The key and the limit are `bot.notify_guard`, the body rules `bot.notify_body`.
+Checked in this order: method, key present, the address's wrong-key budget, key, rate limit (every request
+with the right key counts), size, JSON, fields, then the send. The key and both limits are
+`bot.notify_guard`, the body rules `bot.notify_body`.
 
 CSRF: this is a DRF `APIView`. DRF marks its views csrf_exempt and enforces CSRF only inside
 `SessionAuthentication`, which this view does not use: its one authenticator is the key header, and no

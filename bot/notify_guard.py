@@ -1,4 +1,5 @@
-"""What stands in front of `POST /bot/notify` (`bot.notify`): the key check and the per-key rate limit.
+"""What stands in front of `POST /bot/notify` (`bot.notify`): the key check, with its guess limit per
+address, and the per-key rate limit.
 
 Both are DRF policy classes, so the view runs them in DRF's order (authentication, permission, throttle)
 before it reads the body.
@@ -8,7 +9,16 @@ before it reads the body.
   not authenticated → 401; any other value that does not match, including a non-ASCII one and any value
   while the setting is empty → 403. Both are security events on logger `security.notify` with the
   reason and the peer address only, never the key. A caller that passes gets `request.auth` = the key's
-  fingerprint (HMAC-SHA256 under SECRET_KEY, 32 hex digits), never the key itself.
+  fingerprint (a keyed hash, 32 hex digits), never the key itself.
+- Guesses per address: before a key is compared, the request takes one of the
+  `NOTIFY_WRONG_KEYS_PER_ADDRESS` guesses its client address (`security.client_ip`: X-Forwarded-For counts
+  only behind trusted proxies) has per fixed window of `NOTIFY_WRONG_KEYS_WINDOW_SECONDS`, counted by
+  `security.ratelimit.hit` (one atomic INCR on the cache Redis, so concurrent guesses cannot overshoot); the
+  right key gives its guess back. An address out of guesses gets 429 with `Retry-After` (the window's
+  remaining seconds) whatever key it sends, and its key is not compared; other addresses, the ledger's
+  among them, are untouched. Reaching the limit is logged once per address and window, the address masked
+  to its network (`security.redaction.mask_address`) with its fingerprint for the ops pages. If the cache
+  Redis fails, every request with a key gets 503 (fail closed).
 - `HasNotifyKey`: the permission that turns "no key" into DRF's 401.
 - `NotifyRateLimit`: at most `settings.NOTIFY_RATE_PER_MINUTE` requests per key per fixed one-minute
   window, counted by one Lua script on the cache Redis (`caches["default"]`): INCR, and PEXPIRE when the
@@ -31,12 +41,16 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from security import ratelimit
+from security.client_ip import client_ip
+from security.redaction import mask_address
 from security.signatures import token_matches
 
 security_logger = logging.getLogger("security.notify")
 logger = logging.getLogger(__name__)
 
 KEY_HEADER = "X-Notify-Key"
+GUESSES = "notify-guess"  # rate-limit counter of key comparisons per client address
+GUESSES_LOGGED = "notify-guess-logged"  # once-per-window flag of the "out of guesses" log line
 
 
 class NotifyClient:
@@ -57,9 +71,37 @@ class LimiterUnavailable(exceptions.APIException):
     default_code = "limiter_unavailable"
 
 
+class TooManyGuesses(exceptions.Throttled):
+    """429: this address sent too many wrong keys in the current window."""
+
+    default_detail = "too many wrong keys from this address."
+
+
 def key_fingerprint(key: str) -> str:
-    """A stable, non-reversible name for a key (HMAC under SECRET_KEY): safe in Redis key names."""
+    """A stable, non-reversible name for a key (a keyed hash): safe in Redis key names."""
     return ratelimit.fingerprint(key)
+
+
+def _take_guess(request: Request) -> str:
+    """Count one key comparison for the client's address (see the module docstring); returns the address."""
+    address = client_ip(request) or "unknown"
+    window = int(settings.NOTIFY_WRONG_KEYS_WINDOW_SECONDS)
+    try:
+        verdict = ratelimit.hit(
+            GUESSES, address, limit=int(settings.NOTIFY_WRONG_KEYS_PER_ADDRESS), window_seconds=window
+        )
+        if verdict.allowed:
+            return address
+        first = ratelimit.first_time(GUESSES_LOGGED, address, window_seconds=verdict.retry_after)
+    except ratelimit.LimiterDown as exc:
+        logger.error("notify guess limit: cache Redis unavailable (%s); refusing", exc)
+        raise LimiterUnavailable from exc
+    if first:
+        security_logger.warning(
+            "wrong notify keys: %s (fingerprint %s) is out of guesses; refused for %d s",
+            mask_address(address), ratelimit.fingerprint(address)[:12], verdict.retry_after,
+        )  # fmt: skip
+    raise TooManyGuesses(verdict.retry_after)
 
 
 def _security_event(request: Request, reason: str) -> None:
@@ -74,12 +116,17 @@ class NotifyKeyAuthentication(BaseAuthentication):
         if not given:
             _security_event(request, "key missing")
             return None
+        address = _take_guess(request)
         expected = settings.NOTIFY_API_KEY
         if not expected:
             logger.error("NOTIFY_API_KEY is not set: every notification is refused")
         if not token_matches(given, expected):
             _security_event(request, "key mismatch")
             raise exceptions.PermissionDenied("invalid notify key")
+        try:
+            ratelimit.give_back(GUESSES, address)  # the right key: not a guess
+        except ratelimit.LimiterDown as exc:
+            raise LimiterUnavailable from exc
         return NotifyClient(), key_fingerprint(given)
 
     def authenticate_header(self, request: Request) -> str:

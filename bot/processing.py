@@ -1,8 +1,9 @@
 """Processing of stored inbox rows: one member at a time, in message order, under the member's lock.
 
 - `dispatch_committed(inbox_ids)`: called after the inbox transaction commits. Queue mode hands the affected
-  members to the stream pusher (`bot.stream_pusher`: the Redis stream for `run_worker`, written off the ack
-  path); inline mode processes each affected member now.
+  members, each with one of its new rows, to the stream pusher (`bot.stream_pusher`: the Redis stream for
+  `run_worker`, written off the ack path; the entry names the row, not the number); inline mode processes
+  each affected member now.
 - `process_capturing(inbox_ids)`: mock testing. Processes inline and returns the exact WhatsApp JSON payloads
   the bot would have sent, in order, instead of sending them.
 - `process_member(wa_id)`: take the member's lock (state Redis), then process ALL of that member's pending
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils import timezone
 
-from bot import stream_pusher
+from bot import queue, stream_pusher
 from bot.events import event_from_dict
 from bot.inbound_limits import SLOW_DOWN, Decision, inbound_decision
 from bot.models import InboxMessage
@@ -42,11 +43,13 @@ def dispatch_committed(inbox_ids: list[int], *, members: list[str] | None = None
 
     `members` (the rows' senders in message order) saves a query when the caller already knows them.
     """
-    members = members if members is not None else members_of(inbox_ids)
     if settings.PROCESSING_MODE == "queue":
-        stream_pusher.submit(members)
+        one_sender = members is not None and len(members) == 1  # then every new row is theirs: no query
+        stream_pusher.submit(
+            [(members[0], inbox_ids[0])] if one_sender else queue.first_rows(_senders(inbox_ids))
+        )
         return
-    for wa_id in members:
+    for wa_id in members if members is not None else members_of(inbox_ids):
         process_member(wa_id)
 
 
@@ -60,8 +63,13 @@ def process_capturing(inbox_ids: list[int]) -> list[dict]:
 
 def members_of(inbox_ids: list[int]) -> list[str]:
     """The distinct senders of the given rows, in order of their first message."""
-    rows = InboxMessage.objects.filter(pk__in=inbox_ids).order_by("message_ts", "id").values_list("wa_id")
-    return list(dict.fromkeys(wa_id for (wa_id,) in rows))
+    return list(dict.fromkeys(wa_id for wa_id, _row in _senders(inbox_ids)))
+
+
+def _senders(inbox_ids: list[int]) -> list[tuple[str, int]]:
+    """(wa_id, row id) of the given rows, in message order."""
+    rows = InboxMessage.objects.filter(pk__in=inbox_ids).order_by("message_ts", "id")
+    return list(rows.values_list("wa_id", "pk"))
 
 
 def process_member(wa_id: str, *, capture: Capture | None = None) -> int:

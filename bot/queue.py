@@ -1,9 +1,13 @@
 """The inbox work queue: a Redis stream on the state instance, consumed by `run_worker` through a group.
 
-Entries name a member (`wa_id`), not a row: processing a member drains all of its pending rows in order, so
-one entry per member and delivery is enough. Entries are acknowledged after processing; entries of a crashed
-consumer are reclaimed after `WORKER_RECLAIM_IDLE_MS`; the sweeper re-queues inbox rows left pending or stuck
-in `processing` (a worker died mid-row) for longer than `WORKER_SWEEP_AFTER_SECONDS`.
+An entry stands for a member: processing a member drains all of its pending rows in order, so one entry per
+member and delivery is enough. It holds no phone number: ``m``, the member's keyed hash
+(`security.keyed_hash.member_key_part`, which erasure and export match), and ``row``, the id of one of the
+member's inbox rows, from which the worker reads the wa_id (`member_of_row`). Entries are acknowledged (and
+deleted) after processing; entries of a crashed consumer are reclaimed after `WORKER_RECLAIM_IDLE_MS`; the
+sweeper re-queues inbox rows left pending or stuck in `processing` (a worker died mid-row) for longer than
+`WORKER_SWEEP_AFTER_SECONDS`. An entry without a readable row (one written by an earlier version with the
+number in it, or whose row is gone) is acknowledged and dropped: the sweeper re-queues its rows.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from django.utils import timezone
 from django_redis import get_redis_connection
 
 from bot.models import InboxMessage
+from security.keyed_hash import member_key_part
 
 logger = logging.getLogger(__name__)
 
@@ -28,23 +33,52 @@ def stream_key() -> str:
     return f"{settings.REDIS_KEY_PREFIX}:{settings.INBOX_STREAM}"
 
 
-def xadd_command(wa_id: str) -> tuple:
-    """The XADD that queues one member (capped stream, approximate trimming)."""
-    return ("XADD", stream_key(), "MAXLEN", "~", STREAM_MAXLEN, "*", "wa_id", wa_id)
+Member = tuple[str, int]  # (wa_id, the id of one of the member's inbox rows)
 
 
-def enqueue_members(wa_ids: list[str], connection: redis.Redis | None = None) -> None:
-    """Push one entry per member (pipelined: one round trip)."""
-    if not wa_ids:
+def xadd_command(wa_id: str, row_id: int) -> tuple:
+    """The XADD that queues one member (capped stream, approximate trimming): its hash and a row id."""
+    return (
+        "XADD",
+        stream_key(),
+        "MAXLEN",
+        "~",
+        STREAM_MAXLEN,
+        "*",
+        "m",
+        member_key_part(wa_id),
+        "row",
+        row_id,
+    )
+
+
+def enqueue_members(members: list[Member], connection: redis.Redis | None = None) -> None:
+    """Push one entry per (wa_id, row id) (pipelined: one round trip)."""
+    if not members:
         return
     conn = connection or get_redis_connection("state")
-    if len(wa_ids) == 1:  # one member: one round trip without pipeline overhead
-        conn.execute_command(*xadd_command(wa_ids[0]))
+    if len(members) == 1:  # one member: one round trip without pipeline overhead
+        conn.execute_command(*xadd_command(*members[0]))
         return
     pipe = conn.pipeline(transaction=False)
-    for wa_id in wa_ids:
-        pipe.execute_command(*xadd_command(wa_id))
+    for wa_id, row_id in members:
+        pipe.execute_command(*xadd_command(wa_id, row_id))
     pipe.execute()
+
+
+def first_rows(rows: list[tuple[str, int]]) -> list[Member]:
+    """(wa_id, row id) pairs in order, one per member: the first of each member's rows."""
+    first: dict[str, int] = {}
+    for wa_id, row_id in rows:
+        first.setdefault(wa_id, row_id)
+    return list(first.items())
+
+
+def member_of_row(row_id: int | None) -> str | None:
+    """The wa_id an entry's row belongs to; None when the entry names no row that exists."""
+    if row_id is None:
+        return None
+    return InboxMessage.objects.filter(pk=row_id).values_list("wa_id", flat=True).first()
 
 
 def worker_connection(block_ms: int) -> redis.Redis:
@@ -65,20 +99,25 @@ def ensure_group(conn: redis.Redis) -> None:
             raise
 
 
-def read_new(conn: redis.Redis, consumer: str, *, count: int, block_ms: int) -> list[tuple[str, str]]:
-    """New entries for this consumer as (entry id, wa_id)."""
+def _row_id(fields: dict | None) -> int | None:
+    row = str((fields or {}).get("row", ""))
+    return int(row) if row.isascii() and row.isdigit() else None
+
+
+def read_new(conn: redis.Redis, consumer: str, *, count: int, block_ms: int) -> list[tuple[str, int | None]]:
+    """New entries for this consumer as (entry id, inbox row id or None)."""
     reply = conn.xreadgroup(
         settings.INBOX_CONSUMER_GROUP, consumer, {stream_key(): ">"}, count=count, block=block_ms
     )
-    return [(entry_id, fields["wa_id"]) for _stream, entries in reply or [] for entry_id, fields in entries]
+    return [(entry_id, _row_id(fields)) for _stream, entries in reply or [] for entry_id, fields in entries]
 
 
-def reclaim_stale(conn: redis.Redis, consumer: str, *, count: int) -> list[tuple[str, str]]:
+def reclaim_stale(conn: redis.Redis, consumer: str, *, count: int) -> list[tuple[str, int | None]]:
     """Entries another consumer took but never acknowledged (it crashed), now owned by this consumer."""
     _next, entries, *_ = conn.xautoclaim(
         stream_key(), settings.INBOX_CONSUMER_GROUP, consumer, settings.WORKER_RECLAIM_IDLE_MS, "0-0", count
     )
-    return [(entry_id, fields["wa_id"]) for entry_id, fields in entries if fields]
+    return [(entry_id, _row_id(fields)) for entry_id, fields in entries if fields]
 
 
 def acknowledge(conn: redis.Redis, entry_id: str) -> None:
@@ -96,7 +135,7 @@ def sweep(conn: redis.Redis) -> int:
     waiting = InboxMessage.objects.filter(status=InboxMessage.Status.PENDING).filter(
         Q(received_at__lt=cutoff) | Q(claimed_at__lt=cutoff)
     )
-    members = list(dict.fromkeys(waiting.values_list("wa_id", flat=True)))
+    members = first_rows(list(waiting.order_by("message_ts", "id").values_list("wa_id", "pk")))
     enqueue_members(members, conn)
     if reset or members:
         logger.warning(

@@ -1,11 +1,12 @@
 """Queue mode's hand-off to the worker: members of committed inbox rows pushed to the stream off the ack path.
 
 The webhook's 200 waits for the durable part only, the database row. The stream entry is the worker's
-wake-up call, not the record, so a background thread per process pushes it: `submit` queues the members and
-returns at once; the thread sends everything queued meanwhile as one pipeline (one Redis round trip for many
-deliveries under load), repeats dropped. A push that fails, or never happens because the process dies first,
-loses nothing: the rows stay `pending` and the worker's sweeper re-queues them after
-`WORKER_SWEEP_AFTER_SECONDS` (`bot.queue.sweep`).
+wake-up call, not the record, so a background thread per process pushes it: `submit` queues the members
+(each as its wa_id and one of its row ids; the entry itself holds the row id and the member's keyed hash,
+never the number: `bot.queue.xadd_command`) and returns at once; the thread sends everything queued
+meanwhile as one pipeline (one Redis round trip for many deliveries under load), repeats dropped. A push
+that fails, or never happens because the process dies first, loses nothing: the rows stay `pending` and the
+worker's sweeper re-queues them after `WORKER_SWEEP_AFTER_SECONDS` (`bot.queue.sweep`).
 
 The thread owns one connection to the state Redis, used at redis-py's `Connection` level (pack, send,
 read), below the client's pool, retry and instrumentation layers: measured, those cost about 60 µs of CPU
@@ -48,20 +49,20 @@ class StreamPusher:
         self._url = url  # None: settings.REDIS_STATE_URL, read when the first push connects
         self._connection: redis.Connection | None = None
         self._condition = threading.Condition()
-        self._pending: list[str] = []
+        self._pending: list[queue.Member] = []
         self._submitted = 0  # members submitted, ever
         self._settled = 0  # of those, pushed or given up on (a failed push)
         self._thread: threading.Thread | None = None
         self.batches = 0  # pipelines sent (figures for tests and benchmarks)
         self.failures = 0
 
-    def submit(self, wa_ids: list[str]) -> None:
-        """Queue members for the stream; returns without waiting for Redis."""
-        if not wa_ids:
+    def submit(self, members: list[queue.Member]) -> None:
+        """Queue (wa_id, row id) pairs for the stream; returns without waiting for Redis."""
+        if not members:
             return
         with self._condition:
-            self._pending.extend(wa_ids)
-            self._submitted += len(wa_ids)
+            self._pending.extend(members)
+            self._submitted += len(members)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="stream-pusher", daemon=True)
                 self._thread.start()
@@ -92,8 +93,8 @@ class StreamPusher:
                 self._condition.notify_all()
             time.sleep(max(0.0, started + PUSH_INTERVAL_SECONDS - time.monotonic()))
 
-    def _push(self, batch: list[str]) -> None:
-        members = list(dict.fromkeys(batch))  # one entry per member drains all of its rows
+    def _push(self, batch: list[queue.Member]) -> None:
+        members = queue.first_rows(batch)  # one entry per member drains all of its rows
         try:
             self._send(members)
             self.batches += 1
@@ -103,11 +104,11 @@ class StreamPusher:
                 "stream push failed (%s): %d member(s) left to the sweeper", type(exc).__name__, len(members)
             )
 
-    def _send(self, members: list[str]) -> None:
+    def _send(self, members: list[queue.Member]) -> None:
         """One XADD per member in one pipelined write, then every reply read (an error reply raises)."""
         connection = self._connection or self._connect()
         try:
-            commands = [queue.xadd_command(wa_id) for wa_id in members]
+            commands = [queue.xadd_command(wa_id, row_id) for wa_id, row_id in members]
             connection.send_packed_command(connection.pack_commands(commands))
             for _ in commands:
                 connection.read_response()
@@ -138,9 +139,9 @@ os.register_at_fork(after_in_child=pusher.reset_after_fork)
 atexit.register(pusher.flush, EXIT_FLUSH_SECONDS)
 
 
-def submit(wa_ids: list[str]) -> None:
-    """Queue members of committed rows for the inbox stream (see the module docstring)."""
-    pusher.submit(wa_ids)
+def submit(members: list[queue.Member]) -> None:
+    """Queue members of committed rows, as (wa_id, row id), for the inbox stream (see the module doc)."""
+    pusher.submit(members)
 
 
 def flush(timeout: float = 5.0) -> bool:

@@ -6,7 +6,8 @@ when the result is OK and `result.matches(values it is about to execute)`.
 
 Key (prefix = settings.REDIS_KEY_PREFIX): ``vp:confirm:<nonce>`` → ``{"m": member, "a": action, "v": values}``
 with a PX expiry (settings.CONFIRMATION_TTL_SECONDS, 5 minutes by default). ``m`` is a keyed hash of the
-wa_id (Django's `salted_hmac`), so no phone number appears in key names or values.
+wa_id (`security.keyed_hash`, purpose "confirmations.member"), so the member's own number appears in
+neither key names nor values (the values may name a counterparty: erasure looks there too).
 
 `consume` is one Lua compare-and-swap: when member and action match, the record is replaced by a small
 "used" tombstone (kept `USED_TOMBSTONE_SECONDS`), so of N concurrent taps exactly one gets OK and the others
@@ -29,11 +30,11 @@ from typing import Any
 
 import redis
 from django.conf import settings
-from django.utils.crypto import salted_hmac
 from django_redis import get_redis_connection
 
 from flows.ports import ConsumeResult, ConsumeStatus
 from flows.state import check_primitives
+from security.keyed_hash import keyed_hash
 
 NONCE_BYTES = 16
 NONCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{22}", re.ASCII)
@@ -41,7 +42,7 @@ ACTION_PATTERN = re.compile(r"[a-z][a-z0-9_.]{0,47}", re.ASCII)
 USED_TOMBSTONE_SECONDS = 24 * 3600
 MAX_VALUES_BYTES = 2048
 DEFAULT_TTL_SECONDS = 300
-_MEMBER_SALT = "vimbisopay.confirmations.member"
+_MEMBER_PURPOSE = "confirmations.member"
 
 # KEYS: the nonce key. ARGV: member hash, action, tombstone JSON, tombstone TTL ms.
 # Returns {status} or {"ok", stored JSON}. Touches the record only when member and action both match.
@@ -97,7 +98,7 @@ def member_hash(wa_id: str) -> str:
     """A keyed, non-reversible stand-in for the member's wa_id (no phone number in Redis)."""
     if not isinstance(wa_id, str) or not wa_id:
         raise ValueError("wa_id is required")
-    return salted_hmac(_MEMBER_SALT, wa_id, algorithm="sha256").hexdigest()[:32]
+    return keyed_hash(wa_id, purpose=_MEMBER_PURPOSE)
 
 
 def _record(wa_id: str, action: str, values: Mapping[str, Any]) -> str:

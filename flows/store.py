@@ -1,15 +1,22 @@
 """Conversation state and per-member locks on the **state** Redis (AOF, noeviction).
 
-Keys (prefix = settings.REDIS_KEY_PREFIX, "vp" by default):
+Keys (prefix = settings.REDIS_KEY_PREFIX, "vp" by default; ``<m>`` = `security.keyed_hash.member_key_part`,
+a keyed hash of the wa_id: no phone number is ever part of a key name, `member_keys` builds them all):
 
-- ``vp:conv:<wa_id>`` — the state JSON (`flows.state`), expiring after the idle TTL
+- ``vp:conv:<m>`` — the state JSON (`flows.state`), expiring after the idle TTL
   (settings.CONVERSATION_IDLE_TTL_SECONDS, 300 s by default), refreshed on every save.
-- ``vp:conv:<wa_id>:marker`` — a tiny durable marker ``{"v":version,"t":updated_at,"f":flow,"p":step}``
+- ``vp:conv:<m>:marker`` — a tiny durable marker ``{"v":version,"t":updated_at,"f":flow,"p":step}``
   kept much longer (settings.CONVERSATION_TIMEOUT_NOTICE_SECONDS, 1 day by default). When the state has
   expired but the marker remains, `load` returns a *lapsed* placeholder (flow and step names only, no data),
   so the engine can say "your session timed out" instead of resuming — while the member's half-entered data
   really is gone from Redis after the idle TTL. The marker also keeps the version counter monotonic.
-- ``vp:lock:<wa_id>`` — the member lock (`member_lock`).
+- ``vp:lock:<m>`` — the member lock (`member_lock`).
+
+Keys named with the raw number by earlier versions are not migrated: each expires on its own (the marker
+last, after CONVERSATION_TIMEOUT_NOTICE_SECONDS, a day by default), a member mid-flow at the upgrade simply
+starts again, and an erasure meanwhile still finds them (`bot.api.gdpr_redis` deletes any key whose name
+holds the number). The append-only file keeps those old names until its next rewrite: every erasure makes
+one, or run `redis-cli BGREWRITEAOF` on the state instance a day after upgrading.
 
 Round trips: `load` = 1 (MGET), `save` = 1 (EVALSHA of a compare-and-set script), `clear` = 1 (DEL),
 lock acquire = 1 when free, release = 1. Taking the lock also reads the member's state in the same script,
@@ -27,13 +34,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis
 from django.conf import settings
 from django_redis import get_redis_connection
 
 from flows.state import ConversationState, StateFormatError, from_json, to_json
+from security.keyed_hash import member_key_part
 from security.redaction import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -91,8 +99,18 @@ def state_connection() -> redis.Redis:
     return get_redis_connection("state")
 
 
-def _key(kind: str, wa_id: str) -> str:
-    return f"{settings.REDIS_KEY_PREFIX}:{kind}:{wa_id}"
+class MemberKeys(NamedTuple):
+    """The state-Redis key names of one member's conversation state, marker and lock."""
+
+    state: str
+    marker: str
+    lock: str
+
+
+def member_keys(wa_id: str) -> MemberKeys:
+    """The member's key names, built from the keyed hash of the wa_id (never the number itself)."""
+    prefix, part = settings.REDIS_KEY_PREFIX, member_key_part(wa_id)
+    return MemberKeys(f"{prefix}:conv:{part}", f"{prefix}:conv:{part}:marker", f"{prefix}:lock:{part}")
 
 
 class ConversationStore:
@@ -120,7 +138,8 @@ class ConversationStore:
         if prefetched is not None:
             raw, marker = prefetched
         else:
-            raw, marker = self.connection.mget(_key("conv", wa_id), _key("conv", wa_id) + ":marker")
+            keys = member_keys(wa_id)
+            raw, marker = self.connection.mget(keys.state, keys.marker)
         if raw is not None:
             try:
                 return from_json(raw)
@@ -146,9 +165,9 @@ class ConversationStore:
             {"v": saved.version, "t": saved.updated_at, "f": saved.flow, "p": saved.step},
             separators=(",", ":"),
         )
-        state_key = _key("conv", wa_id)
+        keys = member_keys(wa_id)
         found = self._save_script(
-            keys=[state_key, state_key + ":marker"],
+            keys=[keys.state, keys.marker],
             args=[expected_version, body, self.idle_ttl_ms, marker, self.notice_ms],
         )
         if int(found) != -1:
@@ -157,8 +176,8 @@ class ConversationStore:
 
     def clear(self, wa_id: str) -> None:
         """Forget the member's conversation entirely (state and marker)."""
-        state_key = _key("conv", wa_id)
-        self.connection.delete(state_key, state_key + ":marker")
+        keys = member_keys(wa_id)
+        self.connection.delete(keys.state, keys.marker)
 
 
 def _lapsed(raw_marker: bytes | str) -> ConversationState | None:
@@ -185,13 +204,12 @@ def member_lock(
     to expire after `ttl_ms`. Release is a compare-and-delete, so an expired holder never frees a newer one.
     """
     conn = connection if connection is not None else state_connection()
-    key = _key("lock", wa_id)
+    keys = member_keys(wa_id)
     token = secrets.token_hex(16)
     deadline = time.monotonic() + wait_seconds
     delay = 0.002
     acquire = conn.register_script(_ACQUIRE_LUA)
-    state_key = _key("conv", wa_id)
-    while not _acquired(acquire, conn, wa_id, [key, state_key, state_key + ":marker"], [token, ttl_ms]):
+    while not _acquired(acquire, conn, wa_id, [keys.lock, keys.state, keys.marker], [token, ttl_ms]):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise LockBusy(f"lock of member {mask_phone(wa_id)} still held after {wait_seconds}s")
@@ -201,7 +219,7 @@ def member_lock(
         yield token
     finally:
         _prefetch.values.pop(wa_id, None)
-        conn.register_script(_RELEASE_LUA)(keys=[key], args=[token])
+        conn.register_script(_RELEASE_LUA)(keys=[keys.lock], args=[token])
 
 
 _prefetch = threading.local()

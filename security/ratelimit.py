@@ -3,22 +3,24 @@
 `hit(name, subject, limit=, window_seconds=)` counts one event for `subject` in the current window with a
 single Lua script (INCR, and PEXPIRE when the counter has no expiry yet), so concurrent callers in any
 number of processes can never overshoot, and answers whether this event is within the limit and how long
-until the window ends. Subjects are HMAC-hashed with SECRET_KEY before they become key names: no phone
-number or API key appears in Redis. A Redis failure raises `LimiterDown`; the caller decides whether to fail
-open (plain chat) or closed (money, notify). Django's admin login uses django-ratelimit instead (it needs
-the request); both are atomic on the same cache Redis.
+until the window ends. `give_back(name, subject)` undoes one counted event (a reservation that turned out
+not to count: `bot.notify_guard` reserves a guess before comparing a key, and gives it back when the key is
+right). Subjects become key names only as keyed hashes (`security.keyed_hash`, purpose "ratelimit"): no
+phone number, API key or address appears in Redis. A Redis failure raises `LimiterDown`; the caller decides
+whether to fail open (plain chat) or closed (money, notify). Django's admin login uses django-ratelimit
+instead (it needs the request); both are atomic on the same cache Redis.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 from dataclasses import dataclass
 
 import redis
 from django.conf import settings
 from django.core.cache import caches
+
+from security.keyed_hash import keyed_hash
 
 # KEYS: counter. ARGV: window in ms. → {count in this window, ms left in the window}.
 _HIT = """
@@ -29,6 +31,11 @@ if ttl < 0 then
   ttl = tonumber(ARGV[1])
 end
 return {count, ttl}
+"""
+# KEYS: counter. Takes one event back; never creates the counter (a window that ended stays ended).
+_GIVE_BACK = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end
+return 0
 """
 FINGERPRINT_HEX_DIGITS = 32
 
@@ -45,9 +52,8 @@ class Verdict:
 
 
 def fingerprint(subject: str) -> str:
-    """A stable, non-reversible name for a subject (HMAC under SECRET_KEY): safe in Redis key names."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), subject.encode("utf-8", "surrogatepass"), hashlib.sha256)
-    return digest.hexdigest()[:FINGERPRINT_HEX_DIGITS]
+    """A stable, non-reversible name for a subject (a keyed hash): safe in Redis key names."""
+    return keyed_hash(subject, purpose="ratelimit", digits=FINGERPRINT_HEX_DIGITS)
 
 
 def counter_key(name: str, subject: str) -> str:
@@ -64,6 +70,15 @@ def hit(name: str, subject: str, *, limit: int, window_seconds: int) -> Verdict:
     except redis.RedisError as exc:
         raise LimiterDown(type(exc).__name__) from exc
     return Verdict(int(count) <= limit, int(count), max(1, math.ceil(int(ttl_ms) / 1000)))
+
+
+def give_back(name: str, subject: str) -> None:
+    """Undo one event counted by `hit` in the current window; `LimiterDown` when the cache Redis fails."""
+    try:
+        client = caches["default"].client.get_client(write=True)
+        client.register_script(_GIVE_BACK)(keys=[counter_key(name, subject)])
+    except redis.RedisError as exc:
+        raise LimiterDown(type(exc).__name__) from exc
 
 
 def first_time(name: str, subject: str, *, window_seconds: int) -> bool:

@@ -2,9 +2,13 @@
 
 `mask_phone` keeps only the last 4 digits of a phone number / WhatsApp id, behind a fixed-width mask, so
 log lines can still be correlated by a human without revealing the number or even its length.
+`mask_address` keeps only the network of an IP address (IPv4 /24, IPv6 /48): enough to block it, not to
+name the client.
 """
 
 from __future__ import annotations
+
+import ipaddress
 
 MASK = "•••••••"
 VISIBLE_DIGITS = 4
@@ -17,3 +21,15 @@ def mask_phone(value: object) -> str:
     if len(digits) < MIN_DIGITS_TO_SHOW:
         return MASK
     return MASK + digits[-VISIBLE_DIGITS:]
+
+
+def mask_address(value: object) -> str:
+    """`203.0.113.0/24` for 203.0.113.66, `2001:db8:1::/48` for an IPv6 address in it; "unknown" otherwise."""
+    try:
+        address = ipaddress.ip_address(str(value or ""))
+    except ValueError:
+        return "unknown"
+    if address.version == 6 and address.ipv4_mapped:  # ::ffff:203.0.113.66 from a dual-stack socket
+        address = address.ipv4_mapped
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))

@@ -5,13 +5,12 @@
   ledger token exist; a token's value is never exported).
 - `erase_member(wa_id)`: in one transaction, the member's rows get their phone fields pseudonymised
   (``erased-<keyed hash>``) and their text and JSON fields wiped; other members' rows that mention the
-  member's number or name (an offer to them, say) get those mentions replaced. Then Redis: the member's
-  conversation state, marker and lock, their confirmation nonces and inbox-stream entries (state Redis),
-  their ledger token and its login lock (cache Redis), and on both instances every key under our prefix
-  whose name holds the number or whose string value holds the number or a name (another member's
-  conversation or confirmation about them: reset, as after a timeout). Refused while one of the member's
-  money instructions is in flight at the ledger (confirmed, sent or unknown): that would break its
-  reconciliation. Redis is not transactional with the database: an erasure that fails there can be re-run.
+  member's number or name (an offer to them, say) get those mentions replaced. Then Redis
+  (`bot.api.gdpr_redis`): the member's keys on both instances, every key that mentions them, and a rewrite
+  of the state instance's append-only file so that no file of it still holds the number (what that cannot
+  reach is listed there). Refused while one of the member's money instructions is in flight at the ledger
+  (confirmed, sent or unknown): that would break its reconciliation. Redis is not transactional with the
+  database: an erasure that fails there, or whose rewrite did not finish, can be re-run.
 
 Ledger records at MyCredex are not ours to delete; the answers say so (`LEDGER_NOTE`).
 """
@@ -20,22 +19,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from itertools import islice
 from typing import Any
 
-import redis
 from django.apps import apps
-from django.conf import settings
 from django.db import models, transaction
 from django.db.models.functions import Cast
-from django.utils.crypto import salted_hmac
-from django_redis import get_redis_connection
 
-from credex_api.auth import TokenStore
-from credex_api.conf import ClientConfig, cache_redis
-from flows.confirmations import member_hash
+from bot.api import gdpr_redis
 from security import pii
+from security.keyed_hash import keyed_hash
 
 LEDGER_NOTE = (
     "Records held by the MyCredex ledger (accounts, credexes, ledger history) are not ours to delete: "
@@ -43,7 +35,7 @@ LEDGER_NOTE = (
 )
 ERASED_TEXT = "[erased]"
 IN_FLIGHT_STATES = ("confirmed", "sent", "unknown")
-_PSEUDONYM_SALT = "vimbisopay.gdpr.pseudonym"
+_PSEUDONYM_PURPOSE = "gdpr.pseudonym"
 
 
 class ErasureRefused(Exception):  # noqa: N818 (a verdict, like Django's PermissionDenied)
@@ -56,7 +48,7 @@ class ErasureRefused(Exception):  # noqa: N818 (a verdict, like Django's Permiss
 
 def pseudonym(wa_id: str) -> str:
     """The stand-in for an erased phone: stable per member, not reversible without the secret key."""
-    return "erased-" + salted_hmac(_PSEUDONYM_SALT, wa_id, algorithm="sha256").hexdigest()[:12]
+    return "erased-" + keyed_hash(wa_id, purpose=_PSEUDONYM_PURPOSE, digits=12)
 
 
 def _model(label: str) -> type[models.Model]:
@@ -81,7 +73,7 @@ def export_member(wa_id: str) -> dict[str, Any]:
         "member": wa_id,
         "fields": sorted(pii.qualified_names()),
         "records": records,
-        "redis": _redis_export(wa_id),
+        "redis": gdpr_redis.export(wa_id),
         "ledger": LEDGER_NOTE,
     }
 
@@ -110,7 +102,7 @@ def erase_member(wa_id: str) -> dict[str, Any]:
             own = _erase_own_rows(label, kinds, wa_id, replacer.pseudonym)
             mentions = _scrub_mentions(label, kinds, replacer)
             database[label] = {"pseudonymised": own, "mentions_removed": mentions}
-    redis_done = _redis_erase(wa_id, replacer.needles)
+    redis_done = gdpr_redis.erase(wa_id, replacer.needles)
     return {
         "member": replacer.pseudonym,
         "database": database,
@@ -180,107 +172,3 @@ class _Replacer:
         if isinstance(value, dict):
             return {self.scrub(key): self.scrub(item) for key, item in value.items()}
         return value
-
-
-# --- Redis --------------------------------------------------------------------------------------------
-SCAN_BATCH = 500
-
-
-def _keys(wa_id: str) -> dict[str, str]:
-    prefix = settings.REDIS_KEY_PREFIX
-    config = ClientConfig.from_settings()
-    tokens = TokenStore(
-        cache_redis(),
-        secret=settings.SECRET_KEY,
-        ttl_seconds=1,
-        lock_seconds=1,
-        wait_seconds=0,
-        key_prefix=config.key_prefix,
-    )  # only for its key derivation: the same HMAC the ledger client uses
-    return {
-        "conversation": f"{prefix}:conv:{wa_id}",
-        "marker": f"{prefix}:conv:{wa_id}:marker",
-        "lock": f"{prefix}:lock:{wa_id}",
-        "stream": f"{prefix}:{settings.INBOX_STREAM}",
-        "token": tokens.member_key(wa_id),
-        "token_login_lock": tokens.member_key(wa_id) + ":login",
-    }
-
-
-def _redis_export(wa_id: str) -> dict[str, Any]:
-    keys = _keys(wa_id)
-    state, cache = get_redis_connection("state"), cache_redis()
-    raw, marker, lock = state.mget(keys["conversation"], keys["marker"], keys["lock"])
-    return {
-        "state_redis": {
-            "conversation": json.loads(raw) if raw else None,
-            "conversation_marker": marker is not None,
-            "member_lock": lock is not None,
-            "confirmations": len(_own_confirmations(state, wa_id)),
-            "inbox_stream_entries": len(_stream_entries(state, keys["stream"], wa_id)),
-        },
-        "cache_redis": {"ledger_token": bool(cache.exists(keys["token"]))},  # the token itself: never
-    }
-
-
-def _redis_erase(wa_id: str, needles: list[str]) -> dict[str, int]:
-    keys = _keys(wa_id)
-    state, cache = get_redis_connection("state"), cache_redis()
-    done = {"state_member_keys": int(state.delete(keys["conversation"], keys["marker"], keys["lock"]))}
-    done["confirmations"] = int(state.delete(*found)) if (found := _own_confirmations(state, wa_id)) else 0
-    entries = _stream_entries(state, keys["stream"], wa_id)
-    done["inbox_stream_entries"] = int(state.xdel(keys["stream"], *entries)) if entries else 0
-    done["cache_member_keys"] = int(cache.delete(keys["token"], keys["token_login_lock"]))
-    done["state_mentions"] = _sweep(state, wa_id, needles)
-    done["cache_mentions"] = _sweep(cache, wa_id, needles)
-    return done
-
-
-def _scan(conn: redis.Redis, pattern: str) -> Iterator[list[bytes]]:
-    found = conn.scan_iter(match=pattern, count=SCAN_BATCH)
-    while batch := list(islice(found, SCAN_BATCH)):
-        yield batch
-
-
-def _own_confirmations(state: redis.Redis, wa_id: str) -> list[bytes]:
-    """Confirmation nonces are keyed by the nonce; their record names the member by `member_hash`."""
-    mine = member_hash(wa_id)
-    owned = []
-    for batch in _scan(state, f"{settings.REDIS_KEY_PREFIX}:confirm:*"):
-        for key, raw in zip(batch, state.mget(batch), strict=True):
-            try:
-                if raw and json.loads(raw).get("m") == mine:
-                    owned.append(key)
-            except (ValueError, AttributeError):
-                continue
-    return owned
-
-
-def _stream_entries(state: redis.Redis, stream: str, wa_id: str) -> list[bytes]:
-    entries, start, target = [], "-", wa_id.encode()
-    while batch := state.xrange(stream, min=start, max="+", count=1000):
-        entries += [entry_id for entry_id, fields in batch if fields.get(b"wa_id") == target]
-        if len(batch) < 1000:
-            break
-        start = "(" + batch[-1][0].decode()
-    return entries
-
-
-def _sweep(conn: redis.Redis, wa_id: str, needles: list[str]) -> int:
-    """Delete keys under our prefix whose name holds the number, or whose string value holds a needle."""
-    forms = {form for needle in needles for form in (needle, json.dumps(needle)[1:-1])}
-    wanted = [form.lower().encode() for form in forms]
-    deleted = 0
-    for batch in _scan(conn, f"{settings.REDIS_KEY_PREFIX}:*"):
-        pipe = conn.pipeline(transaction=False)
-        for key in batch:
-            pipe.type(key)
-        strings = [key for key, kind in zip(batch, pipe.execute(), strict=True) if kind == b"string"]
-        values = dict(zip(strings, conn.mget(strings), strict=True)) if strings else {}
-        doomed = [
-            key
-            for key in batch
-            if wa_id.encode() in key or any(form in (values.get(key) or b"").lower() for form in wanted)
-        ]
-        deleted += int(conn.delete(*doomed)) if doomed else 0
-    return deleted

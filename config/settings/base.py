@@ -243,6 +243,12 @@ NOTIFY_API_KEY = production_required("NOTIFY_API_KEY", "dev-notify-key")
 NOTIFY_RATE_PER_MINUTE = env_int("NOTIFY_RATE_PER_MINUTE", 120)
 if NOTIFY_RATE_PER_MINUTE < 1:
     raise ValueError("NOTIFY_RATE_PER_MINUTE must be at least 1")
+# Wrong keys compared per client address (security/client_ip.py) per window; beyond them the address gets 429
+# until the window ends, whatever key it sends. Both at least 1.
+NOTIFY_WRONG_KEYS_PER_ADDRESS = env_int("NOTIFY_WRONG_KEYS_PER_ADDRESS", 10)
+NOTIFY_WRONG_KEYS_WINDOW_SECONDS = env_int("NOTIFY_WRONG_KEYS_WINDOW_SECONDS", 900)
+if min(NOTIFY_WRONG_KEYS_PER_ADDRESS, NOTIFY_WRONG_KEYS_WINDOW_SECONDS) < 1:
+    raise ValueError("NOTIFY_WRONG_KEYS_PER_ADDRESS and NOTIFY_WRONG_KEYS_WINDOW_SECONDS must be at least 1")
 
 
 # --- Static files, i18n ---------------------------------------------------------------------------------

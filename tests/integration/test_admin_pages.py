@@ -193,11 +193,14 @@ def test_the_rate_limit_page_lists_what_is_blocked_without_numbers(staff_client,
     for _ in range(3):
         ratelimit.hit("money", busy, limit=1, window_seconds=60)
     ratelimit.hit("money", "263771119003", limit=1, window_seconds=60)  # within its limit: not listed
+    for _ in range(settings.NOTIFY_WRONG_KEYS_PER_ADDRESS + 1):
+        ratelimit.hit("notify-guess", "203.0.113.66", limit=1, window_seconds=60)
     html = staff_client.get(reverse("admin:bot_limits")).content.decode()
     counts = dict(re.findall(r"<h2>([^<:]+): <span class=\"blocked\">(\d+)</span>", html))
     assert counts["Silenced after the inbound notice"] == "1"
     assert counts["Money steps over the per-minute limit"] == "1"
     assert counts["Inbound messages over the per-minute limit"] == "0"
+    assert counts["Addresses out of notify-key guesses"] == "1" and "203.0.113.66" not in html
     assert ratelimit.fingerprint(busy)[:12] in html and "<td>3</td>" in html
     assert silenced not in html and busy not in html
     assert (

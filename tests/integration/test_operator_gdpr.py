@@ -17,6 +17,7 @@ from django.db import connection
 from django.utils import timezone
 from django_redis import get_redis_connection
 
+from bot import queue
 from bot.api import gdpr
 from bot.events import event_to_dict
 from bot.models import InboxMessage, OutboxMessage, StatusEvent
@@ -25,7 +26,7 @@ from credex_api.auth import TokenStore
 from credex_api.models import Instruction
 from flows.confirmations import ConfirmationStore
 from flows.state import ConversationState
-from flows.store import ConversationStore
+from flows.store import ConversationStore, member_keys
 from flows.types import TextMessage
 from security import pii
 from tests.support.operators import bearer, make_user, tokens
@@ -73,11 +74,13 @@ def members():
     store, state = ConversationStore(), get_redis_connection("state")
     store.save(RUDO, ConversationState(flow="onboard", step="name", data={"first": "Rudo"}), 0)
     store.save(TENDAI, ConversationState(flow="offer", step="confirm", data={"to": RUDO}), 0)
-    state.set(f"vp:lock:{RUDO}", "holder", px=60_000)
+    state.set(member_keys(RUDO).lock, "holder", px=60_000)
     confirmations = ConfirmationStore()
     confirmations.issue(wa_id=RUDO, action="tier.upgrade", values={"tier": 2})
     confirmations.issue(wa_id=TENDAI, action="offer.create", values={"to": RUDO, "name": NAMES[0]})
-    enqueue_members([RUDO, TENDAI])
+    enqueue_members(
+        [(wa_id, InboxMessage.objects.filter(wa_id=wa_id).first().pk) for wa_id in (RUDO, TENDAI)]
+    )
     ledger_tokens = TokenStore(
         get_redis_connection("default"),
         secret=settings.SECRET_KEY,
@@ -150,6 +153,9 @@ def test_export_covers_every_registered_field_and_the_redis_keys(client, access,
 
 @pytest.mark.db_both  # JSON-as-text search and the row lock differ between SQLite and PostgreSQL
 def test_erasure_leaves_no_trace_of_the_member_in_any_table_or_redis_key(client, access, members):
+    state = get_redis_connection("state")  # what a version that named keys by the number left behind:
+    state.set(f"vp:conv:{RUDO}:marker", '{"v":3,"t":1,"f":"offer","p":"amount"}', ex=86_400)
+    state.xadd(queue.stream_key(), {"wa_id": RUDO})
     assert occurrences(database_dump()) and occurrences(redis_dump("state"))  # the dumps do see them
     response = client.post(f"/api/members/{RUDO}/erase/", **bearer(access))
     assert response.status_code == 200
@@ -158,7 +164,9 @@ def test_erasure_leaves_no_trace_of_the_member_in_any_table_or_redis_key(client,
     assert done["member"] == gdpr.pseudonym(RUDO)
     assert done["database"]["bot.InboxMessage"] == {"pseudonymised": 2, "mentions_removed": 1}
     assert done["database"]["credex_api.Instruction"] == {"pseudonymised": 1, "mentions_removed": 1}
-    assert done["redis"]["confirmations"] == 1 and done["redis"]["inbox_stream_entries"] == 1
+    assert done["redis"]["confirmations"] == 1 and done["redis"]["inbox_stream_entries"] == 2
+    assert done["redis"]["state_member_keys"] == 3  # state, marker, lock (named by the keyed hash)
+    assert done["redis"]["state_aof_rewrite"] == "done"
     assert done["redis"]["cache_member_keys"] == 1
     dumps = {"database": database_dump(), "state": redis_dump("state"), "cache": redis_dump("default")}
     assert {where: occurrences(text) for where, text in dumps.items()} == {w: [] for w in dumps}
@@ -166,8 +174,9 @@ def test_erasure_leaves_no_trace_of_the_member_in_any_table_or_redis_key(client,
     # The other member's data is still there, with the mentions replaced.
     assert TENDAI in dumps["database"] and f"12.50=>{gdpr.pseudonym(RUDO)}" in dumps["database"]
     assert "Offer 12.50 USD to [erased] (+erased-" in dumps["database"]
-    assert f"b'vp:conv:{TENDAI}:marker'" in dumps["state"]  # Tendai's conversation about Rudo was reset
-    assert f"b'vp:conv:{TENDAI}' " not in dumps["state"]
+    tendai = member_keys(TENDAI)
+    assert f"b'{tendai.marker}'" in dumps["state"]  # Tendai's conversation about Rudo was reset
+    assert f"b'{tendai.state}' " not in dumps["state"]
     # An erased message is never processed.
     assert not InboxMessage.objects.filter(status="pending").exists()
     assert response["Cache-Control"] == "no-store"
@@ -191,7 +200,7 @@ def test_erasure_waits_while_a_money_instruction_is_in_flight(client, access, me
     assert response.status_code == 409
     assert "in flight" in response.json()["error"]
     assert database_dump() == before
-    assert get_redis_connection("state").exists(f"vp:conv:{RUDO}")
+    assert get_redis_connection("state").exists(member_keys(RUDO).state)
 
 
 def test_a_member_with_no_data_exports_empty_records_and_erases_to_zero_counts(client, access):

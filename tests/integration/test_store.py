@@ -21,11 +21,13 @@ from flows.store import (
     LockBusy,
     StaleStateError,
     StateTooLargeError,
+    member_keys,
     member_lock,
 )
 from tests.support.concurrency import run_together
 
 WA_ID = "263771234567"
+KEYS = member_keys(WA_ID)
 
 
 def a_state(**changes) -> ConversationState:
@@ -44,9 +46,18 @@ def test_save_then_load_round_trips_with_the_version_bumped_and_the_idle_ttl_set
     saved = store.save(WA_ID, a_state(), expected_version=0)
     assert saved.version == 1
     assert store.load(WA_ID) == saved
-    assert 0 < redis_state.pttl(f"vp:conv:{WA_ID}") <= 300_000
-    assert redis_state.pttl(f"vp:conv:{WA_ID}:marker") > 300_000
-    assert b"12.50" not in redis_state.get(f"vp:conv:{WA_ID}:marker")  # the marker holds no member data
+    assert 0 < redis_state.pttl(KEYS.state) <= 300_000
+    assert redis_state.pttl(KEYS.marker) > 300_000
+    assert b"12.50" not in redis_state.get(KEYS.marker)  # the marker holds no member data
+    assert sorted(redis_state.keys("vp:*")) == sorted([KEYS.state.encode(), KEYS.marker.encode()])
+    assert all(WA_ID.encode() not in key for key in redis_state.keys("*"))  # named by a keyed hash
+
+
+def test_key_names_hold_a_keyed_hash_of_the_member_never_the_number():
+    assert KEYS.state.startswith("vp:conv:") and KEYS.marker == KEYS.state + ":marker"
+    assert KEYS.lock.startswith("vp:lock:") and KEYS.lock[len("vp:lock:") :] == KEYS.state[len("vp:conv:") :]
+    assert WA_ID not in "".join(KEYS) and len(KEYS.lock) == len("vp:lock:") + 32
+    assert member_keys("263771234568") != KEYS  # one digit apart, other keys
 
 
 def test_load_of_an_unknown_member_is_none():
@@ -57,7 +68,7 @@ def test_the_idle_ttl_really_expires_leaving_only_a_lapsed_placeholder_then_noth
     store = ConversationStore(idle_ttl_seconds=1, notice_seconds=2)
     store.save(WA_ID, a_state(), expected_version=0)
     time.sleep(1.2)
-    assert redis_state.get(f"vp:conv:{WA_ID}") is None  # the member's data is gone from Redis
+    assert redis_state.get(KEYS.state) is None  # the member's data is gone from Redis
     lapsed = store.load(WA_ID)
     assert lapsed == ConversationState(
         flow="pay", step="handle", version=1, updated_at=1_767_000_000, lapsed=True
@@ -116,9 +127,9 @@ def test_clear_removes_state_and_marker(redis_state):
 
 
 def test_an_unreadable_state_is_dropped_not_resumed(redis_state):
-    redis_state.set(f"vp:conv:{WA_ID}", b'{"s":1,"v":1,"t":5,"d":{"amount":12.5}}')
+    redis_state.set(KEYS.state, b'{"s":1,"v":1,"t":5,"d":{"amount":12.5}}')
     assert ConversationStore().load(WA_ID) is None
-    assert redis_state.get(f"vp:conv:{WA_ID}") is None
+    assert redis_state.get(KEYS.state) is None
 
 
 def test_an_oversized_state_is_refused():
@@ -186,8 +197,18 @@ def test_a_lock_whose_holder_process_died_expires_after_its_ttl():
 
 
 def test_releasing_after_ones_lock_expired_never_frees_the_next_holders_lock(redis_state):
-    key = f"vp:lock:{WA_ID}"
+    key = KEYS.lock
     with member_lock(WA_ID, ttl_ms=100, wait_seconds=0):
         time.sleep(0.2)  # our lock expired under a slow turn
         redis_state.set(key, b"someone-else", px=5_000)
     assert redis_state.get(key) == b"someone-else"
+
+
+def test_a_new_secret_key_forgets_live_conversations_as_documented(settings, redis_state):
+    store = ConversationStore()
+    store.save(WA_ID, a_state(), expected_version=0)
+    settings.SECRET_KEY = "rotated-secret-key-0123456789abcdefghijklmnopqrstuvwxyz-0123456789"
+    assert store.load(WA_ID) is None  # neither state nor marker found: the member starts again
+    assert redis_state.exists(KEYS.state)  # the old keys are left to expire on their own
+    assert 0 < redis_state.pttl(KEYS.marker) <= 24 * 3600 * 1000
+    assert store.save(WA_ID, a_state(), expected_version=0).version == 1  # and a new conversation works

@@ -18,6 +18,7 @@ from bot import queue, stream_pusher
 from bot.models import InboxMessage
 from bot.stream_pusher import StreamPusher
 from deploy.localredis import free_port
+from security.keyed_hash import member_key_part
 from security.redaction import mask_phone
 from tests.support import payloads as p
 from tests.support.concurrency import run_together
@@ -29,8 +30,16 @@ def state_redis() -> redis.Redis:
     return get_redis_connection("state")
 
 
-def stream_members() -> list[str]:
-    return [fields[b"wa_id"].decode() for _id, fields in state_redis().xrange(queue.stream_key())]
+def stream_entries() -> list[tuple[str, int]]:
+    """The stream's entries as (member hash, row id): what the worker and erasure read; never a number."""
+    entries = state_redis().xrange(queue.stream_key())
+    assert all(set(fields) == {b"m", b"row"} for _id, fields in entries)
+    return [(fields[b"m"].decode(), int(fields[b"row"])) for _id, fields in entries]
+
+
+def named(member: str, row: int) -> tuple[str, int]:
+    """The entry expected for `member` and one of its rows."""
+    return member_key_part(member), row
 
 
 def pause_writes(milliseconds: int) -> None:
@@ -50,22 +59,24 @@ def test_a_queue_mode_delivery_is_acknowledged_before_its_entry_reaches_the_stre
     acknowledged = time.monotonic() - started
     assert response.status_code == 200 and response.json()["received"] == 1
     assert acknowledged < 0.2, "the 200 waited for the paused Redis"
-    assert stream_members() == [p.OTHER_SENDER]  # answered while its own entry is still held back
+    warm_up = InboxMessage.objects.get(wa_id=p.OTHER_SENDER)
+    assert stream_entries() == [named(p.OTHER_SENDER, warm_up.pk)]  # answered while its entry is held back
     row = InboxMessage.objects.get(wa_id=p.SENDER)
     assert row.status == InboxMessage.Status.PENDING  # durable before the 200
     assert stream_pusher.flush(5)
-    assert stream_members() == [p.OTHER_SENDER, p.SENDER]
+    assert stream_entries() == [named(p.OTHER_SENDER, warm_up.pk), named(p.SENDER, row.pk)]
 
 
 def test_submissions_made_during_a_push_go_out_together_in_order_repeats_dropped():
     pusher = StreamPusher()
     pause_writes(300)
-    pusher.submit(["a"])
+    pusher.submit([("a", 1)])
     time.sleep(0.1)  # the first push is now in flight, held by the pause
-    pusher.submit(["b", "a"])
-    pusher.submit(["c", "b"])
+    pusher.submit([("b", 2), ("a", 3)])
+    pusher.submit([("c", 4), ("b", 5)])
     assert pusher.flush(5)
-    assert stream_members() == ["a", "b", "a", "c"]  # the second batch is b, a, c: one entry per member
+    # The second batch is b, a, c: one entry per member, with its first row.
+    assert stream_entries() == [named("a", 1), named("b", 2), named("a", 3), named("c", 4)]
     assert (pusher.batches, pusher.failures) == (2, 0)
 
 
@@ -75,55 +86,55 @@ def test_concurrent_submitters_lose_nothing():
 
     def submit_all(index: int) -> None:
         for number in range(per_thread):
-            pusher.submit([f"t{index}-{number}"])
+            pusher.submit([(f"t{index}-{number}", index * 1000 + number)])
 
     assert run_together(submit_all, [(index,) for index in range(threads)]) == []
     assert pusher.flush(10)
-    members = stream_members()
-    assert sorted(members) == sorted(f"t{i}-{n}" for i in range(threads) for n in range(per_thread))
+    expected = [named(f"t{i}-{n}", i * 1000 + n) for i in range(threads) for n in range(per_thread)]
+    assert sorted(stream_entries()) == sorted(expected)
     assert pusher.batches < threads * per_thread  # submissions queued during a push were sent together
 
 
 def test_an_unreachable_redis_leaves_the_rows_to_the_sweeper_and_logs_no_number():
     pusher = StreamPusher(url=f"redis://127.0.0.1:{free_port()}/0")  # nobody listens there
     with emitted_logs() as logs:
-        pusher.submit([p.SENDER])
+        pusher.submit([(p.SENDER, 1)])
         assert pusher.flush(5)  # settled: given up on, not stuck
     assert (pusher.batches, pusher.failures) == (0, 1)
     assert "left to the sweeper" in logs.text
     assert p.SENDER not in logs.text and mask_phone(p.SENDER) not in logs.text
-    assert stream_members() == []
+    assert stream_entries() == []
 
 
 def test_an_error_reply_fails_that_push_only_and_the_next_one_goes_through():
     pusher = StreamPusher()
     state_redis().set(queue.stream_key(), "not a stream")  # every XADD now answers WRONGTYPE
-    pusher.submit(["first", "second"])
+    pusher.submit([("first", 1), ("second", 2)])
     assert pusher.flush(5)
     assert (pusher.batches, pusher.failures) == (0, 1)
     state_redis().delete(queue.stream_key())
-    pusher.submit(["third"])
+    pusher.submit([("third", 3)])
     assert pusher.flush(5)
     assert (pusher.batches, pusher.failures) == (1, 1)
-    assert stream_members() == ["third"]
+    assert stream_entries() == [named("third", 3)]
 
 
 def test_flush_says_when_the_push_is_still_held():
     pusher = StreamPusher()
     pause_writes(400)
-    pusher.submit(["held"])
+    pusher.submit([("held", 1)])
     assert pusher.flush(0.1) is False
     assert pusher.flush(5) is True
-    assert stream_members() == ["held"]
+    assert stream_entries() == [named("held", 1)]
 
 
 def _submit_in_child(result: multiprocessing.Queue) -> None:
-    stream_pusher.submit(["child"])
+    stream_pusher.submit([("child", 2)])
     result.put(stream_pusher.flush(5))
 
 
 def test_a_forked_process_pushes_with_its_own_thread():
-    stream_pusher.submit(["parent"])
+    stream_pusher.submit([("parent", 1)])
     assert stream_pusher.flush(5)
     context = multiprocessing.get_context("fork")
     result = context.Queue()
@@ -131,4 +142,4 @@ def test_a_forked_process_pushes_with_its_own_thread():
     child.start()
     child.join(20)
     assert child.exitcode == 0 and result.get(timeout=5) is True
-    assert stream_members() == ["parent", "child"]
+    assert stream_entries() == [named("parent", 1), named("child", 2)]

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test import Client
+from django_redis import get_redis_connection
 
+from bot import queue, stream_pusher
 from bot.models import InboxMessage, OutboxMessage
 from tests.support import payloads as p
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
@@ -99,3 +101,22 @@ def test_worker_killed_mid_batch_leaves_nothing_unprocessed_after_restart(queue_
     for row in InboxMessage.objects.all():
         assert OutboxMessage.objects.filter(in_reply_to=row).exists(), "every message answered"
         assert row.attempts <= 2  # at most the one interrupted row is processed a second time
+
+
+def test_an_entry_naming_a_number_instead_of_a_row_is_dropped_and_its_row_still_processed(
+    queue_mode, fake_graph
+):
+    member = MEMBERS[0]
+    assert post_signed(Client(), p.text_payload("hi", sender=member)).status_code == 200
+    assert stream_pusher.flush(5)
+    state = get_redis_connection("state")
+    state.delete(queue.stream_key())
+    state.xadd(queue.stream_key(), {"wa_id": member})  # as queued before entries named a row and a hash
+
+    worker = start_worker(fake_graph.url, "upgraded")
+    try:
+        assert wait_until(lambda: done_count() == 1, 30)  # re-queued by the sweeper, by row
+        assert wait_until(lambda: state.xlen(queue.stream_key()) == 0, 10)  # every entry acknowledged
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(15) == 0  # the old entry did not break it

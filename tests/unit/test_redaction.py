@@ -1,8 +1,9 @@
-"""`mask_phone`: only the last 4 digits survive, behind a fixed-width mask that hides the length too."""
+"""`mask_phone`: only the last 4 digits survive, behind a fixed-width mask that hides the length too.
+`mask_address`: only the network of an IP address survives (IPv4 /24, IPv6 /48)."""
 
 import pytest
 
-from security.redaction import mask_phone
+from security.redaction import mask_address, mask_phone
 
 
 @pytest.mark.parametrize(
@@ -23,3 +24,18 @@ def test_mask_phone_keeps_only_the_last_four_digits(value, masked):
 
 def test_masks_of_numbers_of_different_lengths_have_the_same_length():
     assert len(mask_phone("12345678")) == len(mask_phone("263771234567123"))
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("203.0.113.66", "203.0.113.0/24"),
+        ("2001:db8:1:2::7", "2001:db8:1::/48"),
+        ("::ffff:203.0.113.66", "203.0.113.0/24"),  # from a dual-stack socket
+        ("", "unknown"),
+        (None, "unknown"),
+        ("not an address", "unknown"),
+    ],
+)
+def test_mask_address_keeps_only_the_network(value, masked):
+    assert mask_address(value) == masked

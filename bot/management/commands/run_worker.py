@@ -65,9 +65,11 @@ class Command(BaseCommand):
         return handled + self._process(conn, queue.read_new(conn, consumer, count=BATCH, block_ms=BLOCK_MS))
 
     def _process(self, conn, entries) -> int:
-        for entry_id, wa_id in entries:
+        for entry_id, row_id in entries:
             close_old_connections()
-            process_member(wa_id)
+            wa_id = queue.member_of_row(row_id)  # the entry holds a row id and a hash, never the number
+            if wa_id is not None:
+                process_member(wa_id)
             queue.acknowledge(conn, entry_id)
         return len(entries)
 
