@@ -3,8 +3,9 @@
 - The ledger issues a JWT at login/onboarding (in the body) and re-signs it on every authenticated answer
   (in the `Authorization` response header); it expires after 5 idle minutes. We keep the newest token per
   member for `ttl` seconds (240 < 300), so an expired token is rarely ever sent.
-- The key is an HMAC of the phone number with the Django secret, never the number itself: the cache Redis
-  holds no phone numbers, and a dump of it cannot be reversed by enumerating numbers without the secret.
+- The key is a keyed hash of the phone number (`security.keyed_hash`, purpose "credex.token", under the
+  secret the store is given: Django's SECRET_KEY), never the number itself: the cache Redis holds no phone
+  numbers, and a dump of it cannot be reversed by enumerating numbers without the secret.
 - `obtain(phone, stale=..., login=...)`: a usable token. If the cached token is missing or is the `stale`
   one a call was just refused with, exactly one caller (across threads and processes: `SET NX PX` lock)
   runs `login()`; the others wait for its token and use it. If the lock holder fails, each waiter tries
@@ -17,8 +18,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import logging
 import time
 import uuid
@@ -28,12 +27,14 @@ import jwt
 import redis
 
 from credex_api.errors import CredexTimeout
+from security.keyed_hash import keyed_hash
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.01
 REFRESH_STORE_AFTER_SECONDS = 60.0
 MILLISECONDS_THRESHOLD = 1e11  # a Unix time above this is in milliseconds
 REDIS_WARNING_EVERY_SECONDS = 60.0
+KEY_PURPOSE = "credex.token"  # the keyed hash naming a member's token key (not a secret)
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -56,7 +57,7 @@ class TokenStore:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._redis = client
-        self._secret = secret.encode()
+        self._secret = secret
         self._ttl = ttl_seconds
         self._lock_ms = int(lock_seconds * 1000)
         self._wait = wait_seconds
@@ -66,9 +67,8 @@ class TokenStore:
         self._warned_at = float("-inf")
 
     def member_key(self, phone: str) -> str:
-        """The Redis key of a member's token (an HMAC of the phone, never the phone)."""
-        digest = hmac.new(self._secret, phone.encode(), hashlib.sha256).hexdigest()[:32]
-        return f"{self._prefix}:{digest}"
+        """The Redis key of a member's token (a keyed hash of the phone, never the phone)."""
+        return f"{self._prefix}:{keyed_hash(phone, purpose=KEY_PURPOSE, secret=self._secret)}"
 
     def get(self, phone: str) -> str | None:
         try:

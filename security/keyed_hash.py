@@ -2,8 +2,8 @@
 
 `keyed_hash(value, purpose=...)` is HMAC-SHA256 of the value under a key derived from SECRET_KEY for that
 purpose (Django's `salted_hmac`: the key is SHA-256 of "vimbisopay.<purpose>" + SECRET_KEY), in hex,
-truncated. It is the project's one way of doing this (the ledger-token store in `credex_api.auth` still
-keys with the raw SECRET_KEY; it is the one left to move here). One secret, one derived key per purpose
+truncated. It is the project's one way of doing this (the ledger-token store in `credex_api.auth`, which is
+handed its secret rather than reading settings, passes it in). One secret, one derived key per purpose
 (SC-2's "separate keys per purpose", as Django derives its own for sessions, signing and password
 resets): a hash seen in one place (an ops page, a rate-limit counter) cannot be matched against names in
 another, and without SECRET_KEY no name can be tested against a list of numbers.
@@ -34,11 +34,13 @@ SALT_PREFIX = "vimbisopay."
 MEMBER_KEY_PURPOSE = "state.member"
 
 
-def keyed_hash(value: str, *, purpose: str, digits: int = HEX_DIGITS) -> str:
-    """HMAC-SHA256 of `value` under SECRET_KEY's key for `purpose`, as `digits` hex digits."""
+def keyed_hash(value: str, *, purpose: str, digits: int = HEX_DIGITS, secret: str | None = None) -> str:
+    """HMAC-SHA256 of `value` under the key for `purpose` derived from `secret` (SECRET_KEY by default),
+    as `digits` hex digits."""
     if not isinstance(value, str):
         raise TypeError("keyed_hash takes a str")
-    digest = salted_hmac(SALT_PREFIX + purpose, value.encode("utf-8", "surrogatepass"), algorithm="sha256")
+    message = value.encode("utf-8", "surrogatepass")
+    digest = salted_hmac(SALT_PREFIX + purpose, message, secret=secret, algorithm="sha256")
     return digest.hexdigest()[:digits]
 
 
