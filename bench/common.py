@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deploy.devrun import answers_ok
 from deploy.localredis import free_port
 from deploy.placement import DEFAULT_THREADS, default_workers
 
@@ -136,17 +137,6 @@ def drive_load(label: str, port: int, requests: Sequence[Request], *, concurrenc
     return LoadResult(label, latencies, non_2xx, sum(tally.errors for tally in tallies), elapsed)
 
 
-def _answers_ok(port: int, path: str) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-    try:
-        connection.request("GET", path)
-        return connection.getresponse().status == 200
-    except (OSError, http.client.HTTPException):
-        return False
-    finally:
-        connection.close()
-
-
 def stop_process(process: subprocess.Popen, grace: float = 15.0) -> None:
     """SIGTERM, then SIGKILL after `grace` seconds."""
     if process.poll() is None:
@@ -193,7 +183,7 @@ def _wait_until_ready(process: subprocess.Popen, port: int, path: str, log_path:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with status {process.returncode}; see {log_path}")
-        if _answers_ok(port, path):
+        if answers_ok(port, path):
             return
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not answer {path} within 60 s; see {log_path}")

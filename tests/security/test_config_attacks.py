@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from deploy.devrun import answers_ok
 from deploy.localredis import free_port
 from deploy.samples import new_wamid, whatsapp_text_payload
 from security.signatures import sign_body
@@ -33,7 +34,6 @@ from tests.support.startup import (
     MANAGE,
     PRODUCTION,
     ROOT,
-    answers,
     documented_example,
     environment,
     secret_values,
@@ -238,7 +238,7 @@ def start_serving(env: dict[str, str], port: int) -> subprocess.Popen:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while not answers(port) and server.poll() is None and time.monotonic() < deadline:
+    while not answers_ok(port, "/healthz") and server.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
     assert server.poll() is None, "the development server did not start on loopback"
     return server

@@ -9,7 +9,6 @@ having started. `PRODUCTION` holds safe production values, random for each test 
 
 from __future__ import annotations
 
-import http.client
 import os
 import re
 import secrets
@@ -20,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from deploy.devrun import answers_ok
 from deploy.localredis import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +85,7 @@ def start(argv: tuple[str, ...], env: dict[str, str], *, wait: float = 30.0, rea
     )  # fmt: skip
     deadline = time.monotonic() + wait
     while process.poll() is None and time.monotonic() < deadline:
-        if ready_port and answers(ready_port):
+        if ready_port and answers_ok(ready_port, "/healthz"):
             break
         time.sleep(0.2)
     if process.poll() is None:
@@ -93,18 +93,6 @@ def start(argv: tuple[str, ...], env: dict[str, str], *, wait: float = 30.0, rea
     output, _ = process.communicate(timeout=30)
     exited = process.returncode if process.returncode >= 0 else None  # killed by us: it was running
     return Ended(exited, output)
-
-
-def answers(port: int, path: str = "/healthz") -> bool:
-    """True when GET http://127.0.0.1:`port``path` answers 200."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-    try:
-        connection.request("GET", path)
-        return connection.getresponse().status == 200
-    except (OSError, http.client.HTTPException):
-        return False
-    finally:
-        connection.close()
 
 
 def secret_values(env: dict[str, str]) -> list[str]:
