@@ -159,7 +159,7 @@ def gunicorn_process(env: dict[str, str], log_path: Path,
         server_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
         process = subprocess.Popen(command, cwd=BASE_DIR, env=server_env, stdout=log, stderr=log)
     try:
-        _wait_until_ready(process, port, ready_path, log_path)
+        wait_until_answering(process, port, ready_path, f"gunicorn (log: {log_path})")
         yield port, process
     finally:
         stop_process(process)
@@ -178,15 +178,17 @@ def gunicorn_server(env: dict[str, str], log_path: Path, *, workers: int | None 
         yield port
 
 
-def _wait_until_ready(process: subprocess.Popen, port: int, path: str, log_path: Path) -> None:
+def wait_until_answering(process: subprocess.Popen, port: int, path: str, what: str) -> None:
+    """Return once GET `path` on 127.0.0.1:`port` answers 200; RuntimeError naming `what` if the process
+    exits or 60 s pass first."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with status {process.returncode}; see {log_path}")
+            raise RuntimeError(f"{what} exited with status {process.returncode}")
         if answers_ok(port, path):
             return
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer {path} within 60 s; see {log_path}")
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not answer {path} within 60 s")
 
 
 def run_checked(command: list[str], env: dict[str, str], what: str) -> None:

@@ -30,14 +30,23 @@ from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
+from unittest.mock import patch
 
 import requests
 
-from bench.common import BASE_DIR, base_environment, format_table, percentile, stop_process
+from bench.common import (
+    BASE_DIR,
+    base_environment,
+    format_table,
+    percentile,
+    stop_process,
+    wait_until_answering,
+)
 from deploy.localredis import RedisServer, free_port
 
 if TYPE_CHECKING:
     from credex_api.client import CredexClient
+    from credex_api.conf import ClientConfig
 
 CLIENT_KEY = "bench-client-key"
 ADMIN_KEY = "bench-admin-key"
@@ -70,26 +79,11 @@ def sandbox_process(workdir: Path) -> Iterator[str]:
     command = [sys.executable, "-m", "sandbox", "--port", str(port), "--threads", "8"]
     with (workdir / "sandbox.log").open("ab") as log:
         process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(process, url)
-        yield url
+        wait_until_answering(process, port, "/health", f"the sandbox (log: {workdir / 'sandbox.log'})")
+        yield f"http://127.0.0.1:{port}"
     finally:
         stop_process(process)
-
-
-def _wait_healthy(process: subprocess.Popen, url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the sandbox exited with status {process.returncode}")
-        try:
-            if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("the sandbox did not answer /health within 60 s")
 
 
 def configure_django(workdir: Path, redis_url: str, with_database: bool) -> bool:
@@ -228,24 +222,30 @@ def money_path(client: CredexClient, payer: str, params: dict) -> Callable[[], o
     return call
 
 
+def client_config(url: str) -> ClientConfig:
+    """The client's settings for the run: throttles so wide that they are timed but never waited on."""
+    from credex_api.conf import ClientConfig
+
+    return ClientConfig(
+        base_url=url,
+        api_key=CLIENT_KEY,
+        throttle_per_minute=6_000_000,
+        throttle_burst=1000,
+        throttle_per_number_per_minute=60_000,  # 1 ms a slot
+        throttle_per_number_burst=1000,
+    )
+
+
 def benchmark(url: str, redis_url: str, options: argparse.Namespace, with_instructions: bool) -> str:
     import redis
 
     from credex_api import services
     from credex_api.bodies import encode_json
     from credex_api.client import CredexClient
-    from credex_api.conf import ClientConfig
 
     logging.getLogger("credex_api").setLevel(logging.WARNING)  # per-instruction INFO lines would be timed too
-    config = ClientConfig(
-        base_url=url,
-        api_key=CLIENT_KEY,
-        throttle_per_minute=6_000_000,
-        throttle_burst=1000,
-        throttle_per_number_per_minute=60_000,  # 1 ms a slot: the per-number bucket is timed, never waited on
-        throttle_per_number_burst=1000,
-    )
-    ledger, client = Ledger(url), CredexClient(config, redis_client=redis.Redis.from_url(redis_url))
+    ledger = Ledger(url)
+    client = CredexClient(client_config(url), redis_client=redis.Redis.from_url(redis_url))
     payer, params = prepare_members(ledger, client)
     report = Report()
     login_body = encode_json({"phone": payer})
@@ -275,16 +275,14 @@ def benchmark(url: str, redis_url: str, options: argparse.Namespace, with_instru
     return report.text()
 
 
-ENVIRONMENT = ("DJANGO_ENV", "REDIS_CACHE_URL", "REDIS_STATE_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE")
-
-
 def run(argv: list[str] | None = None) -> None:
-    """Run the benchmark and print its figures; the Redis and sandbox it started are always stopped."""
+    """Run the benchmark and print its figures; the Redis and sandbox it started are always stopped, and the
+    environment it set for Django is put back as it was (`patch.dict`)."""
     options = parse_options(argv)
     workdir = Path(tempfile.mkdtemp(prefix="vp-bench-ledger-"))
-    saved = {name: os.environ.get(name) for name in ENVIRONMENT}
     try:
         with ExitStack() as stack:
+            stack.enter_context(patch.dict(os.environ))
             cache = RedisServer("cache", free_port(), workdir / "redis").start()
             stack.callback(cache.stop)
             url = stack.enter_context(sandbox_process(workdir))
@@ -293,10 +291,6 @@ def run(argv: list[str] | None = None) -> None:
                 print("ledger_client: Django was already set up in this process; instruction path skipped")
             print(benchmark(url, cache.url, options, configured and not options.no_instructions))
     finally:
-        for name, value in saved.items():
-            os.environ.pop(name, None)
-            if value is not None:
-                os.environ[name] = value
         shutil.rmtree(workdir, ignore_errors=True)
 
 

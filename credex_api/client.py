@@ -110,18 +110,7 @@ class CredexClient:
         self.breaker = CircuitBreaker(
             store, config.breaker, key_prefix=config.key_prefix, clock=clock, rand=rand
         )
-        self.throttle = Throttle(
-            store,
-            per_minute=config.throttle_per_minute,
-            burst=config.throttle_burst,
-            max_wait=config.throttle_max_wait,
-            member_burst=config.throttle_member_burst,
-            guest_burst=config.throttle_guest_burst,
-            per_number_per_minute=config.throttle_per_number_per_minute,
-            per_number_burst=config.throttle_per_number_burst,
-            key_prefix=config.key_prefix,
-            sleep=sleep,
-        )
+        self.throttle = Throttle.from_config(store, config, sleep=sleep)
         self.tokens = TokenStore(
             store,
             secret=settings.SECRET_KEY,

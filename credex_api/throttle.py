@@ -27,11 +27,15 @@ import logging
 import time
 from collections.abc import Callable
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import redis
 
 from credex_api.errors import CredexBusy
 from security.ratelimit import fingerprint
+
+if TYPE_CHECKING:  # conf is not needed at run time here
+    from credex_api.conf import ClientConfig
 
 logger = logging.getLogger(__name__)
 REDIS_WARNING_EVERY_SECONDS = 60.0
@@ -107,6 +111,24 @@ class Throttle:
         self._take = client.register_script(_TAKE)
         self._sleep = sleep
         self._warned_at = float("-inf")
+
+    @classmethod
+    def from_config(
+        cls, store: redis.Redis, config: ClientConfig, *, sleep: Callable[[float], None] = time.sleep
+    ) -> Throttle:
+        """The shared ledger throttle with the configured rate, class depths and per-number bucket."""
+        return cls(
+            store,
+            per_minute=config.throttle_per_minute,
+            burst=config.throttle_burst,
+            max_wait=config.throttle_max_wait,
+            member_burst=config.throttle_member_burst,
+            guest_burst=config.throttle_guest_burst,
+            per_number_per_minute=config.throttle_per_number_per_minute,
+            per_number_burst=config.throttle_per_number_burst,
+            key_prefix=config.key_prefix,
+            sleep=sleep,
+        )
 
     def acquire(self, priority: Priority = Priority.MEMBER, caller: str | None = None) -> None:
         """Return when a request for `caller` (a phone number) of class `priority` may be sent;

@@ -78,6 +78,16 @@ def obtain(
     return client.post("/api/token/", body, content_type="application/json", **extra)
 
 
+def code(device: TOTPDevice | None, *, steps_ago: int = 0) -> str:
+    """The device's code now (or `steps_ago` 30-second steps ago); "000000" for no device."""
+    return totp_code(device, at=time.time() - 30 * steps_ago) if device is not None else "000000"
+
+
+def wrong_code(device: TOTPDevice | None) -> str:
+    """A code the device does not show now (its current code plus one)."""
+    return f"{(int(code(device)) + 1) % 1_000_000:06d}"
+
+
 def next_step(username: str = "operator") -> None:
     """As if a new 30-second TOTP step had begun since the device's last accepted code (the replay rule
     refuses a second code in one step; tests that need several token pairs call this between them)."""
