@@ -35,7 +35,8 @@ class StoreResult:
 
     new_ids: list[int] = field(default_factory=list)
     duplicates: int = 0
-    new_members: list[str] = field(default_factory=list)  # senders of the new rows, by message time
+    # (sender, the id of their first new row) per sender of the new rows, by message time
+    new_members: list[tuple[str, int]] = field(default_factory=list)
 
 
 def store_batch(batch: ParsedBatch, *, correlation_id: str) -> StoreResult:
@@ -43,7 +44,7 @@ def store_batch(batch: ParsedBatch, *, correlation_id: str) -> StoreResult:
     if len(batch.messages) == 1 and not batch.statuses and not batch.errors:
         return _store_lone_message(batch.messages[0], correlation_id)
     new_ids: list[int] = []
-    new_wamids: set[str] = set()
+    new_rows: dict[str, int] = {}  # wamid → its new row id
     duplicates = 0
     with transaction.atomic():
         # Sorted by id: concurrent deliveries then take row locks in the same order (no deadlocks).
@@ -53,14 +54,16 @@ def store_batch(batch: ParsedBatch, *, correlation_id: str) -> StoreResult:
                 duplicates += 1
             else:
                 new_ids.append(row_id)
-                new_wamids.add(message.message_id)
+                new_rows[message.message_id] = row_id
         for status in sorted(batch.statuses, key=lambda update: update.wamid):
             _record_status(status)
         for error in batch.errors:
             _record_platform_error(error)
-    by_time = sorted((m for m in batch.messages if m.message_id in new_wamids), key=lambda m: m.timestamp)
-    new_members = list(dict.fromkeys(message.wa_id for message in by_time))
-    return StoreResult(new_ids=new_ids, duplicates=duplicates, new_members=new_members)
+    by_time = sorted((m for m in batch.messages if m.message_id in new_rows), key=lambda m: m.timestamp)
+    first_rows: dict[str, int] = {}
+    for message in by_time:
+        first_rows.setdefault(message.wa_id, new_rows[message.message_id])
+    return StoreResult(new_ids=new_ids, duplicates=duplicates, new_members=list(first_rows.items()))
 
 
 def _store_lone_message(message: InboundMessage, correlation_id: str) -> StoreResult:
@@ -68,7 +71,7 @@ def _store_lone_message(message: InboundMessage, correlation_id: str) -> StoreRe
     row_id = _insert_message(message, correlation_id)
     if row_id is None:
         return StoreResult(duplicates=1)
-    return StoreResult(new_ids=[row_id], new_members=[message.wa_id])
+    return StoreResult(new_ids=[row_id], new_members=[(message.wa_id, row_id)])
 
 
 def _insert_message(message: InboundMessage, correlation_id: str) -> int | None:

@@ -38,18 +38,18 @@ logger = logging.getLogger(__name__)
 Capture = Callable[[dict], None]
 
 
-def dispatch_committed(inbox_ids: list[int], *, members: list[str] | None = None) -> None:
+def dispatch_committed(inbox_ids: list[int], *, members: list[queue.Member] | None = None) -> None:
     """Hand committed inbox rows to processing (queue or inline, per settings.PROCESSING_MODE).
 
-    `members` (the rows' senders in message order) saves a query when the caller already knows them.
+    `members` ((sender, first new row id) in message order, as `inbox.store_batch` returns them) saves a
+    query when the caller already knows them.
     """
+    if members is None:
+        members = queue.first_rows(_senders(inbox_ids))
     if settings.PROCESSING_MODE == "queue":
-        one_sender = members is not None and len(members) == 1  # then every new row is theirs: no query
-        stream_pusher.submit(
-            [(members[0], inbox_ids[0])] if one_sender else queue.first_rows(_senders(inbox_ids))
-        )
+        stream_pusher.submit(members)
         return
-    for wa_id in members if members is not None else members_of(inbox_ids):
+    for wa_id, _row in members:
         process_member(wa_id)
 
 

@@ -143,3 +143,26 @@ def test_a_forked_process_pushes_with_its_own_thread():
     child.join(20)
     assert child.exitcode == 0 and result.get(timeout=5) is True
     assert stream_entries() == [named("parent", 1), named("child", 2)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_from_two_members_queues_each_with_its_first_row_in_message_order(settings):
+    settings.PROCESSING_MODE = "queue"
+    now = int(p.now_ts())
+    messages = [
+        p.text_message("third", sender=p.SENDER, timestamp=str(now)),
+        p.text_message("first", sender=p.OTHER_SENDER, timestamp=str(now - 60)),
+        p.text_message("second", sender=p.SENDER, timestamp=str(now - 30)),
+    ]
+    contacts = [p.contact(p.SENDER), p.contact(p.OTHER_SENDER, "Other")]
+    delivery = p.envelope(p.entry(p.change(messages=messages, contacts=contacts)))
+    assert post_signed(Client(), delivery).json()["received"] == 3
+    assert stream_pusher.flush(5)
+    first_of = {
+        wa_id: InboxMessage.objects.filter(wa_id=wa_id).order_by("message_ts").first().pk
+        for wa_id in (p.SENDER, p.OTHER_SENDER)
+    }
+    assert stream_entries() == [
+        named(p.OTHER_SENDER, first_of[p.OTHER_SENDER]),
+        named(p.SENDER, first_of[p.SENDER]),
+    ]
