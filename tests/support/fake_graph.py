@@ -11,6 +11,10 @@ Scripted steps, consumed in order, one per request:
 - `hang(seconds)`: read the request, then answer nothing for that long (beyond the client's read timeout);
 - `drop()`: read the request, then close the connection without an answer.
 
+Every scripting call takes `to=<recipient>`: that step then answers only a request to that recipient (steps
+scoped to others stay queued for theirs). Each recorded request carries `at`, its arrival time
+(`time.monotonic()`), and `to`, its recipient.
+
 Fixtures (import the `*_fixture` functions into a test module or conftest to register them):
 - `fake_graph`: a running server, `settings.WHATSAPP_API_URL` pointing at it, stopped after the test;
 - `graph_sender`: a `bot.sender.GraphSender` whose sleeps are recorded in `recorded_delays` (nothing waits)
@@ -22,6 +26,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -42,6 +47,12 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes
     json: Any
+    at: float = 0.0  # arrival, time.monotonic()
+
+    @property
+    def to(self) -> str:
+        """The recipient of a messages request ('' when the body names none)."""
+        return str(self.json.get("to", "")) if isinstance(self.json, dict) else ""
 
 
 @dataclass
@@ -52,6 +63,7 @@ class _Step:
     seconds: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
     before: Callable[[RecordedRequest], None] | None = None
+    to: str | None = None  # answer only a request to this recipient
 
 
 @dataclass
@@ -63,9 +75,13 @@ class _Script:
         with self.lock:
             self.steps.append(step)
 
-    def pop(self) -> _Step:
+    def pop(self, to: str) -> _Step:
+        """The first step for this recipient (scoped to it, or unscoped); a plain 200 when none is left."""
         with self.lock:
-            return self.steps.pop(0) if self.steps else _Step("ok")
+            for index, step in enumerate(self.steps):
+                if step.to is None or step.to == to:
+                    return self.steps.pop(index)
+            return _Step("ok")
 
 
 def graph_error_body(code: int, message: str = "", details: str = "") -> dict:
@@ -113,28 +129,42 @@ class FakeGraph:
         self._thread.join(timeout=5)
 
     # --- scripting -----------------------------------------------------------------------------------
-    def respond_ok(self, *, before: Callable[[RecordedRequest], None] | None = None) -> None:
-        self._script.push(_Step("ok", before=before))
+    def respond_ok(
+        self, *, before: Callable[[RecordedRequest], None] | None = None, to: str | None = None
+    ) -> None:
+        self._script.push(_Step("ok", before=before, to=to))
 
-    def respond_error(self, code: int, *, http_status: int = 400, message: str = "") -> None:
-        self._script.push(_Step("raw", status=http_status, body=graph_error_body(code, message)))
+    def respond_error(
+        self, code: int, *, http_status: int = 400, message: str = "", to: str | None = None
+    ) -> None:
+        self._script.push(_Step("raw", status=http_status, body=graph_error_body(code, message), to=to))
 
     def respond_raw(
-        self, http_status: int, body: Any = None, *, headers: dict[str, str] | None = None
+        self,
+        http_status: int,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        to: str | None = None,
     ) -> None:
-        self._script.push(_Step("raw", status=http_status, body=body, headers=headers or {}))
+        self._script.push(_Step("raw", status=http_status, body=body, headers=headers or {}, to=to))
 
-    def hang(self, seconds: float = 5.0) -> None:
-        self._script.push(_Step("hang", seconds=seconds))
+    def hang(self, seconds: float = 5.0, *, to: str | None = None) -> None:
+        self._script.push(_Step("hang", seconds=seconds, to=to))
 
-    def drop(self) -> None:
-        self._script.push(_Step("drop"))
+    def drop(self, *, to: str | None = None) -> None:
+        self._script.push(_Step("drop", to=to))
+
+    def to(self, recipient: str) -> list[RecordedRequest]:
+        """The requests that arrived for `recipient`, in arrival order."""
+        with self._record_lock:
+            return [request for request in self.requests if request.to == recipient]
 
     # --- used by the handler -------------------------------------------------------------------------
     def _record(self, request: RecordedRequest) -> _Step:
         with self._record_lock:
             self.requests.append(request)
-        return self._script.pop()
+        return self._script.pop(request.to)
 
     def _ok_body(self, request: RecordedRequest) -> dict:
         wamid = f"wamid.{uuid.uuid4().hex}"
@@ -183,7 +213,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             parsed = None
         headers = {name.lower(): value for name, value in self.headers.items()}
-        return RecordedRequest(self.command, self.path, headers, body, parsed)
+        return RecordedRequest(self.command, self.path, headers, body, parsed, time.monotonic())
 
     def _answer(self, status: int, body: Any, headers: dict[str, str]) -> None:
         raw = b"" if body is None else json.dumps(body).encode()
