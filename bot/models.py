@@ -97,6 +97,8 @@ class OutboxMessage(models.Model):
     error_code = models.IntegerField(null=True, blank=True)
     error_class = models.CharField(max_length=24, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Set while a retry is scheduled (bot.outbox): the member's later replies wait behind this row.
+    retry_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

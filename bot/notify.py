@@ -13,11 +13,14 @@ Contract (ours; also in the README, "Notifications from the ledger"):
   4 consecutive spaces (WhatsApp refuses them in template parameters). Other fields are ignored.
 - What is sent: template `incoming_notification` (en_US), body parameters [memberName, message], one quick
   reply button whose payload is `flows.ids.entry("incoming")` ("v1:incoming:entry:open"): the tap opens
-  the incoming-offers flow from any state. The send goes through `bot.sender.record_and_send`: stored as
-  an outbox row first, sent synchronously with the sender's retries, the outcome recorded on the row.
+  the incoming-offers flow from any state. The send goes through `bot.outbox.record_and_send`: stored as
+  an outbox row first, sent once at once, the outcome recorded on the row; a retry WhatsApp asks for (its
+  rate limits, a transient error) is scheduled, and sent by the worker when due — never slept here.
 
 Answers, all JSON with `Cache-Control: no-store`; every error is `{"error": "<reason>"}`:
 - 200 `{"sent": true, "outbox_id": "<uuid>"}`: WhatsApp accepted the message.
+- 202 `{"sent": false, "scheduled": true, "outbox_id": "<uuid>"}`: WhatsApp asked us to wait; the retry is
+  scheduled (the worker sends it when due). Do not call again for it: that would notify twice.
 - 400: the body is not a JSON object, or a field breaks the rules above (the reason names the field).
 - 401: no `X-Notify-Key` header (with `WWW-Authenticate: X-Notify-Key realm="notify"`).
 - 403: a wrong key (and every key while NOTIFY_API_KEY is unset).
@@ -26,8 +29,8 @@ Answers, all JSON with `Cache-Control: no-store`; every error is `{"error": "<re
 - 429: over NOTIFY_RATE_PER_MINUTE requests with this key in the current minute, or (whatever the key) from
   an address that sent NOTIFY_WRONG_KEYS_PER_ADDRESS wrong keys in the current window of
   NOTIFY_WRONG_KEYS_WINDOW_SECONDS; `Retry-After` in seconds.
-- 502 `{"error": "could not reach WhatsApp"}`: WhatsApp refused it or gave no answer after the sender's
-  retries; the outbox row says which. With no answer it may still arrive, so a retry may notify twice.
+- 502 `{"error": "could not reach WhatsApp"}`: WhatsApp refused it (or its retries ran out) or gave no
+  answer; the outbox row says which. With no answer it may still arrive, so a retry may notify twice.
 - 503: the rate limiter's Redis (the cache instance) is down; nothing is sent (fail closed).
 
 Checked in this order: method, key present, the address's wrong-key budget, key, rate limit (every request
@@ -57,7 +60,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
-from bot import sender
+from bot import outbox
 from bot.models import OutboxMessage
 from bot.notify_body import InvalidNotification, Notification, parse_notification
 from bot.notify_guard import KEY_HEADER, HasNotifyKey, NotifyKeyAuthentication, NotifyRateLimit
@@ -156,7 +159,7 @@ class NotifyView(APIView):
             return Response({"error": f"body larger than {MAX_BODY_BYTES} bytes"}, status=413)
         try:
             notification = parse_notification(body)
-            row = sender.record_and_send(
+            row = outbox.record_and_send(
                 wa_id=notification.phone, reply=notification_reply(notification), in_reply_to_id=None
             )
         except InvalidNotification as invalid:
@@ -166,6 +169,9 @@ class NotifyView(APIView):
             logger.error("notify refused: the reply breaks a WhatsApp limit")
             return Response({"error": "fields do not fit the notification template"}, status=400)
         to = mask_phone(notification.phone)
+        if row.status == OutboxMessage.Status.QUEUED and row.retry_at is not None:
+            logger.info("notify to %s scheduled for a retry: outbox %s", to, row.pk)
+            return Response({"sent": False, "scheduled": True, "outbox_id": str(row.pk)}, status=202)
         if row.status in _NOT_DELIVERED:
             logger.warning("notify to %s not accepted: outbox %s %s", to, row.pk, row.status)
             return Response({"error": GRAPH_FAILURE}, status=502)

@@ -1,4 +1,4 @@
-"""Processing of stored inbox rows: one member at a time, in message order, under the member's lock.
+"""Processing of stored inbox rows: one member at a time under the member's lock, in message order, fairly.
 
 - `dispatch_committed(inbox_ids)`: called after the inbox transaction commits. Queue mode hands the affected
   members, each with one of its new rows, to the stream pusher (`bot.stream_pusher`: the Redis stream for
@@ -6,11 +6,16 @@
   each affected member now.
 - `process_capturing(inbox_ids)`: mock testing. Processes inline and returns the exact WhatsApp JSON payloads
   the bot would have sent, in order, instead of sending them.
-- `process_member(wa_id)`: take the member's lock (state Redis), then process ALL of that member's pending
-  rows in message-timestamp order, re-checking before release so a row committed meanwhile is not stranded.
+- `process_member(wa_id)`: take the member's lock (state Redis), send any of the member's replies whose retry
+  is due (`bot.outbox.flush`), then process the member's pending rows in message-timestamp order. With
+  `requeue` (the worker) a call takes only the rows pending when it starts — a member who keeps writing
+  cannot hold a worker thread while others wait — and, after releasing the lock, hands a member who still has
+  pending rows back to the end of the queue. Without it (inline mode) it drains them all.
 
-Each row is claimed by a conditional UPDATE (pending → processing), so a row is processed once even if two
-processors race; a row left `processing` by a crashed worker is re-queued by the sweeper (`bot.queue`).
+A row's turn records all its replies (`bot.outbox.record`, one transaction) before sending any. Each row is
+claimed by a conditional UPDATE (pending → processing), so a row is processed once even if two processors
+race; a row left `processing` by a crashed worker is re-queued by the sweeper (`bot.queue`), and when it runs
+again its recorded replies are sent (only those not yet sent) instead of asking the engine a second time.
 """
 
 from __future__ import annotations
@@ -22,11 +27,10 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils import timezone
 
-from bot import queue, stream_pusher
+from bot import outbox, queue, stream_pusher
 from bot.events import event_from_dict
 from bot.inbound_limits import SLOW_DOWN, Decision, inbound_decision
-from bot.models import InboxMessage
-from bot.sender import record_and_send, record_captured
+from bot.models import InboxMessage, OutboxMessage
 from flows.services import run_turn
 from flows.store import LockBusy, member_lock
 from flows.types import TextReply
@@ -36,6 +40,7 @@ from security.redaction import mask_phone
 logger = logging.getLogger(__name__)
 
 Capture = Callable[[dict], None]
+Requeue = Callable[[str, int], None]  # (wa_id, one of its pending row ids): back to the end of the queue
 
 
 def dispatch_committed(inbox_ids: list[int], *, members: list[queue.Member] | None = None) -> None:
@@ -72,35 +77,50 @@ def _senders(inbox_ids: list[int]) -> list[tuple[str, int]]:
     return list(rows.values_list("wa_id", "pk"))
 
 
-def process_member(wa_id: str, *, capture: Capture | None = None) -> int:
-    """Process every pending row of one member, in order, under the member lock. Returns rows processed."""
+def process_member(
+    wa_id: str,
+    *,
+    capture: Capture | None = None,
+    requeue: Requeue | None = None,
+    wait_seconds: float | None = None,
+) -> int:
+    """Process the member's pending rows under the member lock (see the module docstring); rows processed."""
+    wait = settings.MEMBER_LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
     try:
-        with member_lock(
-            wa_id, ttl_ms=settings.MEMBER_LOCK_TTL_MS, wait_seconds=settings.MEMBER_LOCK_WAIT_SECONDS
-        ):
-            return _drain_member(wa_id, capture)
+        with member_lock(wa_id, ttl_ms=settings.MEMBER_LOCK_TTL_MS, wait_seconds=wait):
+            if capture is None:
+                outbox.flush(wa_id)  # replies whose retry is due go before anything newer
+            processed = _take_turns(wa_id, capture, drain=requeue is None)
     except LockBusy:
-        # Another processor holds this member; it re-checks for pending rows before releasing, and the
-        # sweeper re-queues anything still pending after WORKER_SWEEP_AFTER_SECONDS.
+        # Another processor holds this member. It looks for pending rows after releasing the lock and
+        # queues the member again if it finds any; the sweeper catches what is left after a crash.
         logger.info("member %s busy; left to the current holder", mask_phone(wa_id))
         return 0
+    if requeue is not None:
+        waiting = _pending(wa_id).values_list("pk", flat=True).first()
+        if waiting is not None:
+            requeue(wa_id, waiting)
+    return processed
 
 
-def _drain_member(wa_id: str, capture: Capture | None) -> int:
+def _pending(wa_id: str):
+    return InboxMessage.objects.filter(wa_id=wa_id, status=InboxMessage.Status.PENDING).order_by(
+        "message_ts", "id"
+    )
+
+
+def _take_turns(wa_id: str, capture: Capture | None, *, drain: bool) -> int:
+    """Process the rows pending now, in order; with `drain`, again until none is left."""
     processed = 0
     while True:
-        pending = list(
-            InboxMessage.objects.filter(wa_id=wa_id, status=InboxMessage.Status.PENDING).order_by(
-                "message_ts", "id"
-            )
-        )
-        if not pending:
-            return processed
+        pending = list(_pending(wa_id))
         for row in pending:
             if _claim(row):
                 with correlation.bound(row.correlation_id):  # the delivery's id on every line of this row
                     _process_row(row, capture)
                 processed += 1
+        if not pending or not drain:
+            return processed
 
 
 def _claim(row: InboxMessage) -> bool:
@@ -111,14 +131,15 @@ def _claim(row: InboxMessage) -> bool:
 
 
 def _process_row(row: InboxMessage, capture: Capture | None) -> None:
-    """One inbound message: rate limit, engine turn, then every reply recorded and sent (or captured)."""
+    """One inbound message: rate limit, the engine's turn, its replies recorded then sent (or captured)."""
     try:
-        replies = _replies_for(row)
-        for reply in replies:
-            if capture is not None:
-                capture(record_captured(wa_id=row.wa_id, reply=reply, in_reply_to_id=row.pk))
-            else:
-                record_and_send(wa_id=row.wa_id, reply=reply, in_reply_to_id=row.pk)
+        if capture is not None:
+            for reply in _replies_for(row):
+                capture(outbox.record_captured(wa_id=row.wa_id, reply=reply, in_reply_to_id=row.pk))
+        else:
+            if not (row.attempts and OutboxMessage.objects.filter(in_reply_to_id=row.pk).exists()):
+                outbox.record(row.wa_id, _replies_for(row), row.pk)  # a re-run keeps the replies it had
+            outbox.flush(row.wa_id)
     except Exception:
         logger.exception("processing failed for inbox row %s", row.pk)
         _finish(row, InboxMessage.Status.FAILED)

@@ -9,12 +9,12 @@ import pytest
 from django.db import connection
 
 from bot.models import OutboxMessage
-from bot.sender import GraphSender, get_sender, record_and_send, record_captured, send_outbox
+from bot.outbox import record_and_send, record_captured, send_row
+from bot.sender import GraphSender, get_sender
 from flows.types import TextReply
 from tests.support.fake_graph import (  # noqa: F401 - the imports register the fixtures
     fake_graph_fixture,
     graph_sender_fixture,
-    recorded_delays_fixture,
 )
 
 pytestmark = pytest.mark.django_db
@@ -66,9 +66,9 @@ def test_racing_senders_send_a_row_once(fake_graph, graph_sender):
     results = []
 
     def race():
-        racer = GraphSender(sleep=lambda _s: None)
+        racer = GraphSender()
         barrier.wait()
-        results.append(racer.send_outbox(OutboxMessage.objects.get(pk=row.pk)))
+        results.append(send_row(OutboxMessage.objects.get(pk=row.pk), sender=racer))
         racer.close()
         connection.close()  # this thread's own database connection
 
@@ -84,7 +84,7 @@ def test_racing_senders_send_a_row_once(fake_graph, graph_sender):
 
 def test_an_already_accepted_row_is_never_sent_again(fake_graph, graph_sender):
     row = send_text(graph_sender)
-    again = send_outbox(stored(row), sender=graph_sender)
+    again = send_row(stored(row), sender=graph_sender)
     assert again.skipped
     assert len(fake_graph.requests) == 1
 

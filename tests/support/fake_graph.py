@@ -17,8 +17,8 @@ scoped to others stay queued for theirs). Each recorded request carries `at`, it
 
 Fixtures (import the `*_fixture` functions into a test module or conftest to register them):
 - `fake_graph`: a running server, `settings.WHATSAPP_API_URL` pointing at it, stopped after the test;
-- `graph_sender`: a `bot.sender.GraphSender` whose sleeps are recorded in `recorded_delays` (nothing waits)
-  and whose jitter is the constant `JITTER`.
+- `graph_sender`: a `bot.sender.GraphSender` whose jitter is the constant `JITTER` (so its retry delays are
+  exact).
 """
 
 from __future__ import annotations
@@ -244,17 +244,11 @@ def fake_graph_fixture(settings) -> Iterator[FakeGraph]:
         fake.stop()
 
 
-@pytest.fixture(name="recorded_delays")
-def recorded_delays_fixture() -> list[float]:
-    """The backoff delays `graph_sender` asked to sleep, in order."""
-    return []
-
-
 @pytest.fixture(name="graph_sender")
-def graph_sender_fixture(recorded_delays):
-    """A sender that records its backoff delays instead of sleeping; closed after the test."""
+def graph_sender_fixture():
+    """A sender with a constant jitter draw; closed after the test."""
     from bot.sender import GraphSender
 
-    sender = GraphSender(sleep=recorded_delays.append, rand=lambda: JITTER)
+    sender = GraphSender(rand=lambda: JITTER)
     yield sender
     sender.close()

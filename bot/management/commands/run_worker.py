@@ -1,31 +1,41 @@
-"""`python manage.py run_worker`: consume the inbox stream, reclaim a crashed worker's entries, sweep.
+"""`python manage.py run_worker`: serve queued members concurrently, reclaim a dead worker's entries, sweep.
 
-At start and with every sweep it also settles `unknown` ledger instructions by reading the ledger
-(`credex_api.reconcile`, the same as `manage.py reconcile_instructions`); a failure there is logged and the
-worker goes on (the instructions stay `unknown`, nothing is re-sent).
+The main thread reads the inbox stream through the consumer group (only as many entries as there are free
+slots, `WORKER_CONCURRENCY`), takes the outbox retries that are due (`bot.outbox`), and hands each member to
+the pool (`bot.worker_pool`): a job processes the member's pending rows under the member lock and
+acknowledges the entry when it ends. An entry is acknowledged only after its member was processed, so a
+worker killed mid-turn leaves it to be reclaimed after `WORKER_RECLAIM_IDLE_MS`.
 
-Stops cleanly on SIGTERM/SIGINT after the member it is processing. Several workers may run at once: the
-consumer group shares entries between them and the per-member lock keeps each member's messages in order.
+Every `WORKER_SWEEP_EVERY_SECONDS` it re-queues stranded rows and lost retries, and (on its own thread, so a
+slow ledger never holds the queue) settles `unknown` ledger instructions by reading the ledger
+(`credex_api.reconcile`, the same as `manage.py reconcile_instructions`). Failures of Redis or the database
+are logged and retried after a pause; nothing unacknowledged is lost.
+
+Stops cleanly on SIGTERM/SIGINT once the turns in flight have ended. Several workers (processes, hosts) may
+run at once: the consumer group shares entries between them and the member lock keeps each member's messages
+in order and one at a time.
 """
 
 import logging
 import os
 import signal
 import socket
+import threading
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from bot import queue
+from bot import outbox, queue
 from bot.processing import process_member
+from bot.worker_pool import MemberPool
 from credex_api.reconcile import reconcile_unknown
 
 logger = logging.getLogger("bot.worker")
 
-BLOCK_MS = 2000
-BATCH = 16
+POLL_MS = 250  # the longest a due retry or a freed slot waits for the main thread
+RECLAIM_EVERY_SECONDS = 1.0
 RETRY_PAUSE_SECONDS = 1.0
 
 
@@ -35,56 +45,99 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--consumer", default=f"{socket.gethostname()}-{os.getpid()}")
         parser.add_argument("--once", action="store_true", help="Drain what is queued now, then exit.")
+        parser.add_argument("--concurrency", type=int, default=None, help="Default: WORKER_CONCURRENCY.")
 
-    def handle(self, *args, consumer: str, once: bool, **options):
+    def handle(self, *args, consumer: str, once: bool, concurrency: int | None, **options):
         self._stopping = False
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
-        conn = queue.worker_connection(BLOCK_MS)
-        queue.ensure_group(conn)
-        _housekeeping(conn)
-        logger.info("worker %s started", consumer)
-        last_sweep = time.monotonic()
+        self.conn = queue.worker_connection(POLL_MS)
+        self.consumer = consumer
+        queue.ensure_group(self.conn)
+        self.pool = MemberPool(concurrency or settings.WORKER_CONCURRENCY, _serve_member, _requeue)
+        self._reconciler: threading.Thread | None = None
+        logger.info("worker %s started, %d member(s) at once", consumer, self.pool.concurrency)
+        try:
+            self._loop(once)
+        finally:
+            self.pool.shutdown()
+        logger.info("worker %s stopped", consumer)
+
+    def _loop(self, once: bool) -> None:
+        last_sweep = last_reclaim = float("-inf")
         while not self._stopping:
             try:
-                handled = self._cycle(conn, consumer)
+                if time.monotonic() - last_sweep > settings.WORKER_SWEEP_EVERY_SECONDS:
+                    self._housekeeping()
+                    last_sweep = time.monotonic()
+                reclaim = time.monotonic() - last_reclaim > RECLAIM_EVERY_SECONDS
+                last_reclaim = time.monotonic() if reclaim else last_reclaim
+                started = self._cycle(reclaim)
             except Exception:
                 # Redis or the database is unavailable: nothing was acknowledged, so nothing is lost.
                 logger.exception("worker cycle failed; retrying in %.0f s", RETRY_PAUSE_SECONDS)
                 time.sleep(RETRY_PAUSE_SECONDS)
                 continue
-            if time.monotonic() - last_sweep > settings.WORKER_SWEEP_EVERY_SECONDS:
-                _housekeeping(conn)
-                last_sweep = time.monotonic()
-            if once and not handled:
+            if once and not started and self.pool.free_slots() == self.pool.concurrency:
                 break
-        logger.info("worker %s stopped", consumer)
 
-    def _cycle(self, conn, consumer: str) -> int:
-        handled = self._process(conn, queue.reclaim_stale(conn, consumer, count=BATCH))
-        return handled + self._process(conn, queue.read_new(conn, consumer, count=BATCH, block_ms=BLOCK_MS))
-
-    def _process(self, conn, entries) -> int:
+    def _cycle(self, reclaim: bool) -> int:
+        """Hand due retries, then stream entries, to free slots; the number of entries and retries taken."""
+        free = self.pool.wait_for_slot(POLL_MS / 1000)
+        close_old_connections()
+        taken = self._start_due(free)
+        free -= taken
+        if free <= 0:
+            return taken
+        entries = queue.reclaim_stale(self.conn, self.consumer, count=free) if reclaim else []
+        entries += queue.read_new(self.conn, self.consumer, count=free - len(entries), block_ms=POLL_MS)
         for entry_id, row_id in entries:
-            close_old_connections()
-            wa_id = queue.member_of_row(row_id)  # the entry holds a row id and a hash, never the number
-            if wa_id is not None:
-                process_member(wa_id)
-            queue.acknowledge(conn, entry_id)
-        return len(entries)
+            self._start_entry(entry_id, row_id)
+        return taken + len(entries)
+
+    def _start_due(self, free: int) -> int:
+        row_ids = outbox.take_due(self.conn, free)
+        for row_id in row_ids:
+            wa_id = outbox.member_of(row_id)
+            if wa_id is not None and not self.pool.submit(wa_id, None, lambda: None):
+                outbox.schedule_id(row_id, time.time() + POLL_MS / 1000)  # running here: again shortly
+        return len(row_ids)
+
+    def _start_entry(self, entry_id: str, row_id: int | None) -> None:
+        wa_id = queue.member_of_row(row_id)  # the entry holds a row id and a hash, never the number
+        ack = lambda: queue.acknowledge(self.conn, entry_id)  # noqa: E731
+        if wa_id is None or not self.pool.submit(wa_id, row_id, ack):
+            ack()  # nothing to do, or the member is running here and goes round again when it ends
+
+    def _housekeeping(self) -> None:
+        """Re-queue stranded rows and lost retries; settle unknown instructions on a thread of their own."""
+        queue.sweep(self.conn)
+        outbox.reschedule_lost()
+        if self._reconciler is None or not self._reconciler.is_alive():
+            self._reconciler = threading.Thread(target=_reconcile, name="reconcile", daemon=True)
+            self._reconciler.start()
 
     def _stop(self, signum, frame):
         self._stopping = True
 
 
-def _housekeeping(conn) -> None:
-    """Re-queue stranded inbox rows, then settle instructions whose ledger outcome is unknown."""
-    queue.sweep(conn)
+def _serve_member(wa_id: str) -> None:
+    process_member(wa_id, requeue=_requeue, wait_seconds=0)
+
+
+def _requeue(wa_id: str, row_id: int) -> None:
+    queue.enqueue_members([(wa_id, row_id)])
+
+
+def _reconcile() -> None:
+    """Settle instructions whose ledger outcome is unknown (a failure is logged; the next sweep retries)."""
     try:
         report = reconcile_unknown()
-    except Exception as exc:  # the database is failing; the next sweep tries again
+    except Exception as exc:
         logger.warning("reconciliation skipped: %s", type(exc).__name__)
         return
+    finally:
+        close_old_connections()
     if report.examined:
         logger.info(
             "reconciled %d instruction(s): done=%d failed=%d still_unknown=%d errors=%d",
