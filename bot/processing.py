@@ -14,8 +14,9 @@
 
 A row's turn records all its replies (`bot.outbox.record`, one transaction) before sending any. Each row is
 claimed by a conditional UPDATE (pending → processing), so a row is processed once even if two processors
-race; a row left `processing` by a crashed worker is re-queued by the sweeper (`bot.queue`), and when it runs
-again its recorded replies are sent (only those not yet sent) instead of asking the engine a second time.
+race. A row a crashed worker left `processing` is taken again, before any later row, by the next holder of
+the member lock (the sweeper, `bot.queue`, queues its member); when it runs again, its recorded replies are
+sent (only those not yet sent) instead of asking the engine a second time.
 """
 
 from __future__ import annotations
@@ -109,11 +110,18 @@ def _pending(wa_id: str):
     )
 
 
+def _unfinished(wa_id: str):
+    """Pending rows, and rows a dead processor left `processing` (under the member lock nobody else is
+    processing this member), in message order: an interrupted row goes again before the ones after it."""
+    unfinished = (InboxMessage.Status.PENDING, InboxMessage.Status.PROCESSING)
+    return InboxMessage.objects.filter(wa_id=wa_id, status__in=unfinished).order_by("message_ts", "id")
+
+
 def _take_turns(wa_id: str, capture: Capture | None, *, drain: bool) -> int:
-    """Process the rows pending now, in order; with `drain`, again until none is left."""
+    """Process the rows unfinished now, in order; with `drain`, again until none is left."""
     processed = 0
     while True:
-        pending = list(_pending(wa_id))
+        pending = list(_unfinished(wa_id))
         for row in pending:
             if _claim(row):
                 with correlation.bound(row.correlation_id):  # the delivery's id on every line of this row
@@ -124,7 +132,9 @@ def _take_turns(wa_id: str, capture: Capture | None, *, drain: bool) -> int:
 
 
 def _claim(row: InboxMessage) -> bool:
-    claimed = InboxMessage.objects.filter(pk=row.pk, status=InboxMessage.Status.PENDING).update(
+    """Take the row as it was read (pending, or left processing by a dead processor), once."""
+    unchanged = InboxMessage.objects.filter(pk=row.pk, status=row.status, attempts=row.attempts)
+    claimed = unchanged.update(
         status=InboxMessage.Status.PROCESSING, claimed_at=timezone.now(), attempts=row.attempts + 1
     )
     return claimed == 1

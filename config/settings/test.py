@@ -3,7 +3,7 @@
 `tests/conftest.py` starts throwaway Redis servers on free ports and exports their URLs before Django loads.
 """
 
-from config.env import env_str
+from config.env import env_float, env_str
 
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnopqrstuvwxyz"
 DEBUG = False
@@ -13,7 +13,7 @@ WHATSAPP_APP_SECRET_PREVIOUS = env_str("WHATSAPP_APP_SECRET_PREVIOUS", "test-pre
 WHATSAPP_VERIFY_TOKEN = env_str("WHATSAPP_VERIFY_TOKEN", "test-verify-token")
 WHATSAPP_ACCESS_TOKEN = env_str("WHATSAPP_ACCESS_TOKEN", "test-access-token")
 WHATSAPP_API_URL = env_str("WHATSAPP_API_URL", "http://127.0.0.1:9")
-WHATSAPP_BACKOFF_BASE_SECONDS = 0.0
+WHATSAPP_BACKOFF_BASE_SECONDS = env_float("WHATSAPP_BACKOFF_BASE_SECONDS", 0.0)
 MOCK_TESTING_ENABLED = True
 PROCESSING_MODE = "inline"
 

@@ -90,7 +90,8 @@ class Command(BaseCommand):
         if free <= 0:
             return taken
         entries = queue.reclaim_stale(self.conn, self.consumer, count=free) if reclaim else []
-        entries += queue.read_new(self.conn, self.consumer, count=free - len(entries), block_ms=POLL_MS)
+        if len(entries) < free:
+            entries += queue.read_new(self.conn, self.consumer, count=free - len(entries), block_ms=POLL_MS)
         for entry_id, row_id in entries:
             self._start_entry(entry_id, row_id)
         return taken + len(entries)
