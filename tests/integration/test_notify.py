@@ -6,14 +6,17 @@ and the size cap are in test_notify_body.py.
 """
 
 import logging
+import time
 
 import pytest
 from django.test import Client
 from django.urls import resolve
+from django.utils import timezone
 from django_redis import get_redis_connection
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.views import APIView
 
+from bot import outbox
 from bot.models import OutboxMessage
 from bot.notify import NotifyView
 from deploy.localredis import free_port
@@ -75,6 +78,23 @@ def test_whatsapp_refusing_it_answers_502_and_the_outbox_row_records_why(client,
     assert len(fake_graph.requests) == 1
     row = OutboxMessage.objects.get()
     assert (row.status, row.error_code) == (OutboxMessage.Status.FAILED, 131026)
+
+
+def test_whatsapp_asking_us_to_wait_answers_202_at_once_with_the_retry_scheduled(
+    client, fake_graph, settings
+):
+    settings.WHATSAPP_BACKOFF_BASE_SECONDS = 30.0  # a long wait: the answer must not sit through it
+    fake_graph.respond_error(131056)  # pair rate limit: retry after 4^0 × 30 s
+    started = time.monotonic()
+    response = notify(client)
+    assert time.monotonic() - started < 5
+    row = OutboxMessage.objects.get()
+    assert response.status_code == 202
+    assert response.json() == {"sent": False, "scheduled": True, "outbox_id": str(row.pk)}
+    assert len(fake_graph.requests) == 1
+    assert (row.status, row.error_code, row.attempts) == (OutboxMessage.Status.QUEUED, 131056, 1)
+    due = get_redis_connection("state").zscore(outbox.due_key(), str(row.pk))
+    assert due == pytest.approx(row.retry_at.timestamp()) and row.retry_at > timezone.now()
 
 
 def test_logs_keep_the_number_the_name_the_message_and_the_key_out(client, fake_graph, caplog):
