@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 from django_redis import get_redis_connection
 
-from bot.graph_errors import ErrorClass
 from bot import outbox
+from bot.graph_errors import ErrorClass
 from bot.models import OutboxMessage
 from bot.outbox import record_and_send
 from bot.rendering import ReplyLimitError

@@ -148,7 +148,7 @@ def test_two_worker_processes_share_the_stream_keeping_order_and_answering_each_
 def test_a_worker_killed_with_turns_in_flight_leaves_every_row_answered_exactly_once(queue_mode, fake_graph):
     members = [f"2637710003{n:02d}" for n in range(8)]
     logins = lambda: queue_mode.stats()["requests"].get("login", 0)  # noqa: E731
-    queue_mode.fault("latency", ms=1500)  # each ledger call takes 1.5 s: the kill lands while turns wait on it
+    queue_mode.fault("latency", ms=1500)  # each ledger call takes 1.5 s: the kill lands while turns wait
     base = int(time.time())
     for n in range(3):
         for member in members:
