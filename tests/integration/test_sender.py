@@ -212,9 +212,7 @@ def test_connection_refused_is_retried_up_to_max_attempts(graph_sender, settings
         (137000, 400, ErrorClass.SECURITY),
     ],
 )
-def test_non_retryable_errors_fail_at_once_with_code_and_class(
-    fake_graph, graph_sender, case
-):
+def test_non_retryable_errors_fail_at_once_with_code_and_class(fake_graph, graph_sender, case):
     code, http_status, klass = case
     fake_graph.respond_error(code, http_status=http_status)
     row = send_text(graph_sender)
@@ -224,9 +222,7 @@ def test_non_retryable_errors_fail_at_once_with_code_and_class(
     assert row.wamid is None
 
 
-def test_read_timeout_is_not_retried_and_the_outcome_is_unknown(
-    fake_graph, graph_sender, settings
-):
+def test_read_timeout_is_not_retried_and_the_outcome_is_unknown(fake_graph, graph_sender, settings):
     settings.WHATSAPP_READ_TIMEOUT = 0.3
     fake_graph.hang(seconds=3)
     row = send_text(graph_sender)
