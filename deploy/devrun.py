@@ -2,7 +2,8 @@
 
 Starts the Redis pair (cache on 6380, state on 6381, data and logs under `var/`), applies migrations, then
 runs the web server (Gunicorn with `deploy/gunicorn.conf.py` on 127.0.0.1:$PORT), the inbox worker
-(`manage.py run_worker`) and, when `sandbox/__main__.py` exists, the MyCredex sandbox on port 8001. Child
+(`manage.py run_worker`, `WORKER_CONCURRENCY` members at once; `WORKER_PROCESSES` of them, default 1)
+and, when `sandbox/__main__.py` exists, the MyCredex sandbox on port 8001. Child
 output is prefixed with the child's name. Ctrl-C or SIGTERM stops every child; if any child dies, everything
 is stopped and the exit status is non-zero.
 
@@ -229,7 +230,9 @@ class DevRun:
         python = sys.executable
         gunicorn = [python, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"]
         self.children.append(start_child("web", gunicorn, env))
-        self.children.append(start_child("worker", [python, "manage.py", "run_worker"], env))
+        for number in range(1, max(1, env_int("WORKER_PROCESSES", 1)) + 1):
+            name = "worker" if number == 1 else f"worker{number}"
+            self.children.append(start_child(name, [python, "manage.py", "run_worker"], env))
         if self.with_sandbox:
             sandbox = [python, "-m", "sandbox", "--port", str(SANDBOX_PORT)]
             self.children.append(start_child("sandbox", sandbox, env))
