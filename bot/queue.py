@@ -5,9 +5,10 @@ member and delivery is enough. It holds no phone number: ``m``, the member's key
 (`security.keyed_hash.member_key_part`, which erasure and export match), and ``row``, the id of one of the
 member's inbox rows, from which the worker reads the wa_id (`member_of_row`). Entries are acknowledged (and
 deleted) after processing; entries of a crashed consumer are reclaimed after `WORKER_RECLAIM_IDLE_MS`; the
-sweeper re-queues inbox rows left pending or stuck in `processing` (a worker died mid-row) for longer than
-`WORKER_SWEEP_AFTER_SECONDS`. An entry without a readable row (one written by an earlier version with the
-number in it, or whose row is gone) is acknowledged and dropped: the sweeper re-queues its rows.
+sweeper re-queues the members of inbox rows left pending or stuck in `processing` (a worker died mid-row)
+for longer than `WORKER_SWEEP_AFTER_SECONDS`. An entry without a readable row (one written by an earlier
+version with the number in it, or whose row is gone) is acknowledged and dropped: the sweeper re-queues its
+rows.
 """
 
 from __future__ import annotations
@@ -128,17 +129,18 @@ def acknowledge(conn: redis.Redis, entry_id: str) -> None:
 
 
 def sweep(conn: redis.Redis) -> int:
-    """Re-queue members whose rows sat pending or stuck in processing too long. Returns rows re-queued."""
+    """Re-queue members whose rows sat pending or `processing` too long. Returns members re-queued.
+
+    A row stuck in `processing` keeps its status: the next holder of its member's lock takes it again
+    (`bot.processing`), and while a slow turn still holds the lock nothing else touches it — resetting it
+    here could run a turn that is still running a second time."""
     cutoff = timezone.now() - timedelta(seconds=settings.WORKER_SWEEP_AFTER_SECONDS)
-    stuck = InboxMessage.objects.filter(status=InboxMessage.Status.PROCESSING, claimed_at__lt=cutoff)
-    reset = stuck.update(status=InboxMessage.Status.PENDING)
-    waiting = InboxMessage.objects.filter(status=InboxMessage.Status.PENDING).filter(
-        Q(received_at__lt=cutoff) | Q(claimed_at__lt=cutoff)
+    unfinished = InboxMessage.objects.filter(
+        Q(status=InboxMessage.Status.PROCESSING, claimed_at__lt=cutoff)
+        | Q(status=InboxMessage.Status.PENDING) & (Q(received_at__lt=cutoff) | Q(claimed_at__lt=cutoff))
     )
-    members = first_rows(list(waiting.order_by("message_ts", "id").values_list("wa_id", "pk")))
+    members = first_rows(list(unfinished.order_by("message_ts", "id").values_list("wa_id", "pk")))
     enqueue_members(members, conn)
-    if reset or members:
-        logger.warning(
-            "sweeper re-queued %d member(s); %d row(s) were stuck in processing", len(members), reset
-        )
+    if members:
+        logger.warning("sweeper re-queued %d member(s) with rows left unfinished", len(members))
     return len(members)

@@ -1,14 +1,21 @@
 """Processing through the real view, engine, Redis and (fake) Graph API: order, exactly-once, mock replies."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from bot import queue
 from bot.models import InboxMessage, OutboxMessage
+from bot.processing import process_member
 from credex_api.client import reset_client
+from flows.store import member_lock
 from tests.support import payloads as p
 from tests.support.concurrency import run_together
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
 from tests.support.signing import post_signed
+from tests.support.workers import answered_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MOCK = {"X-Mock-Testing": "true"}
@@ -108,3 +115,20 @@ def test_a_status_for_an_unknown_outcome_send_is_matched_by_its_callback_data(fa
     row.refresh_from_db()
     assert row.wamid == "wamid.late-arrival"
     assert row.status == OutboxMessage.Status.DELIVERED
+
+
+def test_a_turn_still_running_past_the_sweep_age_is_not_run_a_second_time(fake_graph, settings):
+    """The sweeper re-queues the member of a row stuck in `processing`, but only the next holder of the
+    member lock takes it again: while the (slow, living) holder keeps the lock, nothing runs it twice."""
+    settings.PROCESSING_MODE = "queue"  # so the webhook only stores
+    member = "263771000900"
+    assert post_signed(Client(), p.text_payload("hi", sender=member)).status_code == 200
+    long_ago = timezone.now() - timedelta(seconds=settings.WORKER_SWEEP_AFTER_SECONDS + 5)
+    InboxMessage.objects.update(status=InboxMessage.Status.PROCESSING, claimed_at=long_ago, attempts=1)
+    with member_lock(member, ttl_ms=10_000, wait_seconds=1):  # the slow holder, still alive
+        assert queue.sweep(queue.worker_connection(100)) == 1  # its member is queued again...
+        assert process_member(member, requeue=lambda *_: None, wait_seconds=0) == 0  # ...but waits
+        assert InboxMessage.objects.get().status == InboxMessage.Status.PROCESSING
+    assert process_member(member, requeue=lambda *_: None, wait_seconds=0) == 1  # the holder died: once
+    assert InboxMessage.objects.get().status == InboxMessage.Status.DONE
+    assert len(answered_rows(fake_graph, member)) == 1
