@@ -11,6 +11,10 @@ Ledger changes are `MONEY`, except onboarding, which a number not yet a member a
 `MEMBER` once the ledger has logged the number in (this turn, or within the day: `flows.membership`), else
 `GUEST`. A number the ledger said is not a member is remembered for a while: its logins raise the same
 `CredexNotFound` without a call, until it onboards (which forgets it) or the memory ends.
+
+`money_outcome` tells the orchestration whether this turn's money action went through (`CHANGED`) or may
+have (`MAYBE_CHANGED`), so a ledger that is busy for the dashboard after it never makes the member read
+"nothing was sent".
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 from django.conf import settings
 
 from credex_api import services
-from credex_api.errors import CredexNotFound
+from credex_api.errors import CredexNotFound, CredexOutcomeUnknown
 from credex_api.instructions import (
     InstructionStateError,
     instruction_confirm,
@@ -42,6 +46,7 @@ from flows.ports import InstructionNotRun, MoneyRateLimited
 from security import ratelimit
 
 ONBOARD = "member_onboard"
+CHANGED, MAYBE_CHANGED = "changed", "maybe changed"  # `MemberLedger.money_outcome` after `execute`
 NOT_A_MEMBER = "Member not found"  # the ledger's own answer (contract §2.1), as a remembered one reads
 
 
@@ -52,6 +57,7 @@ class MemberLedger:
         self.wa_id = wa_id
         self._login: LoginResult | None = None
         self._membership: Membership | None = None
+        self.money_outcome: str | None = None  # CHANGED / MAYBE_CHANGED once this turn's `execute` ran
 
     @property
     def priority(self) -> Priority:
@@ -107,11 +113,15 @@ class MemberLedger:
             result = instruction_execute(row.key, priority=priority)
         except InstructionStateError as exc:
             raise InstructionNotRun(str(exc)) from exc
+        except CredexOutcomeUnknown:
+            self.money_outcome = MAYBE_CHANGED
+            raise
         finally:
             self._login = None
             if action == ONBOARD:  # a member now, or already one (DuplicateMember), or maybe (unknown)
                 forget_not_member(self.wa_id)
                 self._membership = None
+        self.money_outcome = CHANGED
         if action == ONBOARD:
             remember_member(self.wa_id)
         return result
