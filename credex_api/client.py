@@ -49,7 +49,7 @@ from requests.adapters import HTTPAdapter
 from credex_api.auth import TokenStore
 from credex_api.bodies import encode_json, login_body
 from credex_api.breaker import SUCCESS, CircuitBreaker, Permit
-from credex_api.conf import ClientConfig, cache_redis
+from credex_api.conf import DEFAULT_POOL_SIZE, ClientConfig, cache_redis
 from credex_api.deadline import fits
 from credex_api.errors import (
     CircuitOpen,
@@ -68,7 +68,6 @@ from security.redaction import mask_phone
 
 logger = logging.getLogger(__name__)
 
-POOL_SIZE = 32
 DEFAULT_PRIORITY = {True: Priority.MONEY, False: Priority.MEMBER}  # by `route.mutation`
 Slot = tuple[Priority, str]  # a throttle slot: the call's class and the number it is for
 
@@ -82,13 +81,14 @@ class _RetryError(Exception):
         self.delay = delay
 
 
-def new_session() -> requests.Session:
+def new_session(pool_size: int = DEFAULT_POOL_SIZE) -> requests.Session:
     """A session with no transport retries (we decide what is safe), no environment proxies or .netrc, and
-    no cookies: it is shared by every member, so one member's cookie must never go with another's call."""
+    no cookies: it is shared by every member, so one member's cookie must never go with another's call.
+    It is shared by every thread too: urllib3's pool is thread-safe and keeps `pool_size` connections."""
     session = requests.Session()
     session.trust_env = False
     session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-    adapter = HTTPAdapter(max_retries=0, pool_connections=1, pool_maxsize=POOL_SIZE)
+    adapter = HTTPAdapter(max_retries=0, pool_connections=1, pool_maxsize=pool_size)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -109,7 +109,7 @@ class CredexClient:
     ) -> None:
         self.config = config = config or ClientConfig.from_settings()
         store = redis_client or cache_redis()
-        self.session = session or new_session()
+        self.session = session or new_session(config.pool_size)
         self.breaker = CircuitBreaker(
             store, config.breaker, key_prefix=config.key_prefix, clock=clock, rand=rand
         )
