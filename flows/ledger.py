@@ -107,10 +107,10 @@ class MemberLedger:
         At most MONEY_PER_MINUTE per member, counted atomically; over it, or when the counter cannot be
         read, `MoneyRateLimited` and nothing is stored or sent (fail closed)."""
         _check_money_rate(self.wa_id)
+        row = instruction_create(member=self.wa_id, action=action, params=dict(params))  # checked first
         if self._login is None and action != ONBOARD and not services.token_cached(phone=self.wa_id):
             self.login()  # the token the change needs anyway, with every account: the dashboard after it
         before, self._login = self._login, None
-        row = instruction_create(member=self.wa_id, action=action, params=dict(params))
         if not instruction_confirm(row.key):
             raise InstructionNotRun(f"instruction {row.key} could not be confirmed")
         priority = Priority.GUEST if action == ONBOARD else Priority.MONEY
