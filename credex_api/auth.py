@@ -9,7 +9,8 @@
 - `obtain(phone, stale=..., login=...)`: a usable token. If the cached token is missing or is the `stale`
   one a call was just refused with, exactly one caller (across threads and processes: `SET NX PX` lock)
   runs `login()`; the others wait for its token and use it. If the lock holder fails, each waiter tries
-  once itself, so a failed login never leaves anyone waiting forever (wait bounded by `wait_seconds`).
+  once itself, so a failed login never leaves anyone waiting forever (wait bounded by `wait_seconds`, and
+  by the turn's ledger deadline, `credex_api.deadline`).
 - A refreshed token is written only once the token it replaces has been idle a minute (`put_refreshed`).
 - If the cache Redis fails, tokens are simply not cached (each call logs in first, logged at most once a
   minute): slower, but members are still served (AV-4: the cache holds nothing that cannot be rebuilt).
@@ -26,6 +27,7 @@ from collections.abc import Callable
 import jwt
 import redis
 
+from credex_api.deadline import remaining
 from credex_api.errors import CredexTimeout
 from security.keyed_hash import keyed_hash
 
@@ -102,7 +104,8 @@ class TokenStore:
         if current and current != stale:
             return current
         lock_key = self.member_key(phone) + ":login"
-        deadline = time.monotonic() + self._wait
+        turn_left = remaining()  # the turn's ledger deadline bounds this wait too
+        deadline = time.monotonic() + (self._wait if turn_left is None else min(self._wait, turn_left))
         while True:
             owner = uuid.uuid4().hex
             try:

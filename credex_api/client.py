@@ -15,6 +15,8 @@ Retry policy (MO-5, AV-3): up to `max_attempts` attempts with full-jitter backof
 - reads (and `login`): timeouts, lost connections, 5xx, unreadable 2xx answers;
 - any route: failures before the request left (connect timeout, refused, DNS), and a 429 (nothing ran;
   its `Retry-After` is honoured up to `retry_after_max`, else `CredexBusy`).
+No wait — a throttle slot, a backoff, a `Retry-After`, another caller's login — may end past the turn's
+ledger deadline (`credex_api.deadline`, set per turn by `flows.services`): the call gives up at once instead.
 A mutation that may have reached the ledger — read timeout, connection lost after sending, any 5xx (a proxy
 may answer 502/504 while the ledger commits), an unreadable 2xx — raises `CredexOutcomeUnknown` and is never
 sent again; its instruction is reconciled by reading the ledger.
@@ -47,7 +49,8 @@ from requests.adapters import HTTPAdapter
 from credex_api.auth import TokenStore
 from credex_api.bodies import encode_json, login_body
 from credex_api.breaker import SUCCESS, CircuitBreaker, Permit
-from credex_api.conf import ClientConfig, cache_redis
+from credex_api.conf import DEFAULT_POOL_SIZE, ClientConfig, cache_redis
+from credex_api.deadline import fits
 from credex_api.errors import (
     CircuitOpen,
     CredexBadResponse,
@@ -65,7 +68,6 @@ from security.redaction import mask_phone
 
 logger = logging.getLogger(__name__)
 
-POOL_SIZE = 32
 DEFAULT_PRIORITY = {True: Priority.MONEY, False: Priority.MEMBER}  # by `route.mutation`
 Slot = tuple[Priority, str]  # a throttle slot: the call's class and the number it is for
 
@@ -79,13 +81,14 @@ class _RetryError(Exception):
         self.delay = delay
 
 
-def new_session() -> requests.Session:
+def new_session(pool_size: int = DEFAULT_POOL_SIZE) -> requests.Session:
     """A session with no transport retries (we decide what is safe), no environment proxies or .netrc, and
-    no cookies: it is shared by every member, so one member's cookie must never go with another's call."""
+    no cookies: it is shared by every member, so one member's cookie must never go with another's call.
+    It is shared by every thread too: urllib3's pool is thread-safe and keeps `pool_size` connections."""
     session = requests.Session()
     session.trust_env = False
     session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-    adapter = HTTPAdapter(max_retries=0, pool_connections=1, pool_maxsize=POOL_SIZE)
+    adapter = HTTPAdapter(max_retries=0, pool_connections=1, pool_maxsize=pool_size)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -106,7 +109,7 @@ class CredexClient:
     ) -> None:
         self.config = config = config or ClientConfig.from_settings()
         store = redis_client or cache_redis()
-        self.session = session or new_session()
+        self.session = session or new_session(config.pool_size)
         self.breaker = CircuitBreaker(
             store, config.breaker, key_prefix=config.key_prefix, clock=clock, rand=rand
         )
@@ -175,7 +178,7 @@ class CredexClient:
             except _RetryError as retry:
                 delay = retry.delay if retry.delay is not None else self.backoff(attempt)
                 spent = time.monotonic() - started
-                if attempt >= self.config.max_attempts or spent + delay > self.config.call_budget:
+                if not self._may_wait(attempt, spent + delay, delay):
                     self._log_failure(route, retry.error, attempt, phone, started)
                     raise retry.error from None
                 self._sleep(delay)
@@ -193,6 +196,11 @@ class CredexClient:
                     mask_phone(phone),
                 )
             return envelope
+
+    def _may_wait(self, attempt: int, total: float, delay: float) -> bool:
+        """Whether another attempt may follow after `delay`: attempts left, inside the call budget and the
+        turn's ledger deadline (a 429 whose Retry-After does not fit is surfaced at once, nothing slept)."""
+        return attempt < self.config.max_attempts and total <= self.config.call_budget and fits(delay)
 
     def _attempt(
         self, route: Route, payload: bytes, headers: dict, phone: str | None, token: str | None, *, slot: Slot

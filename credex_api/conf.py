@@ -13,6 +13,15 @@ import redis
 from django.conf import settings
 from django.core.cache import caches
 
+DEFAULT_POOL_SIZE = 32  # kept connections to the ledger: at least one per thread that may call it at once
+
+
+def pool_size_for(concurrency: int) -> int:
+    """Connections the process's one session keeps: one per concurrent turn (`WORKER_CONCURRENCY`, once the
+    worker has that setting), never fewer than `DEFAULT_POOL_SIZE` (a web process's threads are fewer). A
+    smaller pool would close and re-open a connection for every call beyond it under load."""
+    return max(DEFAULT_POOL_SIZE, int(concurrency or 0))
+
 
 @dataclass(frozen=True, slots=True)
 class BreakerPolicy:
@@ -51,6 +60,7 @@ class ClientConfig:
     login_lock_seconds: float = 30.0
     login_wait_seconds: float = 30.0
     key_prefix: str = "vp"
+    pool_size: int = DEFAULT_POOL_SIZE
     breaker: BreakerPolicy = BreakerPolicy()
 
     @classmethod
@@ -87,6 +97,7 @@ class ClientConfig:
             "login_lock_seconds": s.MYCREDEX_LOGIN_LOCK_SECONDS,
             "login_wait_seconds": s.MYCREDEX_LOGIN_WAIT_SECONDS,
             "key_prefix": s.REDIS_KEY_PREFIX,
+            "pool_size": pool_size_for(getattr(s, "WORKER_CONCURRENCY", 0)),
             "breaker": breaker,
         }
         values.update(overrides)

@@ -4,12 +4,13 @@
 locally with the ledger's rules first (`CredexInvalid`, nothing sent), calls the ledger through the guarded
 client, and returns a frozen result from `credex_api.results` or raises a `CredexError` subclass.
 
-Reads: `member_login`, `account_by_handle`, `credex_get`, `ledger_get`. Mutations (`member_onboard`,
-`credex_offer`, `credex_accept`, `credex_accept_bulk`, `credex_decline`, `credex_cancel`, `account_create`,
-`account_authorize`, `account_unauthorize`, `send_offers_to_update`, `tier_upgrade`) are never retried once
-they may have reached the ledger. Money and account changes must go through `credex_api.instructions`
-(a stored instruction, confirmed once, executed once, reconciled when the outcome is unknown), which calls
-these functions; call a mutation directly only where no member's money or access is at stake.
+Reads: `member_login`, `account_by_handle`, `credex_get`, `ledger_get` (`token_cached`: no call).
+Mutations (`member_onboard`, `credex_offer`, `credex_accept`, `credex_accept_bulk`, `credex_decline`,
+`credex_cancel`, `account_create`, `account_authorize`, `account_unauthorize`, `send_offers_to_update`,
+`tier_upgrade`) are never retried once they may have reached the ledger. Money and account changes must go
+through `credex_api.instructions` (a stored instruction, confirmed once, executed once, reconciled when the
+outcome is unknown), which calls these functions; call a mutation directly only where no member's money or
+access is at stake.
 `priority=` is the throttle class of the call (`credex_api.throttle.Priority`; the caller decides: by
 default `MONEY` for a mutation, `MEMBER` for a read). `client=` is for tests and benchmarks; by default the
 process's client is used.
@@ -80,6 +81,11 @@ def member_login(
     return _run(
         r.LOGIN, bodies.login_body(phone=phone), phone, parsers.login_of, client=client, priority=priority
     )
+
+
+def token_cached(*, phone: str, client: CredexClient | None = None) -> bool:
+    """Whether the member's ledger token is cached, so a call as them needs no login first."""
+    return (client or get_client()).tokens.get(check_phone(phone)) is not None
 
 
 def member_onboard(

@@ -16,9 +16,10 @@ number), so one number cannot take the members' share either. Money actions skip
 they are capped per member, fail closed, by `MONEY_PER_MINUTE` before they get here. Both buckets are
 checked and charged in the same script, atomically across processes: a slot is taken in both or in neither.
 
-A caller waits for its slot up to `max_wait` seconds, else gets `CredexBusy(retry_after=...)` at once —
-nothing is sent. `per_minute = 0` switches it off. If the cache Redis fails the throttle lets the call
-through (logged at most once a minute); the ledger's 429 remains.
+A caller waits for its slot up to `max_wait` seconds, and never past its turn's ledger deadline
+(`credex_api.deadline`), else gets `CredexBusy(retry_after=...)` at once — nothing is sent. `per_minute = 0`
+switches it off. If the cache Redis fails the throttle lets the call through (logged at most once a minute);
+the ledger's 429 remains.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import redis
 
+from credex_api.deadline import fits
 from credex_api.errors import CredexBusy
 from security.ratelimit import fingerprint
 
@@ -132,7 +134,8 @@ class Throttle:
 
     def acquire(self, priority: Priority = Priority.MEMBER, caller: str | None = None) -> None:
         """Return when a request for `caller` (a phone number) of class `priority` may be sent;
-        `CredexBusy` when that would take longer than `max_wait` (nothing is sent)."""
+        `CredexBusy` when that would take longer than `max_wait` or end past the turn's ledger deadline
+        (nothing is sent, nothing is slept)."""
         if self.per_minute <= 0:
             return
         keys, args = self._script_arguments(priority, caller)
@@ -141,7 +144,7 @@ class Throttle:
             wait = self._wait_seconds(keys, args)
             if wait <= 0:
                 return
-            if waited + wait > self._max_wait:
+            if waited + wait > self._max_wait or not fits(wait):
                 raise CredexBusy("too many ledger requests right now", retry_after=wait)
             self._sleep(wait)
             waited += wait

@@ -4,13 +4,20 @@ Built per turn for the member who wrote (the verified `wa_id`): reads go through
 `execute` stores a money instruction, confirms it and executes it exactly once (`credex_api.instructions`),
 so every ledger change is a row moved by conditional UPDATEs, never a bare call. The login answer is kept
 for the rest of the turn (home and a flow's screen often both need it) and dropped after every mutation,
-so the dashboard shown after an offer or an accept is read afresh: counts are live.
+so the dashboard shown after an offer or an accept is read afresh: counts are live. Two exceptions save a
+second login in the same turn (issue 19): onboarding's answer is the new member's whole dashboard; and when
+a change needs a login first anyway (its token expired), that login's accounts, with the acted-on account
+and the member replaced by the change's own answer, are the dashboard after it (`dashboard_after`).
 
 Ledger budget (issue 18, hole 4): this is where a call's throttle class is decided (`credex_api.throttle`).
 Ledger changes are `MONEY`, except onboarding, which a number not yet a member asks for (`GUEST`); reads are
 `MEMBER` once the ledger has logged the number in (this turn, or within the day: `flows.membership`), else
 `GUEST`. A number the ledger said is not a member is remembered for a while: its logins raise the same
 `CredexNotFound` without a call, until it onboards (which forgets it) or the memory ends.
+
+`money_outcome` tells the orchestration whether this turn's money action went through (`CHANGED`) or may
+have (`MAYBE_CHANGED`), so a ledger that is busy for the dashboard after it never makes the member read
+"nothing was sent".
 """
 
 from __future__ import annotations
@@ -21,14 +28,14 @@ from typing import Any
 from django.conf import settings
 
 from credex_api import services
-from credex_api.errors import CredexNotFound
+from credex_api.errors import CredexNotFound, CredexOutcomeUnknown
 from credex_api.instructions import (
     InstructionStateError,
     instruction_confirm,
     instruction_create,
     instruction_execute,
 )
-from credex_api.results import AccountRef, CredexDetail, LedgerPage, LoginResult
+from credex_api.results import AccountRef, CredexDetail, LedgerPage, LoginResult, OnboardResult
 from credex_api.routes import LOGIN
 from credex_api.throttle import Priority
 from flows.membership import (
@@ -42,6 +49,7 @@ from flows.ports import InstructionNotRun, MoneyRateLimited
 from security import ratelimit
 
 ONBOARD = "member_onboard"
+CHANGED, MAYBE_CHANGED = "changed", "maybe changed"  # `MemberLedger.money_outcome` after `execute`
 NOT_A_MEMBER = "Member not found"  # the ledger's own answer (contract §2.1), as a remembered one reads
 
 
@@ -52,6 +60,7 @@ class MemberLedger:
         self.wa_id = wa_id
         self._login: LoginResult | None = None
         self._membership: Membership | None = None
+        self.money_outcome: str | None = None  # CHANGED / MAYBE_CHANGED once this turn's `execute` ran
 
     @property
     def priority(self) -> Priority:
@@ -98,8 +107,10 @@ class MemberLedger:
         At most MONEY_PER_MINUTE per member, counted atomically; over it, or when the counter cannot be
         read, `MoneyRateLimited` and nothing is stored or sent (fail closed)."""
         _check_money_rate(self.wa_id)
-        self._login = None
-        row = instruction_create(member=self.wa_id, action=action, params=dict(params))
+        row = instruction_create(member=self.wa_id, action=action, params=dict(params))  # checked first
+        if self._login is None and action != ONBOARD and not services.token_cached(phone=self.wa_id):
+            self.login()  # the token the change needs anyway, with every account: the dashboard after it
+        before, self._login = self._login, None
         if not instruction_confirm(row.key):
             raise InstructionNotRun(f"instruction {row.key} could not be confirmed")
         priority = Priority.GUEST if action == ONBOARD else Priority.MONEY
@@ -107,14 +118,35 @@ class MemberLedger:
             result = instruction_execute(row.key, priority=priority)
         except InstructionStateError as exc:
             raise InstructionNotRun(str(exc)) from exc
+        except CredexOutcomeUnknown:
+            self.money_outcome = MAYBE_CHANGED
+            raise
         finally:
             self._login = None
             if action == ONBOARD:  # a member now, or already one (DuplicateMember), or maybe (unknown)
                 forget_not_member(self.wa_id)
                 self._membership = None
+        self.money_outcome = CHANGED
         if action == ONBOARD:
             remember_member(self.wa_id)
+        self._login = dashboard_after(before, result)
         return result
+
+
+def dashboard_after(before: LoginResult | None, result: Any) -> LoginResult | None:
+    """The dashboard after a change, from the change's own answer, when it tells everything a login would:
+    onboarding's (the new member and their accounts), or a change's fresh member and acted-on account laid
+    over the login this turn already made (the other accounts did not change). None: log in afresh."""
+    if isinstance(result, OnboardResult):
+        return LoginResult(member=result.member, accounts=result.accounts, token=result.token)
+    dashboard = getattr(result, "dashboard", None)
+    if before is None or dashboard is None or dashboard.member is None or not dashboard.accounts:
+        return None
+    changed = {account.account_id: account for account in dashboard.accounts}
+    if not changed.keys() <= {account.account_id for account in before.accounts}:
+        return None
+    accounts = tuple(changed.get(account.account_id, account) for account in before.accounts)
+    return LoginResult(member=dashboard.member, accounts=accounts, token=before.token)
 
 
 def _check_money_rate(wa_id: str) -> None:

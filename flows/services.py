@@ -6,7 +6,12 @@ member still gets an answer: a short apology with a reference code that is also 
 phone and the exception type and stack, never the exception's message, which could carry member input),
 and the broken state is cleared so the next message starts clean. A ledger that cannot be reached (open
 breaker, timeout, 5xx, rate limit, an answer we cannot read) is not a bug: the member is told the service
-is busy and to try again shortly, and the stored state is left exactly as it was.
+is busy and to try again in a minute, and the stored state is left exactly as it was — or, when the turn's
+money action went through (or may have) before the ledger got busy, that it did (`busy_text`).
+
+Every ledger wait of the turn (throttle slots, a 429's Retry-After, backoff, another caller's login) shares
+one deadline, `MYCREDEX_TURN_WAIT_SECONDS` (`credex_api.deadline`): a member whose turn cannot get the ledger
+in time is answered "busy" at once instead of waiting on.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ import traceback
 
 from django.conf import settings
 
+from credex_api.deadline import ledger_deadline
 from credex_api.errors import CredexBadResponse, CredexBusy, CredexUnauthorized, CredexUnavailable
 from flows import texts
 from flows.confirmations import ConfirmationStore
 from flows.engine import advance
 from flows.flow import TurnContext
-from flows.ledger import MemberLedger
+from flows.ledger import CHANGED, MAYBE_CHANGED, MemberLedger
+from flows.money import OUTCOME_UNKNOWN
 from flows.ports import Ports
 from flows.registry import Registry
 from flows.state import ConversationState
@@ -49,16 +56,18 @@ def run_turn(
     """Advance the member's conversation by one inbound message; always returns at least one reply."""
     try:
         store = store if store is not None else ConversationStore()
+        ports = ports if ports is not None else default_ports(event.wa_id)
         ctx = TurnContext(
             now=now,
             idle_ttl=settings.CONVERSATION_IDLE_TTL_SECONDS,
             registry=registry if registry is not None else _default_registry(),
-            ports=ports if ports is not None else default_ports(event.wa_id),
+            ports=ports,
             freshness_seconds=settings.MONEY_FRESHNESS_SECONDS,
             max_amount=settings.MAX_AMOUNT,
         )
         loaded = store.load(event.wa_id)
-        outcome = advance(loaded, event, ctx)
+        with ledger_deadline(settings.MYCREDEX_TURN_WAIT_SECONDS):
+            outcome = advance(loaded, event, ctx)
         _persist(store, event.wa_id, loaded, outcome.state)
         logger.debug("turn for %s: %s", mask_phone(event.wa_id), outcome.note)
         return list(outcome.replies)
@@ -68,7 +77,7 @@ def run_turn(
         logger.warning("turn for %s: ledger busy (%s)", mask_phone(event.wa_id), type(exc).__name__)
         if isinstance(exc, CredexUnauthorized):  # our client key or the ledger's auth is broken: page ops
             raise_alert("credex.unauthorized", "the ledger refused our credentials", severity="critical")
-        return [TextReply(body=texts.LEDGER_BUSY)]
+        return [TextReply(body=busy_text(ports))]
     except StaleStateError as exc:
         # Another writer saved first (a lock expired under a slow turn): keep the newer state.
         return [_apology(exc, event.wa_id)]
@@ -76,6 +85,17 @@ def run_turn(
         reply = _apology(exc, event.wa_id)
         _clear_quietly(store, event.wa_id)
         return [reply]
+
+
+def busy_text(ports: Ports | None) -> str:
+    """What a member reads when the ledger is busy: "nothing was sent, try again in a minute" — unless this
+    turn's money action went through (or may have), which the member must never be told otherwise."""
+    outcome = getattr(ports.ledger, "money_outcome", None) if ports is not None else None
+    if outcome == CHANGED:
+        return texts.LEDGER_BUSY_AFTER_CHANGE
+    if outcome == MAYBE_CHANGED:
+        return OUTCOME_UNKNOWN
+    return texts.LEDGER_BUSY
 
 
 def default_ports(wa_id: str) -> Ports:

@@ -25,6 +25,11 @@ LEDGER_BUSY = (
     "The credex ledger is busy right now, so I could not do that. Nothing was sent. "
     "Please try again in a minute."
 )
+# A change went through this turn, then the ledger was too busy to show the dashboard after it.
+LEDGER_BUSY_AFTER_CHANGE = (
+    "That went through. The credex ledger is busy right now, so I cannot show your menu. "
+    "Please send *menu* in a minute to see it."
+)
 
 # --- Buttons shared by many screens ------------------------------------------------------------------------
 BACK_BUTTON = "Back"

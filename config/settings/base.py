@@ -212,6 +212,10 @@ MYCREDEX_THROTTLE_PER_MINUTE = env_int("MYCREDEX_THROTTLE_PER_MINUTE", 80)
 MYCREDEX_THROTTLE_BURST = env_int("MYCREDEX_THROTTLE_BURST", 10)
 MYCREDEX_THROTTLE_MAX_WAIT_SECONDS = env_float("MYCREDEX_THROTTLE_MAX_WAIT_SECONDS", 2.0)
 MYCREDEX_RETRY_AFTER_MAX_SECONDS = env_float("MYCREDEX_RETRY_AFTER_MAX_SECONDS", 5.0)
+# One deadline for all the ledger waits of one member's turn (throttle slots, Retry-After, backoff, another
+# login; credex_api/deadline.py): a wait that would end later is not taken and the member reads "busy, try
+# again in a minute" at once, so a turn that cannot get the ledger is answered within about this long.
+MYCREDEX_TURN_WAIT_SECONDS = env_float("MYCREDEX_TURN_WAIT_SECONDS", 2.5)
 # Fair shares of that one bucket (credex_api/throttle.py): money actions may fill the whole BURST, known
 # members' reads MEMBER_BURST of it, numbers the ledger has not yet shown to be members GUEST_BURST
 # (1 ≤ GUEST ≤ MEMBER ≤ BURST); the slots above a class's share are kept for the classes above it, which also
