@@ -6,11 +6,12 @@
   each affected member now.
 - `process_capturing(inbox_ids)`: mock testing. Processes inline and returns the exact WhatsApp JSON payloads
   the bot would have sent, in order, instead of sending them.
-- `process_member(wa_id)`: take the member's lock (state Redis), send any of the member's replies whose retry
-  is due (`bot.outbox.flush`), then process the member's pending rows in message-timestamp order. With
-  `requeue` (the worker) a call takes only the rows pending when it starts — a member who keeps writing
-  cannot hold a worker thread while others wait — and, after releasing the lock, hands a member who still has
-  pending rows back to the end of the queue. Without it (inline mode) it drains them all.
+- `process_member(wa_id)`: take the member's lock (state Redis), then process the member's pending rows in
+  message-timestamp order; each turn's flush (`bot.outbox.flush`) first sends the member's replies whose
+  retry fell due, and with no row to process the flush runs on its own. With `requeue` (the worker) a call
+  takes only the rows pending when it starts — a member who keeps writing cannot hold a worker thread while
+  others wait — and, after releasing the lock, hands a member who still has pending rows back to the end of
+  the queue. Without it (inline mode) it drains them all.
 
 A row's turn records all its replies (`bot.outbox.record`, one transaction) before sending any. Each row is
 claimed by a conditional UPDATE (pending → processing), so a row is processed once even if two processors
@@ -89,9 +90,9 @@ def process_member(
     wait = settings.MEMBER_LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
     try:
         with member_lock(wa_id, ttl_ms=settings.MEMBER_LOCK_TTL_MS, wait_seconds=wait):
-            if capture is None:
-                outbox.flush(wa_id)  # replies whose retry is due go before anything newer
             processed = _take_turns(wa_id, capture, drain=requeue is None)
+            if capture is None and not processed:
+                outbox.flush(wa_id)  # a retry that fell due (each turn's own flush sends it first)
     except LockBusy:
         # Another processor holds this member. It looks for pending rows after releasing the lock and
         # queues the member again if it finds any; the sweeper catches what is left after a crash.
