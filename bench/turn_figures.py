@@ -57,10 +57,11 @@ class TurnFigures:
     label: str
     latencies: list[float]
     elapsed: float  # first send → last answered reply
-    ledger_per_turn: float  # ledger requests per answered turn of the whole scenario
+    ledger_per_turn: float  # ledger requests per turn replied to (late ones too) in the whole scenario
     timeout: float
-    refused: int = 0  # deliveries the webhook did not acknowledge (not turns)
+    refused: dict[str, int] = field(default_factory=dict)  # unacknowledged deliveries (not turns), by reason
     push_lags: list[float] = field(default_factory=list)  # stored row → its stream entry, seconds
+    swept: int = 0  # stream entries the worker's sweeper added (rows left pending too long)
 
     @property
     def turns(self) -> int:
@@ -81,10 +82,11 @@ class TurnFigures:
 
     @classmethod
     def of(cls, label: str, turns: Sequence[Turn], ledger_per_turn: float, timeout: float, *,
-           refused: int = 0, push_lags: list[float] | None = None) -> TurnFigures:  # fmt: skip
+           refused: dict[str, int] | None = None, push_lags: list[float] | None = None,
+           swept: int = 0) -> TurnFigures:  # fmt: skip
         latencies = [turn.latency for turn in turns]
         window = answered_window(turns)
-        return cls(label, latencies, window, ledger_per_turn, timeout, refused, push_lags or [])
+        return cls(label, latencies, window, ledger_per_turn, timeout, refused or {}, push_lags or [], swept)
 
     def seconds(self, fraction: float) -> float:
         """The latency percentile (`fraction` in 0..1; 1.0 is the maximum), `UNANSWERED` when it is one."""

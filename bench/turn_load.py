@@ -17,7 +17,7 @@ import itertools
 import json
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from bench.turn_graph import ReplyRecorder
@@ -29,18 +29,18 @@ SENDING_THREADS = 8
 
 @dataclass
 class Sent:
-    """Send times per member, and deliveries the webhook did not acknowledge with a 2xx."""
+    """Send times per member, and deliveries the webhook did not acknowledge with a 2xx (by reason)."""
 
     times: defaultdict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    refused: int = 0
+    refused: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def note(self, member: str, began: float, ok: bool) -> None:
+    def note(self, member: str, began: float, refusal: str | None) -> None:
         with self.lock:
-            if ok:
+            if refusal is None:
                 self.times[member].append(began)
             else:
-                self.refused += 1
+                self.refused[refusal] += 1
 
     @property
     def last(self) -> float:
@@ -61,17 +61,17 @@ class Poster:
         body = json.dumps(payload, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign_body(body, self.secret),
                    "User-Agent": "facebookexternalua"}  # fmt: skip
-        began = time.monotonic()
+        began, refusal = time.monotonic(), None
         try:
             self.connection.request("POST", "/bot/webhook", body=body, headers=headers)
             response = self.connection.getresponse()
             response.read()
-            ok = 200 <= response.status < 300
-        except (OSError, http.client.HTTPException):
+            refusal = None if 200 <= response.status < 300 else f"HTTP {response.status}"
+        except (OSError, http.client.HTTPException) as error:
             self.connection.close()  # reconnects on the next request
-            ok = False
-        sent.note(member, began, ok)
-        return ok
+            refusal = type(error).__name__
+        sent.note(member, began, refusal)
+        return refusal is None
 
     def close(self) -> None:
         self.connection.close()

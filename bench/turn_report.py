@@ -133,7 +133,6 @@ def flood_targets(results: Results) -> list[str]:
 
 
 def report(database: str, results: Results, options: argparse.Namespace) -> str:
-    refused = sum(f.refused for by_latency in results.values() for f in by_latency.values())
     lines = [
         f"Turns end to end on {database}: Gunicorn (deploy/gunicorn.conf.py as deployed) and "
         f"{options.worker_processes} × manage.py run_worker ({worker_shape()}), PROCESSING_MODE=queue, "
@@ -152,6 +151,21 @@ def report(database: str, results: Results, options: argparse.Namespace) -> str:
         *(f"  {line}" for line in closed_targets(results) + open_targets(results, options.open_rate)
           + flood_targets(results)),
     ]  # fmt: skip
-    if refused:
-        lines.append(f"Deliveries the webhook refused (non-2xx or connection error): {refused}")
-    return "\n".join(lines)
+    return "\n".join(lines + notes(results))
+
+
+def notes(results: Results) -> list[str]:
+    """Deliveries the webhook did not acknowledge, and entries the worker's sweeper had to re-queue."""
+    lines = []
+    for label, by_latency in results.items():
+        for latency, figures in sorted(by_latency.items()):
+            where = f"{label}, ledger {_ledger(latency)}"
+            if figures.refused:
+                reasons = ", ".join(
+                    f"{reason} × {count}" for reason, count in sorted(figures.refused.items())
+                )
+                lines.append(f"Deliveries the webhook did not acknowledge in {where}: {reasons}")
+            if figures.swept:
+                lines.append(f"Stream entries re-queued by the worker's sweeper (rows pending ≥ 60 s, not "
+                             f"counted as pushes) in {where}: {figures.swept}")  # fmt: skip
+    return lines

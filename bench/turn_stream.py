@@ -5,7 +5,9 @@ is untouched) and notes each entry's id time (when Redis added it: milliseconds 
 the inbox row it names. Afterwards `push_lags` reads those rows' `received_at` (set by the database when the
 webhook stored them) and gives, per entry, how long the row waited to reach the stream. One entry per member
 per push: a member whose row is already on its way is not pushed again, so there are at most as many lags as
-deliveries.
+deliveries. The worker's sweeper also adds entries, for rows left pending longer than
+`WORKER_SWEEP_AFTER_SECONDS` (60 s, the default the benchmark keeps): an entry naming a row at least that old
+is counted as the sweeper's, not as a push.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from datetime import UTC, datetime
 import redis
 
 from bench.turn_stack import REDIS_KEY_PREFIX
+
+SWEEP_AFTER_SECONDS = 60  # config/settings/base.py's WORKER_SWEEP_AFTER_SECONDS default
 
 
 class StreamWatch:
@@ -58,12 +62,15 @@ class StreamWatch:
                         self.entries.append((int(entry_id.split(b"-")[0]) / 1000, int(row)))
 
 
-def push_lags(entries: list[tuple[float, int]], database_url: str) -> list[float]:
-    """Seconds from each named row's `received_at` to its stream entry."""
+def push_lags(entries: list[tuple[float, int]], database_url: str) -> tuple[list[float], int]:
+    """Seconds from each named row's `received_at` to its stream entry, for the pusher's entries; and how
+    many entries the sweeper added."""
     if not entries:
-        return []
+        return [], 0
     received = _received_at([row for _, row in entries], database_url)
-    return [added - received[row] for added, row in entries if row in received]
+    lags = [added - received[row] for added, row in entries if row in received]
+    pushed = [lag for lag in lags if lag < SWEEP_AFTER_SECONDS]
+    return pushed, len(lags) - len(pushed)
 
 
 def _received_at(rows: list[int], database_url: str) -> dict[int, float]:

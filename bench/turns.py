@@ -66,6 +66,7 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     add("--flood-others", type=int, default=20, help="members sending one message each beside the flood")
     add("--timeout", type=float, default=30.0, help="seconds a reply may take before its turn is unanswered")
     add("--scenarios", default="closed,open,flood", help="comma-separated subset of closed,open,flood")
+    add("--keep-logs", action="store_true", help="keep the servers' logs (always kept after a failure)")
     options = parser.parse_args(argv)
     if options.quick:
         for name, value in QUICK.items():
@@ -117,10 +118,11 @@ class Runner:
         recorder.wait_all({member: len(sends) for member, sends in times.items()}, sent.last + self.timeout)
         ledger = self.stack.ledger_requests() - before
         replies = {member: recorder.replies_to(member) for member in sent.times}
-        answered = sum(turn.answered for turn in match_turns(sent.times, replies, self.timeout))
-        lags = push_lags(self.watch.take(), self.instance.database_url)
-        figures = TurnFigures.of(label, match_turns(times, replies, self.timeout), ledger / max(answered, 1),
-                                 self.timeout, refused=sent.refused, push_lags=lags)  # fmt: skip
+        processed = sum(min(len(replies[member]), len(t)) for member, t in sent.times.items())  # late too
+        lags, swept = push_lags(self.watch.take(), self.instance.database_url)
+        turns = match_turns(times, replies, self.timeout)
+        figures = TurnFigures.of(label, turns, ledger / max(processed, 1), self.timeout,
+                                 refused=dict(sent.refused), push_lags=lags, swept=swept)  # fmt: skip
         if sent.refused or any(len(replies[member]) < len(t) for member, t in sent.times.items()):
             self.target = None  # a backlog or a refusal: the next scenario gets a fresh bot
         return figures
@@ -193,7 +195,7 @@ def run(argv: list[str] | None = None) -> None:
                     print(report(database.name, measure_database(stack, options), options), flush=True)
             succeeded = True
     finally:
-        if succeeded:
+        if succeeded and not options.keep_logs:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
             print(f"turns: logs kept in {workdir}", file=sys.stderr)
