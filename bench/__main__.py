@@ -16,7 +16,20 @@ import traceback
 
 import bench
 
-SUPPORT_MODULES = frozenset({"ack_setup", "common", "floor", "rounds", "wrkload"})
+SUPPORT_MODULES = frozenset(
+    {
+        "ack_setup",
+        "common",
+        "floor",
+        "rounds",
+        "turn_figures",
+        "turn_graph",
+        "turn_load",
+        "turn_report",
+        "turn_stack",
+        "wrkload",
+    }
+)
 
 
 def benchmark_names() -> list[str]:
