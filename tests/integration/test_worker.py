@@ -86,9 +86,11 @@ def test_worker_killed_mid_batch_leaves_nothing_unprocessed_after_restart(queue_
     post_batch()
 
     first = start_worker(fake_graph.url, "doomed")
-    assert wait_until(lambda: done_count() >= 2, 30)
-    first.send_signal(signal.SIGKILL)
-    first.wait(5)
+    try:
+        assert wait_until(lambda: done_count() >= 2, 30)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(5)
     left = len(MEMBERS) - done_count()
     assert left > 0, "the kill must land mid-batch for this test to mean anything"
 

@@ -154,9 +154,11 @@ def test_a_worker_killed_with_turns_in_flight_leaves_every_row_answered_exactly_
         for member in members:
             say(member, timestamp=base + n)
     doomed = start_worker(fake_graph.url, "doomed", concurrency=8)
-    assert wait_until(lambda: logins() >= 8, 30)  # every member's first turn waits on the ledger
-    doomed.kill()
-    doomed.wait(5)
+    try:
+        assert wait_until(lambda: logins() >= 8, 30)  # every member's first turn waits on the ledger
+    finally:
+        doomed.kill()
+        doomed.wait(5)
     assert len(fake_graph.requests) < 24, "the kill must land mid-way for this test to mean anything"
     assert InboxMessage.objects.filter(status="processing").exists()  # turns were in flight
     survivor = start_worker(fake_graph.url, "survivor", concurrency=8)
