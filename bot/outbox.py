@@ -62,9 +62,13 @@ def record(wa_id: str, replies: Iterable[Reply], in_reply_to_id: int | None) -> 
     """Store the replies as QUEUED rows, all or none, in order (rendered first: nothing is stored if one
     breaks WhatsApp's limits)."""
     payloads = [(render_kind(reply), render(reply, to=wa_id)) for reply in replies]
+    create = OutboxMessage.objects.create
+    if len(payloads) == 1:  # one INSERT is atomic by itself: no BEGIN/COMMIT round trips
+        kind, body = payloads[0]
+        return [create(wa_id=wa_id, in_reply_to_id=in_reply_to_id, kind=kind, payload=body)]
     with transaction.atomic():
         return [
-            OutboxMessage.objects.create(wa_id=wa_id, in_reply_to_id=in_reply_to_id, kind=kind, payload=body)
+            create(wa_id=wa_id, in_reply_to_id=in_reply_to_id, kind=kind, payload=body)
             for kind, body in payloads
         ]
 
