@@ -19,7 +19,6 @@ import contextlib
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -29,6 +28,7 @@ from pathlib import Path
 
 from config.env import BASE_DIR, env_int, env_str
 from deploy.localredis import RedisServer, start_pair
+from deploy.ports import busy_ports_complaint
 
 # Fixed local ports and folder; overridable so a second copy (or the make-run smoke test) can run beside.
 VAR_DIR = Path(env_str("DEVRUN_VAR_DIR", str(BASE_DIR / "var")))
@@ -105,26 +105,6 @@ def stop_children(children: list[Child], grace: float = STOP_GRACE_SECONDS) -> N
             child.signal_group(signal.SIGKILL)  # the child and anything it started
             child.process.kill()
             child.process.wait()
-
-
-def port_in_use(port: int) -> bool:
-    """True when something already accepts connections on 127.0.0.1:`port`."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.3):
-            return True
-    except OSError:
-        return False
-
-
-def busy_ports_complaint(wanted: dict[str, int]) -> str | None:
-    """A clear complaint naming the wanted ports that are taken, or None when all are free."""
-    taken = [f"{port} ({what})" for what, port in wanted.items() if port_in_use(port)]
-    if not taken:
-        return None
-    return (
-        f"already in use: port {', '.join(taken)}. Is a previous `make run` still running? "
-        "Stop it (Ctrl-C in its terminal) or free the port, then try again."
-    )
 
 
 def child_environment(port: int, cache: RedisServer, state: RedisServer) -> dict[str, str]:

@@ -57,14 +57,7 @@ def run_turn(
     try:
         store = store if store is not None else ConversationStore()
         ports = ports if ports is not None else default_ports(event.wa_id)
-        ctx = TurnContext(
-            now=now,
-            idle_ttl=settings.CONVERSATION_IDLE_TTL_SECONDS,
-            registry=registry if registry is not None else _default_registry(),
-            ports=ports,
-            freshness_seconds=settings.MONEY_FRESHNESS_SECONDS,
-            max_amount=settings.MAX_AMOUNT,
-        )
+        ctx = _turn_context(now, ports, registry)
         loaded = store.load(event.wa_id)
         with ledger_deadline(settings.MYCREDEX_TURN_WAIT_SECONDS):
             outcome = advance(loaded, event, ctx)
@@ -85,6 +78,17 @@ def run_turn(
         reply = _apology(exc, event.wa_id)
         _clear_quietly(store, event.wa_id)
         return [reply]
+
+
+def _turn_context(now: int, ports: Ports, registry: Registry | None) -> TurnContext:
+    return TurnContext(
+        now=now,
+        idle_ttl=settings.CONVERSATION_IDLE_TTL_SECONDS,
+        registry=registry if registry is not None else _default_registry(),
+        ports=ports,
+        freshness_seconds=settings.MONEY_FRESHNESS_SECONDS,
+        max_amount=settings.MAX_AMOUNT,
+    )
 
 
 def busy_text(ports: Ports | None) -> str:
