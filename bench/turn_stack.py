@@ -74,7 +74,8 @@ class Stack:
             "REDIS_STATE_URL": self.state.url, "WHATSAPP_APP_SECRET": self.secret,
             "WHATSAPP_APP_SECRET_PREVIOUS": "", "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
             "WHATSAPP_API_URL": self.recorder.url, "MYCREDEX_APP_URL": self.sandbox.url,
-            "CLIENT_API_KEY": self.sandbox.client_api_key, "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+            "CLIENT_API_KEY": self.sandbox.client_api_key,
+            "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),  # INFO to see every turn's lines
             "GUNICORN_LOG_LEVEL": "warning", "PYTHONUNBUFFERED": "1", "REDIS_KEY_PREFIX": REDIS_KEY_PREFIX,
             "INBOX_STREAM": "inbox", **RAISED,
         }  # fmt: skip

@@ -5,9 +5,9 @@ is untouched) and notes each entry's id time (when Redis added it: milliseconds 
 the inbox row it names. Afterwards `push_lags` reads those rows' `received_at` (set by the database when the
 webhook stored them) and gives, per entry, how long the row waited to reach the stream. One entry per member
 per push: a member whose row is already on its way is not pushed again, so there are at most as many lags as
-deliveries. The worker's sweeper also adds entries, for rows left pending longer than
-`WORKER_SWEEP_AFTER_SECONDS` (60 s, the default the benchmark keeps): an entry naming a row at least that old
-is counted as the sweeper's, not as a push.
+deliveries. Workers add entries too (`by` = `again`, a member handed back to the end of the queue, or
+`sweep`); only the pusher's (`by` = `push`) are timed. An entry naming a row older than
+`WORKER_SWEEP_AFTER_SECONDS` (60 s, the default the benchmark keeps) is still counted as the sweeper's.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class StreamWatch:
                 for entry_id, fields in entries:
                     last = entry_id
                     row = fields.get(b"row")
-                    if row is not None:
+                    if row is not None and fields.get(b"by", b"push") == b"push":  # not a worker's re-queue
                         self.entries.append((int(entry_id.split(b"-")[0]) / 1000, int(row)))
 
 

@@ -37,8 +37,10 @@ def stream_key() -> str:
 Member = tuple[str, int]  # (wa_id, the id of one of the member's inbox rows)
 
 
-def xadd_command(wa_id: str, row_id: int) -> tuple:
-    """The XADD that queues one member (capped stream, approximate trimming): its hash and a row id."""
+def xadd_command(wa_id: str, row_id: int, source: str = "push") -> tuple:
+    """The XADD that queues one member (capped stream, approximate trimming): its hash, a row id, and who
+    queued it (`push`: the webhook's pusher; `again`: a worker handing a member back; `sweep`: the
+    sweeper)."""
     return (
         "XADD",
         stream_key(),
@@ -50,20 +52,24 @@ def xadd_command(wa_id: str, row_id: int) -> tuple:
         member_key_part(wa_id),
         "row",
         row_id,
+        "by",
+        source,
     )
 
 
-def enqueue_members(members: list[Member], connection: redis.Redis | None = None) -> None:
+def enqueue_members(
+    members: list[Member], connection: redis.Redis | None = None, *, source: str = "push"
+) -> None:
     """Push one entry per (wa_id, row id) (pipelined: one round trip)."""
     if not members:
         return
     conn = connection or get_redis_connection("state")
     if len(members) == 1:  # one member: one round trip without pipeline overhead
-        conn.execute_command(*xadd_command(*members[0]))
+        conn.execute_command(*xadd_command(*members[0], source))
         return
     pipe = conn.pipeline(transaction=False)
     for wa_id, row_id in members:
-        pipe.execute_command(*xadd_command(wa_id, row_id))
+        pipe.execute_command(*xadd_command(wa_id, row_id, source))
     pipe.execute()
 
 
@@ -140,7 +146,7 @@ def sweep(conn: redis.Redis) -> int:
         | Q(status=InboxMessage.Status.PENDING) & (Q(received_at__lt=cutoff) | Q(claimed_at__lt=cutoff))
     )
     members = first_rows(list(unfinished.order_by("message_ts", "id").values_list("wa_id", "pk")))
-    enqueue_members(members, conn)
+    enqueue_members(members, conn, source="sweep")
     if members:
         logger.warning("sweeper re-queued %d member(s) with rows left unfinished", len(members))
     return len(members)

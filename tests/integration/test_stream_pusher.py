@@ -33,7 +33,7 @@ def state_redis() -> redis.Redis:
 def stream_entries() -> list[tuple[str, int]]:
     """The stream's entries as (member hash, row id): what the worker and erasure read; never a number."""
     entries = state_redis().xrange(queue.stream_key())
-    assert all(set(fields) == {b"m", b"row"} for _id, fields in entries)
+    assert all(set(fields) == {b"m", b"row", b"by"} and fields[b"by"] == b"push" for _id, fields in entries)
     return [(fields[b"m"].decode(), int(fields[b"row"])) for _id, fields in entries]
 
 

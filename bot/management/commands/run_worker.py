@@ -127,7 +127,7 @@ def _serve_member(wa_id: str) -> None:
 
 
 def _requeue(wa_id: str, row_id: int) -> None:
-    queue.enqueue_members([(wa_id, row_id)])
+    queue.enqueue_members([(wa_id, row_id)], source="again")
 
 
 def _reconcile() -> None:
