@@ -32,7 +32,7 @@ import requests
 
 from bench.common import base_environment, format_table, gunicorn_server, percentile, run_checked
 from bench.ledger_client import ADMIN_KEY, CLIENT_KEY, sandbox_process
-from deploy.localredis import free_port, start_pair
+from deploy.localredis import RedisServer, free_port, start_pair
 from deploy.samples import new_wamid, whatsapp_choice_payload, whatsapp_text_payload
 from security.signatures import sign_body
 
@@ -202,13 +202,19 @@ def row(label: str, figures: dict) -> list[object]:
     ]
 
 
-def benchmark(workdir: Path, options: argparse.Namespace, cleanup: ExitStack) -> str:
+def start_stack(workdir: Path, cleanup: ExitStack) -> tuple[RedisServer, RedisServer, str, dict[str, str]]:
+    """The Redis pair, the sandbox and a migrated database: (cache, state, sandbox URL, the bot's env)."""
     cache, state = start_pair(workdir, free_port(), free_port())
     cleanup.callback(cache.stop)
     cleanup.callback(state.stop)
     sandbox = cleanup.enter_context(sandbox_process(workdir))
     env = server_env(workdir, cache.url, state.url, sandbox)
     run_checked([sys.executable, "manage.py", "migrate", "--noinput"], env, "migrate")
+    return cache, state, sandbox, env
+
+
+def benchmark(workdir: Path, options: argparse.Namespace, cleanup: ExitStack) -> str:
+    cache, state, sandbox, env = start_stack(workdir, cleanup)
     members = [f"26377{n:07d}" for n in range(options.members)]
     for phone in [PAYER, *members]:
         onboard(sandbox, phone, "Member")

@@ -26,10 +26,9 @@ from pathlib import Path
 import redis
 import requests
 
-from bench.common import format_table, gunicorn_server, run_checked
-from bench.conversation import Bot, onboard, server_env
-from bench.ledger_client import ADMIN_KEY, sandbox_process
-from deploy.localredis import free_port, start_pair
+from bench.common import format_table, gunicorn_server
+from bench.conversation import Bot, onboard, start_stack
+from bench.ledger_client import ADMIN_KEY
 
 PAYER, PAYEE, NEWCOMER = "263779100001", "263779100002", "263779100003"
 NAMES = {PAYER: "Payer", PAYEE: "Payee", NEWCOMER: "Newcomer"}
@@ -164,12 +163,7 @@ def prepare(sandbox: str) -> None:
 
 
 def benchmark(workdir: Path, cleanup: ExitStack) -> str:
-    cache, state = start_pair(workdir, free_port(), free_port())
-    cleanup.callback(cache.stop)
-    cleanup.callback(state.stop)
-    sandbox = cleanup.enter_context(sandbox_process(workdir))
-    env = server_env(workdir, cache.url, state.url, sandbox)
-    run_checked([sys.executable, "manage.py", "migrate", "--noinput"], env, "migrate")
+    cache, _state, sandbox, env = start_stack(workdir, cleanup)
     prepare(sandbox)
     with gunicorn_server(env, workdir / "bot.log") as port:
         rows = play(Bot(port), Counters(sandbox), redis.Redis.from_url(cache.url))
