@@ -35,6 +35,7 @@ def start_worker(graph_url: str, name: str) -> subprocess.Popen:
         "WORKER_SWEEP_AFTER_SECONDS": "1",
         "WORKER_SWEEP_EVERY_SECONDS": "1",
         "MEMBER_LOCK_TTL_MS": "1500",
+        "WORKER_CONCURRENCY": "2",  # two members at a time: a batch of eight takes a while
     }
     return subprocess.Popen(
         [sys.executable, "manage.py", "run_worker", "--consumer", name],

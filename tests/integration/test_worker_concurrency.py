@@ -20,7 +20,7 @@ from tests.support.sandbox_server import sandbox, sandbox_server  # noqa: F401  
 from tests.support.signing import post_signed
 from tests.support.workers import answered_rows, inbox_ids, start_worker, stop_worker, wait_until
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.db_both]
 
 
 @pytest.fixture
