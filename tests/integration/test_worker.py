@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django_redis import get_redis_connection
 
@@ -20,8 +19,9 @@ from bot.models import InboxMessage, OutboxMessage
 from tests.support import payloads as p
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
 from tests.support.signing import post_signed
+from tests.support.workers import database_url
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.db_both]
 ROOT = Path(__file__).resolve().parents[2]
 MEMBERS = [f"26377100{n:04d}" for n in range(8)]
 
@@ -29,7 +29,7 @@ MEMBERS = [f"26377100{n:04d}" for n in range(8)]
 def start_worker(graph_url: str, name: str) -> subprocess.Popen:
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "DATABASE_URL": database_url(),
         "WHATSAPP_API_URL": graph_url,
         "WORKER_RECLAIM_IDLE_MS": "500",
         "WORKER_SWEEP_AFTER_SECONDS": "1",
