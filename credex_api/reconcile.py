@@ -32,13 +32,12 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from credex_api import services
+from credex_api import reconcile_offer, services
 from credex_api.actions import ACTIONS, decode_params
 from credex_api.client import CredexClient
 from credex_api.errors import ActiveSubscriptionExists, CredexError, CredexNotFound, CredexOutcomeUnknown
 from credex_api.instructions import result_json
 from credex_api.models import Instruction
-from credex_api.results import Money
 
 logger = logging.getLogger(__name__)
 State = Instruction.State
@@ -70,45 +69,19 @@ class ReconcileReport:
 
 
 def _offer_candidates(row: Instruction, params: dict, client: CredexClient | None) -> list[str]:
-    login = services.member_login(phone=row.member, client=client)
-    issuer, wanted = params["issuer_account_id"], Money(-params["amount"], params["denom"])
-    name = params.get("receiver_account_name")
-    found = [
-        offer.credex_id
-        for account in login.accounts
-        if account.account_id == issuer
-        for offer in account.pending_out
-        if offer.amount == wanted
-        and offer.secured == params["secured"]
-        and name in (None, offer.counterparty_name)
-    ]
-    since = row.sent_at - CLOCK_SKEW if row.sent_at else None
-    for start in range(0, LEDGER_PAGE_ROWS * LEDGER_MAX_PAGES, LEDGER_PAGE_ROWS):
-        page = services.ledger_get(
-            phone=row.member, account_id=issuer, start_row=start, num_rows=LEDGER_PAGE_ROWS, client=client
-        )
-        found += [
-            entry.credex_id
-            for entry in page.entries
-            if entry.amount == wanted
-            and name in (None, entry.counterparty_name)
-            and (since is None or entry.timestamp is None or entry.timestamp >= since)
-        ]
-        if not page.has_more:
-            break
-    return found
+    """Credexes at the ledger with exactly this instruction's own fields (`credex_api.reconcile_offer`)."""
+    return reconcile_offer.offer_candidates(row, params, client)
 
 
 def _reconcile_offer(row: Instruction, params: dict, client: CredexClient | None) -> Verdict:
-    claimed = set(
-        Instruction.objects.filter(action=row.action, member=row.member, state=State.DONE)
-        .exclude(pk=row.pk)
-        .values_list("ledger_ref", flat=True)
-    )
-    for credex_id in _offer_candidates(row, params, client):
-        if credex_id not in claimed:
-            return Verdict(State.DONE, ref=credex_id, result={"credex_id": credex_id, "reconciled": True})
-    return Verdict(None)
+    """`done` with the one unclaimed credex that is this offer's; never a guess between members."""
+    match = reconcile_offer.offer_match(row, params, client)
+    if match == reconcile_offer.AMBIGUOUS:
+        logger.warning("instruction %s: identical open offers of other members, not settled", row.key)
+        return Verdict(None, code="AMBIGUOUS_MATCH")
+    if match is None:
+        return Verdict(None)
+    return Verdict(State.DONE, ref=match, result={"credex_id": match, "reconciled": True})
 
 
 def _credex_type(row: Instruction, credex_id: str, client: CredexClient | None) -> str | None:
