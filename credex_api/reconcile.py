@@ -32,7 +32,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from credex_api import reconcile_offer, services
+from credex_api import reconcile_offer, reconcile_resend, services
 from credex_api.actions import ACTIONS, decode_params
 from credex_api.client import CredexClient
 from credex_api.errors import ActiveSubscriptionExists, CredexError, CredexNotFound, CredexOutcomeUnknown
@@ -128,8 +128,8 @@ def _reconcile_onboard(row: Instruction, params: dict, client: CredexClient | No
     return Verdict(State.DONE, ref=login.member.member_id)
 
 
-def _resend(row: Instruction, params: dict, client: CredexClient | None) -> Verdict:
-    """For actions the ledger makes idempotent: send again and judge by the answer."""
+def _send_again(row: Instruction, params: dict, client: CredexClient | None) -> Verdict:
+    """The one claimed re-send, judged by its answer (the ledger makes these idempotent, see above)."""
     spec = ACTIONS[row.action]
     try:
         result = spec.run(phone=row.member, client=client, **params)
@@ -146,6 +146,16 @@ def _resend(row: Instruction, params: dict, client: CredexClient | None) -> Verd
             return Verdict(State.FAILED, code=exc.code)
         raise
     return Verdict(State.DONE, ref=spec.ref(result) or "", result=result_json(result))
+
+
+def _resend(row: Instruction, params: dict, client: CredexClient | None) -> Verdict:
+    """Read the effect where the ledger shows it, else claim the one re-send (`reconcile_resend`)."""
+    seen = reconcile_resend.already_effective(row, params, client)
+    if seen:
+        return Verdict(State.DONE, code=seen)
+    if not reconcile_resend.claim_resend(row):
+        return Verdict(None, code="RESEND_CLAIMED")  # sent again already, or by a sweep running now
+    return _send_again(row, params, client)
 
 
 RECONCILERS: dict[str, Callable[[Instruction, dict, CredexClient | None], Verdict]] = {

@@ -16,8 +16,9 @@ from django.utils import timezone
 from credex_api import services
 from credex_api.instructions import instruction_confirm, instruction_create, instruction_execute
 from credex_api.models import Instruction
-from credex_api.reconcile import instruction_reconcile
+from credex_api.reconcile import instruction_reconcile, reconcile_unknown
 from tests.credex_api.instruction_helpers import State, credexes, execute_with_read_timeout, offer_params
+from tests.support.concurrency import run_together
 
 
 @pytest.fixture
@@ -114,3 +115,56 @@ def test_two_members_identical_unknown_offers_with_one_credex_are_not_settled_by
     lost.refresh_from_db()
     assert state == State.UNKNOWN  # which member's credex it is cannot be told apart: never guessed
     assert lost.ledger_ref == ""
+
+
+def _unknown_tier_upgrade(sandbox, make_client, member) -> Instruction:
+    client = make_client(sandbox.url, sandbox.client_api_key, read_timeout=1.0)
+    row = instruction_create(
+        member=member.phone, action="tier_upgrade", params={"source_account_id": member.account_id}
+    )
+    execute_with_read_timeout(sandbox, client, row, route="createRecurring")
+    return row
+
+
+def _recurring_requests(sandbox) -> int:
+    return sandbox.stats()["requests"].get("createRecurring", 0)
+
+
+@pytest.mark.db_both
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_re_send_a_tier_upgrade_at_most_once(sandbox, make_client, pair):
+    row = _unknown_tier_upgrade(sandbox, make_client, pair[0])
+    before = _recurring_requests(sandbox)
+    clients = [make_client(sandbox.url, sandbox.client_api_key) for _ in range(2)]
+
+    errors = run_together(lambda client: reconcile_unknown(client=client), [(c,) for c in clients])
+
+    assert errors == []
+    assert _recurring_requests(sandbox) - before <= 1
+    assert sandbox.stats()["counts"]["recurring"] == 1
+    row.refresh_from_db()
+    assert row.state == State.DONE  # the one re-send met ACTIVE_EXISTS
+
+
+@pytest.mark.django_db
+def test_a_claimed_re_send_is_not_sent_again_by_a_later_sweep(sandbox, make_client, pair):
+    row = _unknown_tier_upgrade(sandbox, make_client, pair[0])
+    client = make_client(sandbox.url, sandbox.client_api_key, read_timeout=1.0)
+    sandbox.fault("readTimeout", route="createRecurring", seconds=3)  # the re-send's answer is lost too
+    first = instruction_reconcile(row.key, client=client)
+    sent = _recurring_requests(sandbox)
+
+    second = instruction_reconcile(row.key, client=client)
+
+    assert (first, second) == (State.UNKNOWN, State.UNKNOWN)
+    assert _recurring_requests(sandbox) == sent == 2  # the original and one re-send, no more
+
+
+@pytest.mark.django_db
+def test_a_member_already_upgraded_is_done_without_re_sending(sandbox, make_client, pair):
+    row = _unknown_tier_upgrade(sandbox, make_client, pair[0])
+    sandbox.advance_day()  # the daily job pays the subscription and sets the tier
+    client = make_client(sandbox.url, sandbox.client_api_key)
+
+    assert instruction_reconcile(row.key, client=client) == State.DONE
+    assert _recurring_requests(sandbox) == 1  # read, not re-sent
