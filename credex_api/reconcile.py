@@ -32,13 +32,12 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from credex_api import services
+from credex_api import reconcile_offer, reconcile_resend, services
 from credex_api.actions import ACTIONS, decode_params
 from credex_api.client import CredexClient
 from credex_api.errors import ActiveSubscriptionExists, CredexError, CredexNotFound, CredexOutcomeUnknown
 from credex_api.instructions import result_json
 from credex_api.models import Instruction
-from credex_api.results import Money
 
 logger = logging.getLogger(__name__)
 State = Instruction.State
@@ -70,45 +69,19 @@ class ReconcileReport:
 
 
 def _offer_candidates(row: Instruction, params: dict, client: CredexClient | None) -> list[str]:
-    login = services.member_login(phone=row.member, client=client)
-    issuer, wanted = params["issuer_account_id"], Money(-params["amount"], params["denom"])
-    name = params.get("receiver_account_name")
-    found = [
-        offer.credex_id
-        for account in login.accounts
-        if account.account_id == issuer
-        for offer in account.pending_out
-        if offer.amount == wanted
-        and offer.secured == params["secured"]
-        and name in (None, offer.counterparty_name)
-    ]
-    since = row.sent_at - CLOCK_SKEW if row.sent_at else None
-    for start in range(0, LEDGER_PAGE_ROWS * LEDGER_MAX_PAGES, LEDGER_PAGE_ROWS):
-        page = services.ledger_get(
-            phone=row.member, account_id=issuer, start_row=start, num_rows=LEDGER_PAGE_ROWS, client=client
-        )
-        found += [
-            entry.credex_id
-            for entry in page.entries
-            if entry.amount == wanted
-            and name in (None, entry.counterparty_name)
-            and (since is None or entry.timestamp is None or entry.timestamp >= since)
-        ]
-        if not page.has_more:
-            break
-    return found
+    """Credexes at the ledger with exactly this instruction's own fields (`credex_api.reconcile_offer`)."""
+    return reconcile_offer.offer_candidates(row, params, client)
 
 
 def _reconcile_offer(row: Instruction, params: dict, client: CredexClient | None) -> Verdict:
-    claimed = set(
-        Instruction.objects.filter(action=row.action, member=row.member, state=State.DONE)
-        .exclude(pk=row.pk)
-        .values_list("ledger_ref", flat=True)
-    )
-    for credex_id in _offer_candidates(row, params, client):
-        if credex_id not in claimed:
-            return Verdict(State.DONE, ref=credex_id, result={"credex_id": credex_id, "reconciled": True})
-    return Verdict(None)
+    """`done` with the one unclaimed credex that is this offer's; never a guess between members."""
+    match = reconcile_offer.offer_match(row, params, client)
+    if match == reconcile_offer.AMBIGUOUS:
+        logger.warning("instruction %s: identical open offers of other members, not settled", row.key)
+        return Verdict(None, code="AMBIGUOUS_MATCH")
+    if match is None:
+        return Verdict(None)
+    return Verdict(State.DONE, ref=match, result={"credex_id": match, "reconciled": True})
 
 
 def _credex_type(row: Instruction, credex_id: str, client: CredexClient | None) -> str | None:
@@ -155,8 +128,8 @@ def _reconcile_onboard(row: Instruction, params: dict, client: CredexClient | No
     return Verdict(State.DONE, ref=login.member.member_id)
 
 
-def _resend(row: Instruction, params: dict, client: CredexClient | None) -> Verdict:
-    """For actions the ledger makes idempotent: send again and judge by the answer."""
+def _send_again(row: Instruction, params: dict, client: CredexClient | None) -> Verdict:
+    """The one claimed re-send, judged by its answer (the ledger makes these idempotent, see above)."""
     spec = ACTIONS[row.action]
     try:
         result = spec.run(phone=row.member, client=client, **params)
@@ -173,6 +146,16 @@ def _resend(row: Instruction, params: dict, client: CredexClient | None) -> Verd
             return Verdict(State.FAILED, code=exc.code)
         raise
     return Verdict(State.DONE, ref=spec.ref(result) or "", result=result_json(result))
+
+
+def _resend(row: Instruction, params: dict, client: CredexClient | None) -> Verdict:
+    """Read the effect where the ledger shows it, else claim the one re-send (`reconcile_resend`)."""
+    seen = reconcile_resend.already_effective(row, params, client)
+    if seen:
+        return Verdict(State.DONE, code=seen)
+    if not reconcile_resend.claim_resend(row):
+        return Verdict(None, code="RESEND_CLAIMED")  # sent again already, or by a sweep running now
+    return _send_again(row, params, client)
 
 
 RECONCILERS: dict[str, Callable[[Instruction, dict, CredexClient | None], Verdict]] = {
