@@ -1,12 +1,13 @@
 """Admin pages of the ledger side: read-only money instructions and the shared circuit breaker's state.
 
-Instructions show the member masked (`security.redaction.mask_phone`; the full number may be searched,
-never shown), the action, the state and the times; never their parameters or the ledger's answer, which
-hold other members' numbers and names. The breaker page (`/admin/credex_api/instruction/breaker/`, listed
-on the index) shows `credex_api.breaker.breaker_status()`, read-only; `manage.py credex_breaker --reset`
-closes it; it takes no query parameter (any is refused with a 400 page). The list answers only its filters,
-search box, sorting and paging (`security.admin_lookups`): `?params__contains=…` or `?result__icontains=…`
-get a 400 page, never an answer.
+Instructions show the member masked (`security.redaction.mask_phone`; the full number may be searched, never
+shown), the action, the state and the times, and for reconciliation the checks made, the next check and when
+ops were alerted (filter "settlement": still sent/unknown, or ops alerted); never their parameters or the
+ledger's answer, which hold other members' numbers and names. The breaker page
+(`/admin/credex_api/instruction/breaker/`, listed on the index) shows `credex_api.breaker.breaker_status()`,
+read-only; `manage.py credex_breaker --reset` closes it; it takes no query parameter (any is refused with a
+400 page). The list answers only its filters, search box, sorting and paging (`security.admin_lookups`):
+`?params__contains=…` or `?result__icontains=…` get a 400 page, never an answer.
 """
 
 from __future__ import annotations
@@ -28,13 +29,32 @@ from security.admin_site import ReadOnlyAdmin, add_page, render_page
 from security.redaction import mask_phone
 
 
+class UnsettledFilter(admin.SimpleListFilter):
+    """Instructions the ledger has not settled yet (`sent`/`unknown`), and those ops were alerted about."""
+
+    title = "settlement"
+    parameter_name = "unsettled"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("open", "still sent or unknown"), ("alerted", "ops alerted")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "open":
+            return queryset.filter(state__in=[Instruction.State.SENT, Instruction.State.UNKNOWN])
+        if self.value() == "alerted":
+            return queryset.filter(alerted_at__isnull=False)
+        return queryset
+
+
 @admin.register(Instruction)
 class InstructionAdmin(ReadOnlyAdmin):
-    list_display = ("key", "member_masked", "action", "state", "error_code", "created_at", "duration")
-    list_filter = ("state", "action", "created_at")
+    list_display = ("key", "member_masked", "action", "state", "error_code", "checks", "next_check_at")
+    list_display += ("alerted_at", "created_at", "duration")
+    list_filter = (UnsettledFilter, "state", "action", "created_at")
     search_fields = ("=key", "=member", "=ledger_ref")
     search_help_text = "Exact instruction key, member number (digits, country code first) or ledger id."
     fields = ("key", "member_masked", "action", "state", "ledger_ref", "error_code", "reconcile_attempts")
+    fields += ("next_check_at", "alerted_at", "lease_until")
     fields += ("created_at", "confirmed_at", "sent_at", "finished_at", "updated_at", "duration")
     readonly_fields = fields
 
@@ -45,6 +65,10 @@ class InstructionAdmin(ReadOnlyAdmin):
     @admin.display(description="member")
     def member_masked(self, row: Instruction) -> str:
         return mask_phone(row.member)
+
+    @admin.display(description="checks", ordering="reconcile_attempts")
+    def checks(self, row: Instruction) -> int:
+        return row.reconcile_attempts
 
     @admin.display(description="created → finished", ordering="duration_value")
     def duration(self, row: Instruction) -> str:

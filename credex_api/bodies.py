@@ -102,16 +102,20 @@ def bulk_body(*, credex_ids: Sequence[str]) -> dict:
     return {"credexIDs": v.check_credex_ids(credex_ids)}
 
 
-def get_credex_body(*, credex_id: str, account_id: str | None = None) -> dict:
-    body = {"credexID": v.check_uuid(credex_id, "credexID")}
-    if account_id is not None:
-        body["accountID"] = v.check_uuid(account_id, "accountID")
-    return body
+def get_credex_body(*, credex_id: str, account_id: str) -> dict:
+    """`accountID` is required: credex-core's getCredex controller refuses a body without it (§2.9)."""
+    return {
+        "credexID": v.check_uuid(credex_id, "credexID"),
+        "accountID": v.check_uuid(account_id, "accountID"),
+    }
 
 
 def ledger_body(*, account_id: str, start_row: int = 0, num_rows: int = 10) -> dict:
+    """The first page leaves `startRow` out: credex-core's getLedger schema refuses 0
+    (validatePositiveInteger) and its controller reads an absent startRow as row 0."""
     start, count = v.check_page(start_row, num_rows)
-    return {"accountID": v.check_uuid(account_id, "accountID"), "startRow": start, "numRows": count}
+    body = {"accountID": v.check_uuid(account_id, "accountID"), "numRows": count}
+    return body | ({"startRow": start} if start else {})
 
 
 def create_account_body(*, account_type: str, name: str, handle: str, default_denom: str) -> dict:

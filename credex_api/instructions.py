@@ -4,14 +4,19 @@
     if instruction_confirm(key):           # exactly one of N concurrent confirmations gets True
         result = instruction_execute(key)  # confirmed → sent → one ledger call → done | failed | unknown
 
-Every transition is a conditional UPDATE on (key, expected state) whose row count is checked, in autocommit
+Every transition is a move of the state machine (`credex_api.states.move`: a conditional UPDATE on (key,
+expected state) whose row count is checked), in autocommit
 (no transaction is held open across the HTTP call), so it is correct on SQLite and PostgreSQL alike and
 under any number of threads or processes: a second `instruction_execute` finds the row no longer
 `confirmed` and raises `InstructionStateError` without calling the ledger.
 Outcomes of the one call: success → `done` (result and ledger reference stored); a refusal, or a failure
 that certainly happened before the request left (breaker open, connect failure, throttle, 429) →
 `failed` with the error code; `CredexOutcomeUnknown` (or an unexpected crash after the call began) →
-`unknown`, settled later by `credex_api.reconcile` — never re-sent blindly. Logs name the instruction key,
+`unknown`, settled later by `credex_api.reconcile` — never re-sent blindly. The executing worker holds the
+`sent` row for MYCREDEX_INSTRUCTION_LEASE_SECONDS (`lease_until`, longer than any one call incl. a re-login
+and its replay); the sweep judges a `sent` row only once that lease has run out. If the call's answer still
+comes after the sweep settled the row, the ledger's answer wins: the row is corrected (failed ⇄ done) and ops
+are alerted with the instruction key. Logs name the instruction key,
 action and state, never the member's number or parameters. Each step (created, confirmed, done, failed,
 unknown) also writes one audit row (`security.audit`): the masked member, action, state and error code.
 """
@@ -26,8 +31,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
+from credex_api import states
 from credex_api.actions import ACTIONS, decode_params, encode_params
 from credex_api.client import CredexClient
 from credex_api.errors import CredexError, CredexInvalid, CredexOutcomeUnknown
@@ -35,6 +42,7 @@ from credex_api.models import Instruction
 from credex_api.throttle import Priority
 from credex_api.validation import check_phone
 from security import audit
+from security.alerts import raise_alert
 
 logger = logging.getLogger(__name__)
 State = Instruction.State
@@ -69,14 +77,14 @@ def instruction_confirm(key: uuid.UUID | str) -> bool:
     """pending → confirmed, once, within the confirmation TTL. False if someone else did, or expired."""
     now = timezone.now()
     oldest = now - timedelta(seconds=settings.MYCREDEX_INSTRUCTION_TTL_SECONDS)
-    moved = Instruction.objects.filter(key=key, state=State.PENDING, created_at__gte=oldest).update(
-        state=State.CONFIRMED, confirmed_at=now, updated_at=now
+    moved = states.move(
+        key, State.PENDING, State.CONFIRMED, where=Q(created_at__gte=oldest), now=now, confirmed_at=now
     )
     if moved:
         logger.info("instruction %s confirmed", key)
         member, action = Instruction.objects.filter(key=key).values_list("member", "action").get()
         _audit(key, member, action, State.CONFIRMED)
-    return moved == 1
+    return moved
 
 
 def instruction_execute(
@@ -86,10 +94,8 @@ def instruction_execute(
 
     `priority`: the call's throttle class (default `MONEY`; onboarding a newcomer is the caller's `GUEST`)."""
     now = timezone.now()
-    claimed = Instruction.objects.filter(key=key, state=State.CONFIRMED).update(
-        state=State.SENT, sent_at=now, updated_at=now
-    )
-    if not claimed:
+    lease = now + timedelta(seconds=settings.MYCREDEX_INSTRUCTION_LEASE_SECONDS)
+    if not states.move(key, State.CONFIRMED, State.SENT, now=now, sent_at=now, lease_until=lease):
         current = Instruction.objects.filter(key=key).values_list("state", flat=True).first()
         raise InstructionStateError(key, current)
     row = Instruction.objects.get(key=key)
@@ -113,21 +119,33 @@ def _finish(
     row: Instruction, state: str, *, code: str = "", reason: str = "", result: Any = None, ref: str = ""
 ) -> None:
     now = timezone.now()
-    moved = Instruction.objects.filter(pk=row.pk, state=State.SENT).update(
-        state=state,
-        result=result,
-        ledger_ref=ref[:64],
-        error_code=code[:64],
-        error_reason=(reason or "")[:300],
-        finished_at=now,
-        updated_at=now,
-    )
+    outcome = {
+        "result": result,
+        "ledger_ref": ref[:64],
+        "error_code": code[:64],
+        "error_reason": (reason or "")[:300],
+    }
+    moved = states.move(row.key, State.SENT, state, now=now, finished_at=now, **outcome)
     level = logging.WARNING if state == State.UNKNOWN else logging.INFO
     logger.log(level, "instruction %s %s → %s %s", row.key, row.action, state, code)
-    if not moved:  # pragma: no cover - only a hand edit of a sent row could cause this
-        logger.error("instruction %s left 'sent' before its outcome was recorded", row.key)
-    else:
+    if moved:
         _audit(row.key, row.member, row.action, state, code=code)
+    else:
+        _correct(row, state, now, outcome)
+
+
+def _correct(row: Instruction, state: str, now: datetime, outcome: dict[str, Any]) -> None:
+    """The call answered after the sweep settled the row (its lease ran out): the ledger's own answer to
+    the call wins over the sweep's reading, the row is corrected and ops are alerted (the key only)."""
+    settled = Instruction.objects.filter(pk=row.pk).values_list("state", flat=True).first()
+    if (settled, state) not in states.CORRECTIONS:
+        logger.warning("instruction %s answered %s after it was settled as %s", row.key, state, settled)
+        return
+    if states.move(row.key, settled, state, now=now, finished_at=now, alerted_at=now, **outcome):
+        _audit(row.key, row.member, row.action, state, event="corrected", code=outcome["error_code"])
+        details = {"instruction": str(row.key), "action": row.action, "from": settled, "to": state}
+        message = f"instruction {row.key}: the ledger answered {state} after the sweep settled it {settled}"
+        raise_alert("instruction.corrected", message, severity="error", details=details)
 
 
 def _audit(key: object, member: str, action: str, state: str, *, event: str = "", code: str = "") -> None:

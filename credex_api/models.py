@@ -3,11 +3,14 @@
 The ledger has no idempotency keys, so our row is the idempotency record. Each instruction has a
 server-generated `key` (UUIDv4, unique) and moves through
 `pending → confirmed → sent → done | failed | unknown`
-only by conditional UPDATE (`WHERE key = … AND state = <from>`), checking the row count, so N concurrent
-confirmations or executions move it once and produce exactly one ledger call (`credex_api.instructions`).
-`unknown` (the ledger may or may not have executed it) is settled by reading the ledger
-(`credex_api.reconcile`). Parameters are JSON with amounts as strings, never floats. `member` is the
-member's WhatsApp id: personal data, never logged (erasure is handled with the member's other data).
+only through `credex_api.states.move` (the table of moves; a conditional UPDATE `WHERE key = … AND state =
+<from>` whose row count is checked), so N concurrent confirmations or executions move it once and produce
+exactly one ledger call (`credex_api.instructions`). A `sent` row is in flight until `lease_until` (taken by
+the executing worker for the whole call budget); only then may the sweep judge it. `unknown` (the ledger may
+or may not have executed it) is settled by reading the ledger (`credex_api.reconcile`), checked again at
+`next_check_at` (exponential backoff); `alerted_at` says when ops were told it stays unsettled (or was
+corrected). Parameters are JSON with amounts as strings, never floats. `member` is the member's WhatsApp id:
+personal data, never logged (erasure is handled with the member's other data).
 """
 
 import uuid
@@ -49,6 +52,15 @@ class Instruction(models.Model):
     error_code = models.CharField(max_length=64, blank=True)
     error_reason = models.CharField(max_length=300, blank=True)
     reconcile_attempts = models.PositiveIntegerField(default=0)
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="A sent row is in flight (its call may still answer) until then."
+    )
+    next_check_at = models.DateTimeField(
+        null=True, blank=True, help_text="Reconciliation reads the ledger for it again from then on."
+    )
+    alerted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When ops were alerted that it stays unsettled or was corrected."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -61,6 +73,7 @@ class Instruction(models.Model):
         indexes = [
             models.Index(fields=["state", "sent_at"], name="instruction_state_sent"),
             models.Index(fields=["member"], name="instruction_member"),
+            models.Index(fields=["state", "next_check_at"], name="instruction_state_check"),
         ]
         constraints = [
             models.CheckConstraint(

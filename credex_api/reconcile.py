@@ -2,12 +2,19 @@
 `instruction_reconcile(key)`; `python manage.py reconcile_instructions` runs the first, and so does the
 worker at start.
 
-Also picked up: instructions stuck in `sent` for longer than the settle period (the process died mid-call).
+Also picked up: `sent` rows whose worker's lease (`lease_until`, MYCREDEX_INSTRUCTION_LEASE_SECONDS) ran out
+(the process died mid-call); a row its worker still holds is never judged. Each check that settles nothing
+(or raises) sets `next_check_at` (exponential backoff, MYCREDEX_RECONCILE_BACKOFF_SECONDS doubled up to
+..._BACKOFF_MAX_SECONDS); after MYCREDEX_RECONCILE_ALERT_CHECKS checks or ..._ALERT_HOURS since sending, ops
+get one `instruction.unsettled` alert with the instruction key only (`alerted_at`; listed in the admin).
+A raising check never settles the row to `failed`: it read nothing, so "nothing was sent" would be a guess.
+Every state change is a `credex_api.states.move`.
 What "read the ledger" means per action:
 - `credex_offer`: the issuer account's pending offers (login) and its ledger (getLedger pages, for offers
   accepted meanwhile): a credex of the same amount, denomination and security (and counterparty name when
   the `receiver_account_name` hint was stored) that no other `done` instruction has claimed → `done`;
-- `credex_accept` / `credex_decline` / `credex_cancel` / `credex_accept_bulk`: getCredex per id — accepted
+- `credex_accept` / `credex_decline` / `credex_cancel` / `credex_accept_bulk`: getCredex per id, from the
+  first of the member's accounts that is a party (the ledger requires `accountID`, contract §2.9) — accepted
   (OWES/CLEARED), DECLINED, CANCELLED → `done` if that is what was asked, `failed` if it moved elsewhere;
 - `account_create`: login shows an owned account with the handle → `done`;
 - `member_onboard`: login succeeds → `done`;
@@ -17,7 +24,7 @@ What "read the ledger" means per action:
 Nothing found yet → still `unknown` until `MYCREDEX_RECONCILE_SETTLE_SECONDS` after sending, then `failed`
 (the ledger commits within one request, so by then a missing credex was never created). Limitation: an
 identical offer made outside the bot could be taken for ours; offers declined/cancelled/expired before
-reconciliation runs look "not created". Moves are conditional UPDATEs from the state that was read.
+reconciliation runs look "not created".
 """
 
 from __future__ import annotations
@@ -32,12 +39,19 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from credex_api import reconcile_offer, reconcile_resend, services
+from credex_api import reconcile_offer, reconcile_resend, services, states
 from credex_api.actions import ACTIONS, decode_params
 from credex_api.client import CredexClient
-from credex_api.errors import ActiveSubscriptionExists, CredexError, CredexNotFound, CredexOutcomeUnknown
+from credex_api.errors import (
+    ActiveSubscriptionExists,
+    CredexError,
+    CredexForbidden,
+    CredexNotFound,
+    CredexOutcomeUnknown,
+)
 from credex_api.instructions import result_json
 from credex_api.models import Instruction
+from security.alerts import raise_alert
 
 logger = logging.getLogger(__name__)
 State = Instruction.State
@@ -84,16 +98,29 @@ def _reconcile_offer(row: Instruction, params: dict, client: CredexClient | None
     return Verdict(State.DONE, ref=match, result={"credex_id": match, "reconciled": True})
 
 
-def _credex_type(row: Instruction, credex_id: str, client: CredexClient | None) -> str | None:
-    try:
-        return services.credex_get(phone=row.member, credex_id=credex_id, client=client).transaction_type
-    except CredexNotFound:
-        return None
+def _party_accounts(row: Instruction, client: CredexClient | None) -> list[str]:
+    """The member's accounts (getCredex needs the party account the credex is read from, contract §2.9)."""
+    return [account.account_id for account in services.member_login(phone=row.member, client=client).accounts]
+
+
+def _credex_type(
+    row: Instruction, credex_id: str, accounts: list[str], client: CredexClient | None
+) -> str | None:
+    """The credex's type seen from the first of the member's accounts that is a party (None: none is)."""
+    for account_id in accounts:
+        try:
+            detail = services.credex_get(
+                phone=row.member, credex_id=credex_id, account_id=account_id, client=client
+            )
+        except (CredexNotFound, CredexForbidden):
+            continue
+        return detail.transaction_type
+    return None
 
 
 def _lifecycle(wanted: frozenset[str]) -> Callable[[Instruction, dict, CredexClient | None], Verdict]:
     def reconcile(row: Instruction, params: dict, client: CredexClient | None) -> Verdict:
-        kind = _credex_type(row, params["credex_id"], client)
+        kind = _credex_type(row, params["credex_id"], _party_accounts(row, client), client)
         if kind in wanted:
             return Verdict(State.DONE, ref=params["credex_id"], result={"transaction_type": kind})
         if kind in PENDING_TYPES:
@@ -104,7 +131,8 @@ def _lifecycle(wanted: frozenset[str]) -> Callable[[Instruction, dict, CredexCli
 
 
 def _reconcile_bulk(row: Instruction, params: dict, client: CredexClient | None) -> Verdict:
-    kinds = {credex_id: _credex_type(row, credex_id, client) for credex_id in params["credex_ids"]}
+    accounts = _party_accounts(row, client)
+    kinds = {credex_id: _credex_type(row, credex_id, accounts, client) for credex_id in params["credex_ids"]}
     accepted = [credex_id for credex_id, kind in kinds.items() if kind in ACCEPTED_TYPES]
     if accepted:
         return Verdict(State.DONE, result={"accepted": accepted, "reconciled": True})
@@ -173,59 +201,88 @@ RECONCILERS: dict[str, Callable[[Instruction, dict, CredexClient | None], Verdic
 }
 
 
-def _stale_sent_before(now: datetime) -> datetime:
-    return now - timedelta(
-        seconds=settings.MYCREDEX_RECONCILE_SETTLE_SECONDS + settings.MYCREDEX_READ_TIMEOUT
-    )
+def _due(now: datetime) -> Q:
+    """Rows to read now: `unknown`, or `sent` whose worker's lease ran out; and not backing off."""
+    lease = timedelta(seconds=settings.MYCREDEX_INSTRUCTION_LEASE_SECONDS)
+    expired = Q(lease_until__lt=now) | Q(lease_until__isnull=True, sent_at__lt=now - lease)
+    waiting = Q(next_check_at__isnull=False, next_check_at__gt=now)
+    return (Q(state=State.UNKNOWN) | (Q(state=State.SENT) & expired)) & ~waiting
 
 
 def instruction_reconcile(
     key: object, *, client: CredexClient | None = None, now: datetime | None = None
 ) -> str:
-    """Read the ledger for one `unknown` (or stale `sent`) instruction and settle it; its state after."""
+    """Read the ledger for one `unknown` (or lease-expired `sent`) instruction and settle it; its state after.
+
+    A check that settles nothing, or that raises (re-raised), counts: the next one waits (backoff) and
+    ops are alerted once the row stays unsettled too long (`_checked`)."""
     now = now or timezone.now()
     row = Instruction.objects.get(key=key)
-    stale_sent = row.state == State.SENT and row.sent_at is not None and row.sent_at < _stale_sent_before(now)
-    if row.state != State.UNKNOWN and not stale_sent:
+    if not Instruction.objects.filter(_due(now), pk=row.pk).exists():
         return row.state
-    verdict = RECONCILERS[row.action](row, decode_params(row.params), client)
+    try:
+        verdict = RECONCILERS[row.action](row, decode_params(row.params), client)
+    except Exception as exc:
+        _checked(row, now, code=getattr(exc, "code", "") or type(exc).__name__)
+        raise
     settle = timedelta(seconds=settings.MYCREDEX_RECONCILE_SETTLE_SECONDS)
-    if verdict.state is None and row.sent_at is not None and row.sent_at <= now - settle:
+    if verdict.state is None and not verdict.code and row.sent_at is not None and row.sent_at <= now - settle:
+        # "not found" long enough is "never arrived"; an undecided check (a verdict with a code: an
+        # ambiguous match, a claimed re-send) is never settled by the clock: it backs off and alerts ops.
         verdict = Verdict(State.FAILED, code="NOT_AT_LEDGER")
-    updates: dict[str, Any] = {"reconcile_attempts": F("reconcile_attempts") + 1, "updated_at": now}
-    if verdict.state is not None:
-        updates.update(
-            state=verdict.state,
-            ledger_ref=verdict.ref[:64],
-            finished_at=now,
-            error_code=(verdict.code or ("" if verdict.state == State.DONE else "FAILED"))[:64],
-        )
-        if verdict.result is not None:
-            updates["result"] = verdict.result
-    moved = Instruction.objects.filter(pk=row.pk, state=row.state).update(**updates)
-    new_state = verdict.state if (moved and verdict.state) else Instruction.objects.get(pk=row.pk).state
+    if verdict.state is None:
+        _checked(row, now)
+        return row.state
+    outcome: dict[str, Any] = {"ledger_ref": verdict.ref[:64], "finished_at": now}
+    outcome["error_code"] = (verdict.code or ("" if verdict.state == State.DONE else "FAILED"))[:64]
+    if verdict.result is not None:
+        outcome["result"] = verdict.result
+    attempts = F("reconcile_attempts") + 1
+    moved = states.move(row.key, row.state, verdict.state, now=now, reconcile_attempts=attempts, **outcome)
+    new_state = verdict.state if moved else Instruction.objects.get(pk=row.pk).state
     logger.info(
         "instruction %s %s reconciled: %s → %s %s", row.key, row.action, row.state, new_state, verdict.code
     )
     return new_state
 
 
+def _checked(row: Instruction, now: datetime, *, code: str = "") -> None:
+    """One more check that settled nothing: back off exponentially; alert ops once it stays unsettled."""
+    attempts = row.reconcile_attempts + 1
+    base, cap = settings.MYCREDEX_RECONCILE_BACKOFF_SECONDS, settings.MYCREDEX_RECONCILE_BACKOFF_MAX_SECONDS
+    wait = timedelta(seconds=min(cap, base * 2 ** min(attempts - 1, 30)))
+    Instruction.objects.filter(pk=row.pk, state=row.state).update(
+        reconcile_attempts=F("reconcile_attempts") + 1, next_check_at=now + wait, updated_at=now
+    )
+    age = now - (row.sent_at or row.created_at)
+    too_long = age >= timedelta(hours=settings.MYCREDEX_RECONCILE_ALERT_HOURS)
+    if attempts < settings.MYCREDEX_RECONCILE_ALERT_CHECKS and not too_long:
+        return
+    if Instruction.objects.filter(pk=row.pk, alerted_at__isnull=True).update(alerted_at=now):
+        details = {"instruction": str(row.key), "action": row.action, "state": row.state, "checks": attempts}
+        details["last_error"] = code
+        message = f"instruction {row.key} is still {row.state} after {attempts} ledger checks"
+        raise_alert("instruction.unsettled", message, severity="error", details=details)
+
+
 def reconcile_unknown(
     *, client: CredexClient | None = None, now: datetime | None = None, limit: int = 500
 ) -> ReconcileReport:
-    """Settle every `unknown` (and stale `sent`) instruction, oldest first; errors are counted, not raised."""
+    """Settle every due `unknown` (and lease-expired `sent`) instruction, oldest first; errors are counted
+    (and the row backs off), not raised."""
     now = now or timezone.now()
     report = ReconcileReport()
-    pending = Q(state=State.UNKNOWN) | Q(state=State.SENT, sent_at__lt=_stale_sent_before(now))
     for key in (
-        Instruction.objects.filter(pending).order_by("sent_at", "id").values_list("key", flat=True)[:limit]
+        Instruction.objects.filter(_due(now)).order_by("sent_at", "id").values_list("key", flat=True)[:limit]
     ):
         report.examined += 1
         try:
             state = instruction_reconcile(key, client=client, now=now)
-        except CredexError as exc:
+        except Exception as exc:
             report.errors += 1
-            logger.warning("instruction %s not reconciled yet: %s %s", key, type(exc).__name__, exc.code)
+            logger.warning(
+                "instruction %s not reconciled yet: %s %s", key, type(exc).__name__, getattr(exc, "code", "")
+            )
             continue
         if state == State.DONE:
             report.done += 1

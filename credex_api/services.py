@@ -174,11 +174,11 @@ def credex_get(
     *,
     phone: str,
     credex_id: str,
-    account_id: str | None = None,
+    account_id: str,
     client: CredexClient | None = None,
     priority: Priority | None = None,
 ) -> CredexDetail:
-    """One credex as seen from `account_id` (or whichever party account the member may see)."""
+    """One credex as seen from `account_id`, a party account the member may act for (the ledger needs it)."""
     body = bodies.get_credex_body(credex_id=credex_id, account_id=account_id)
     return _run(
         r.GET_CREDEX,

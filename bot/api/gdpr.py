@@ -26,6 +26,8 @@ from django.db import models, transaction
 from django.db.models.functions import Cast
 
 from bot.api import gdpr_redis
+from credex_api import states
+from credex_api.models import Instruction
 from security import pii
 from security.keyed_hash import keyed_hash
 
@@ -34,6 +36,7 @@ LEDGER_NOTE = (
     "ask MyCredex to erase them."
 )
 ERASED_TEXT = "[erased]"
+State = Instruction.State
 IN_FLIGHT_STATES = ("confirmed", "sent", "unknown")
 _PSEUDONYM_PURPOSE = "gdpr.pseudonym"
 
@@ -122,7 +125,8 @@ def _erase_own_rows(label: str, kinds: dict[str, list[str]], wa_id: str, stand_i
     if label == "bot.InboxMessage":  # an erased message must never be processed
         rows.filter(status__in=["pending", "processing"]).update(status="failed", error_ref="erased")
     elif label == "credex_api.Instruction":  # a pending instruction can no longer be confirmed
-        rows.filter(state="pending").update(state="failed", error_code="erased")
+        for key in rows.filter(state=State.PENDING).values_list("key", flat=True):
+            states.move(key, State.PENDING, State.FAILED, error_code="erased")
     changes: dict[str, Any] = {field: stand_in for field in kinds[pii.PHONE]}
     changes |= {field: {} for field in kinds[pii.JSON]}
     changes |= {field: "" for field in kinds[pii.TEXT]}

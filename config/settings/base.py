@@ -240,6 +240,16 @@ MYCREDEX_LOGIN_WAIT_SECONDS = env_float("MYCREDEX_LOGIN_WAIT_SECONDS", 30.0)
 # `failed` by reconciliation only when the ledger shows nothing this long after it was sent.
 MYCREDEX_INSTRUCTION_TTL_SECONDS = env_int("MYCREDEX_INSTRUCTION_TTL_SECONDS", 900)
 MYCREDEX_RECONCILE_SETTLE_SECONDS = env_int("MYCREDEX_RECONCILE_SETTLE_SECONDS", 60)
+# A worker executing an instruction holds its `sent` row this long (longer than the worst case of one call:
+# a login and the replay after a 401, each up to the call budget plus a connect and a read timeout); the
+# sweep judges a `sent` row only after its lease has expired.
+MYCREDEX_INSTRUCTION_LEASE_SECONDS = env_float("MYCREDEX_INSTRUCTION_LEASE_SECONDS", 180.0)
+# An unsettled instruction is read again after BACKOFF seconds, doubled after each check up to BACKOFF_MAX;
+# after ALERT_CHECKS checks or ALERT_HOURS hours since it was sent, ops get one alert (instruction id only).
+MYCREDEX_RECONCILE_BACKOFF_SECONDS = env_int("MYCREDEX_RECONCILE_BACKOFF_SECONDS", 30)
+MYCREDEX_RECONCILE_BACKOFF_MAX_SECONDS = env_int("MYCREDEX_RECONCILE_BACKOFF_MAX_SECONDS", 3600)
+MYCREDEX_RECONCILE_ALERT_CHECKS = env_int("MYCREDEX_RECONCILE_ALERT_CHECKS", 10)
+MYCREDEX_RECONCILE_ALERT_HOURS = env_float("MYCREDEX_RECONCILE_ALERT_HOURS", 6.0)
 # <<< credex_api <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
 
 # --- Notifications from the ledger (POST /bot/notify, bot/notify.py) --------------------------------------

@@ -159,8 +159,10 @@ def check_credex_ids(value: Any, key: str) -> list[str]:
 
 
 def check_start_row(value: Any, key: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidValueError("Invalid value: startRow must be a non-negative integer")
+    """credex-core's getLedgerSchema (src/api/Account/accountValidationSchemas.ts) checks startRow with
+    `validatePositiveInteger` (src/utils/validators.ts): 0 is refused; an absent startRow means row 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidValueError("Invalid value: must be a positive integer")
     return value
 
 

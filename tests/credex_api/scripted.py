@@ -65,4 +65,4 @@ def offer(client, phone):
 
 
 def get_credex(client, phone):
-    return services.credex_get(phone=phone, credex_id=CREDEX, client=client)
+    return services.credex_get(phone=phone, credex_id=CREDEX, account_id=ISSUER, client=client)

@@ -204,7 +204,12 @@ def test_get_credex_from_each_side_and_its_errors(sandbox, ledger, members, onbo
     created = offer(ledger, members)
     stranger = onboard("Chipo", "Ncube")
 
-    issuer_view = services.credex_get(phone=members.payer.phone, credex_id=created.credex_id, client=ledger)
+    issuer_view = services.credex_get(
+        phone=members.payer.phone,
+        credex_id=created.credex_id,
+        account_id=members.payer.account_id,
+        client=ledger,
+    )
     receiver_view = services.credex_get(
         phone=members.payee.phone,
         credex_id=created.credex_id,
@@ -212,9 +217,16 @@ def test_get_credex_from_each_side_and_its_errors(sandbox, ledger, members, onbo
         client=ledger,
     )
     with pytest.raises(CredexForbidden):
-        services.credex_get(phone=stranger.phone, credex_id=created.credex_id, client=ledger)
+        services.credex_get(
+            phone=stranger.phone, credex_id=created.credex_id, account_id=stranger.account_id, client=ledger
+        )
     with pytest.raises(CredexNotFound):
-        services.credex_get(phone=members.payer.phone, credex_id=str(uuid.uuid4()), client=ledger)
+        services.credex_get(
+            phone=members.payer.phone,
+            credex_id=str(uuid.uuid4()),
+            account_id=members.payer.account_id,
+            client=ledger,
+        )
 
     assert issuer_view.amount == Money(Decimal("-5.50"), "USD")
     assert receiver_view.amount == Money(Decimal("5.50"), "USD")

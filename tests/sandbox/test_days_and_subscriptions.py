@@ -119,7 +119,9 @@ def test_overdue_unsecured_debts_default_after_their_due_day_closes(api, sandbox
     assert api.post("acceptCredex", {"credexID": offer}, token=bob.token).status_code == 200
     assert sum(run["defaultedCredexes"] for run in sandbox.advance_day(7)["runs"]) == 0
     assert sandbox.advance_day()["runs"][0]["defaultedCredexes"] == 1  # the due day itself closed
-    status = action_of(api.post("getCredex", {"credexID": offer}, token=bob.token))["details"]["status"]
+    status = action_of(
+        api.post("getCredex", {"credexID": offer, "accountID": bob.account_id}, token=bob.token)
+    )["details"]["status"]
     assert (status["defaultedAmount"], status["outstandingAmount"], status["dueDate"]) == (
         "4.00 USD",
         "4.00 USD",

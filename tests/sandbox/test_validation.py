@@ -103,11 +103,11 @@ CASES = [
         {"accountID": UUID, "numRows": 0},
         "Invalid value: numRows must be an integer from 1 to 100",
     ),
-    (
-        "getLedger",
-        {"accountID": UUID, "startRow": -1},
-        "Invalid value: startRow must be a non-negative integer",
-    ),
+    ("getLedger", {"accountID": UUID, "startRow": -1}, "Invalid value: must be a positive integer"),
+    # credex-core src/api/Account/accountValidationSchemas.ts: startRow is validatePositiveInteger (> 0)
+    ("getLedger", {"accountID": UUID, "startRow": 0}, "Invalid value: must be a positive integer"),
+    # credex-core src/api/Credex/controllers/getCredex.ts refuses a getCredex without a valid accountID
+    ("getCredex", {"credexID": UUID}, "Required field missing: accountID"),
     (
         "createAccount",
         {**ACCOUNT, "accountType": "SHOP"},
