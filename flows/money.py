@@ -31,6 +31,7 @@ from credex_api.results import Account, LoginResult
 from flows import ids
 from flows.flow import Goto, Reprompt, Result, Turn
 from flows.ports import ConsumeStatus, InstructionNotRun, MoneyRateLimited
+from flows.refusals import balance_refusal
 from flows.state import ConversationState
 from flows.types import Button, ListReply, ListRow, ListSection
 from security.amounts import DECIMAL_PLACES, DENOMINATIONS
@@ -159,16 +160,19 @@ def run_confirmed(
     except CredexOutcomeUnknown:
         return None, OUTCOME_UNKNOWN
     except CredexRejected as error:
-        return None, explain(error)
+        return None, explain(error, params)
     except CredexError:
         raise  # unavailable / busy: the orchestration answers "busy" and keeps the state
 
 
-def explain(error: CredexRejected) -> str:
-    """A ledger refusal as a member sentence (the ledger's own reason where it is meant for people)."""
+def explain(error: CredexRejected, params: Mapping[str, Any] | None = None) -> str:
+    """A ledger refusal as a member sentence (the ledger's own reason where it is meant for people).
+
+    Balance and limit refusals of `params` (the refused amount) go through `refusals.balance_refusal`.
+    """
     reason = (error.reason or "").strip()
     if isinstance(error, InsufficientSecuredBalance | TierLimitExceeded):
-        return f"{reason or GENERIC_REFUSAL} Nothing was sent."
+        return balance_refusal(error, params or {})
     if isinstance(error, AlreadyProcessed | CredexNotFound) or error.code in NOT_PENDING_CODES:
         return NO_LONGER_PENDING
     if isinstance(error, CredexForbidden):

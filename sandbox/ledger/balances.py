@@ -2,7 +2,8 @@
 
 - Securable amount in DEN: group the account's secured DEN credexes by securer; per securer, incoming
   `OWES` outstanding − outgoing `OWES` outstanding − outgoing pending `OFFERS`; the largest single securer
-  counts (not the sum); no cross-denomination backing. Outgoing offers reserve their amount at once.
+  counts (not the sum); no cross-denomination backing. Outgoing offers reserve their amount at once. This
+  one figure is decided in binary floating point like the real ledger (`ledgerfloat.py`); all else is exact.
 - `securedNetBalancesByDenom`: per DEN, incoming secured OWES − outgoing secured OWES − outgoing secured
   pending OFFERS.
 - Unsecured receivables/payables and net credex assets (all OWES, secured or not) in the default
@@ -18,8 +19,9 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from sandbox.ledger.ledgerfloat import cxx, securable_in_denom
 from sandbox.ledger.models import OFFERS, OWES, Credex
-from sandbox.ledger.units import ZERO, units_in
+from sandbox.ledger.units import ZERO, from_units, units_in
 
 ROW_FIELDS = (
     "credex_id",
@@ -82,16 +84,25 @@ class Position:
             return -row.initial_units
         return 0
 
-    def securable(self, denom: str) -> tuple[int, object]:
-        """(largest single-securer balance in `denom` in units, that securer's account id)."""
-        per_securer: dict[object, int] = defaultdict(int)
+    def securable(self, denom: str, rate: Decimal) -> tuple[float, object]:
+        """(largest single-securer balance in `denom`, that securer's account id), decided like the ledger.
+
+        A float, as credex-core computes it (`ledgerfloat.py`; GetSecuredAuthorization.ts:53–68): per
+        securer, today's-rate CXX of incoming debts summed, minus outgoing debts and pending offers summed.
+        """
+        incoming: dict[object, list[float]] = defaultdict(list)
+        outgoing: dict[object, list[float]] = defaultdict(list)
         for row in self.rows:
-            if row.secured and row.denomination == denom:
-                per_securer[row.securer_id] += self._signed_secured(row)
+            if not row.secured or row.denomination != denom or self._signed_secured(row) == 0:
+                continue
+            side = incoming if row.receiver_id == self.account_id else outgoing
+            side[row.securer_id].append(cxx(from_units(row.outstanding_units), rate))
+        securers = dict.fromkeys([*incoming, *outgoing])  # first seen first, as before
+        per_securer = {key: securable_in_denom(incoming[key], outgoing[key], rate) for key in securers}
         if not per_securer:
-            return 0, None
-        securer, units = max(per_securer.items(), key=lambda item: item[1])
-        return (units, securer) if units > 0 else (0, None)
+            return 0.0, None
+        securer, amount = max(per_securer.items(), key=lambda item: item[1])
+        return (amount, securer) if amount > 0 else (0.0, None)
 
     def secured_net_by_denom(self) -> dict[str, int]:
         """Secured net balance per denomination the account holds or owes (units)."""

@@ -2,9 +2,10 @@
 
 Checks in the real controller's order after the schema: issuer ≠ receiver (400 `INVALID_ACCOUNTS`); the
 signer is authorised for the issuer (403 `FORBIDDEN`); the receiver exists; secured: securable balance
-(400 `INSUFFICIENT_SECURED_BALANCE`, audited issuers unlimited); the owner's tier limit (403
-`TIER_LIMIT_EXCEEDED`); due date: required for unsecured within today+7 ≤ due < today+35, forbidden
-for secured. Everything runs inside the request's IMMEDIATE transaction, so checks and the insert are atomic.
+(400 `INSUFFICIENT_SECURED_BALANCE`, decided in float like the ledger, audited issuers unlimited); the
+owner's tier limit (403 `TIER_LIMIT_EXCEEDED`); due date: required for unsecured within
+today+7 ≤ due < today+35, forbidden for secured. Everything runs inside the request's IMMEDIATE
+transaction, so checks and the insert are atomic.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from sandbox.ledger.dashboard import single_dashboard
 from sandbox.ledger.days import Today, today
 from sandbox.ledger.envelope import Reply, action, business_error, success
 from sandbox.ledger.formatting import format_amount, format_number
+from sandbox.ledger.ledgerfloat import as_decimal, secured_refused
 from sandbox.ledger.limits import check_tier_limit
 from sandbox.ledger.models import OFFERS, REQUESTS, Account, Credex, Member
-from sandbox.ledger.units import from_units, to_units
+from sandbox.ledger.units import to_units
 from sandbox.ledger.validation import parse_date
 
 CREDSPAN_DAYS = 35
@@ -55,16 +57,20 @@ def _parties(body: dict, signer: Member) -> tuple[Account, Account]:
     return issuer, receiver
 
 
-def securer_for(issuer: Account, amount: Decimal, denom: str, signer: Member) -> object:
-    """The account that secures a new secured credex, or 400 `INSUFFICIENT_SECURED_BALANCE`."""
+def securer_for(issuer: Account, amount: Decimal, denom: str, day: Today, signer: Member) -> object:
+    """The account that secures a new secured credex, or 400 `INSUFFICIENT_SECURED_BALANCE`.
+
+    Decided in float like credex-core (`securableAmountInDenom < InitialAmount`, CreateCredex.ts:36), so an
+    amount equal to a balance left by earlier offers can be refused although it shows as enough.
+    """
     if issuer.audited:
         return issuer.account_id
-    securable, securer = Position(issuer.account_id).securable(denom)
-    if securable >= to_units(amount):
+    securable, securer = Position(issuer.account_id).securable(denom, day.rates[denom])
+    if not secured_refused(securable, amount):
         return securer
     message = (
         f"Your secured credex for {format_amount(amount, denom)} cannot be issued because your maximum "
-        f"securable {denom} balance is {format_amount(from_units(securable), denom)}"
+        f"securable {denom} balance is {format_amount(as_decimal(securable), denom)}"
     )
     raise _fail(400, "CREDEX_CREATE_FAILED", "INSUFFICIENT_SECURED_BALANCE", message, signer)
 
@@ -117,7 +123,7 @@ def create_credex(call: Call) -> Reply:
     issuer, receiver = _parties(body, signer)
     amount, denom, secured = body["InitialAmount"], body["Denomination"], body["securedCredex"]
     day = today()
-    securer = securer_for(issuer, amount, denom, signer) if secured else None
+    securer = securer_for(issuer, amount, denom, day, signer) if secured else None
     _check_open_tier(issuer, body, signer)
     check_tier_limit(issuer.owner, amount, denom, day, signer)
     due = _check_due_date(body, day, signer)

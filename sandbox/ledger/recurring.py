@@ -135,8 +135,9 @@ def pay_due_subscriptions(day: Today) -> tuple[int, int]:
     )
     for template in due:
         amount = from_units(template.amount_units)
-        securable, securer = Position(template.source.account_id).securable(template.denomination)
-        if securable < template.amount_units:
+        rate = day.rates[template.denomination]
+        securable, securer = Position(template.source.account_id).securable(template.denomination, rate)
+        if not float(amount) <= securable:  # `DCOgiveInDenom <= securableAmountInDenom` (DCOexecute.ts:352)
             failed += 1
             continue
         insert_credex(

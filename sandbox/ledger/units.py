@@ -2,7 +2,8 @@
 
 Amounts are stored as integers of `SCALE` per unit (8 decimal places) in the credex's own denomination.
 A rate table says how many CXX one unit of each denomination is worth (the real Daynode's `daynode[DEN]`);
-converting X → Y is `amount × rate[X] ÷ rate[Y]`, computed in a 40-digit Decimal context. No float anywhere.
+converting X → Y is `amount × rate[X] ÷ rate[Y]`, computed in a 40-digit Decimal context.
+No float here: only the ledger-like pre-check decisions in `ledgerfloat.py` use floats; storage never does.
 """
 
 from __future__ import annotations

@@ -68,6 +68,45 @@ def test_insufficient_secured_balance_is_a_sentence_with_the_amount_available(le
     assert offers_made(ledger) == 0
 
 
+def test_a_balance_the_ledger_counts_below_what_it_shows_is_refused_truthfully(ledger, new_member):
+    """Issue 20 defect 9: 10.00 in, 0.03 out, then 9.97 — credex-core refuses it in float (9.969999…); the
+    member reads that the ledger refused it for the secured balance, why, what fits, and that nothing went."""
+    a, b = new_member(), new_member()
+    onboard(a, "Tendai", "Moyo")
+    onboard(b, "Rudo", "Dube")
+    ledger.set_tier(3, phone=a.phone)
+    ledger.mint(a.phone, "10.00")
+    a.say(f"0.03=>{b.phone}")
+    a.tap("Confirm")
+    assert "Offer sent: 0.03 USD" in a.text()
+    a.say(f"9.97=>{b.phone}")
+    a.tap("Confirm")
+    read = a.text()
+    assert "The ledger refused to send 9.97 USD because of your secured USD balance" in read
+    assert "maximum securable USD balance is 9.97 USD" in read
+    assert "may count slightly less than the 9.97 USD it shows" in read and "9.96 USD or less" in read
+    assert "Nothing was sent." in read and "Offer sent" not in read
+    assert offers_made(ledger) == 1
+
+
+def test_a_daily_limit_the_ledger_counts_below_what_it_shows_is_refused_truthfully(ledger, new_member):
+    """Tier 1 after 7 USD: credex-core's float check leaves 2.999999999999999, so 3 USD is refused."""
+    a, b = new_member(), new_member()
+    onboard(a, "Tendai", "Moyo")
+    onboard(b, "Rudo", "Dube")
+    ledger.mint(a.phone, "20.00")
+    a.say(f"7=>{b.phone}")
+    a.tap("Confirm")
+    a.say(f"3=>{b.phone}")
+    a.tap("Confirm")
+    read = a.text()
+    assert "The ledger refused to send 3.00 USD because of your daily limit" in read
+    assert "only able to issue 3.00 USD until tomorrow" in read
+    assert "may count slightly less than the 3.00 USD it shows" in read and "2.99 USD or less" in read
+    assert "Nothing was sent." in read and "Offer sent" not in read
+    assert offers_made(ledger) == 1
+
+
 def test_unsecured_with_a_typed_due_date_outside_the_window_asks_again(ledger, pair):
     a, b = pair
     a.say(f"1 -> {b.phone} = 2000-01-01")

