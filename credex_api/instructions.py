@@ -8,9 +8,10 @@ Every transition is a conditional UPDATE on (key, expected state) whose row coun
 (no transaction is held open across the HTTP call), so it is correct on SQLite and PostgreSQL alike and
 under any number of threads or processes: a second `instruction_execute` finds the row no longer
 `confirmed` and raises `InstructionStateError` without calling the ledger.
-Outcomes of the one call: success → `done` (result and ledger reference stored); a refusal, or a failure
-that certainly happened before the request left (breaker open, connect failure, throttle, 429) →
-`failed` with the error code; `CredexOutcomeUnknown` (or an unexpected crash after the call began) →
+Outcomes of the one call: success → `done` (result and ledger reference stored); a refusal listed in
+`credex_api.refusals` (answered before the ledger wrote anything), or a failure that certainly happened
+before the request left (breaker open, connect failure, throttle, 429) → `failed` with the error code;
+`CredexOutcomeUnknown`, any other error answer (or an unexpected crash after the call began) →
 `unknown`, settled later by `credex_api.reconcile` — never re-sent blindly. Logs name the instruction key,
 action and state, never the member's number or parameters. Each step (created, confirmed, done, failed,
 unknown) also writes one audit row (`security.audit`): the masked member, action, state and error code.
@@ -32,6 +33,7 @@ from credex_api.actions import ACTIONS, decode_params, encode_params
 from credex_api.client import CredexClient
 from credex_api.errors import CredexError, CredexInvalid, CredexOutcomeUnknown
 from credex_api.models import Instruction
+from credex_api.refusals import proves_nothing_written
 from credex_api.throttle import Priority
 from credex_api.validation import check_phone
 from security import audit
@@ -99,8 +101,9 @@ def instruction_execute(
     except CredexOutcomeUnknown as exc:
         _finish(row, State.UNKNOWN, code=exc.code, reason=exc.cause)
         raise
-    except CredexError as exc:
-        _finish(row, State.FAILED, code=exc.code, reason=exc.reason)
+    except CredexError as exc:  # failed only when it proves nothing was written (`credex_api.refusals`)
+        state = State.FAILED if proves_nothing_written(exc) else State.UNKNOWN
+        _finish(row, state, code=exc.code, reason=exc.reason)
         raise
     except Exception:
         _finish(row, State.UNKNOWN, code="CLIENT_ERROR", reason="unexpected error during the call")

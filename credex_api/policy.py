@@ -7,10 +7,14 @@ The retry rules of the ledger client (MO-5, AV-3), decided from the exception or
   becomes `CredexOutcomeUnknown` and is never repeated; a breaker failure either way;
 - 429 (`CredexBusy`): nothing ran; retryable after `Retry-After` when that is at most `retry_after_max`
   seconds, else surfaced; neutral for the breaker;
-- 5xx, unreadable 2xx: a read is retryable; a mutation becomes `CredexOutcomeUnknown` (a proxy can answer
-  502/504 while the ledger commits; a 2xx means it ran); a breaker failure;
-- other 4xx (rejections, 401, unknown route): surfaced as they are; a 4xx proves the ledger is up, so it
-  counts as a breaker success (an unknown-route 404 is our misconfiguration and counts as a failure).
+- an error answer to a mutation that `credex_api.refusals` does not list as produced before any write (any
+  5xx — a proxy can answer 502/504 while the ledger commits —, an unreadable 2xx, and the 4xx credex-core
+  answers after committing: `SIGNATURE_ERROR`, `CREATE_FAILED`, 404 "Failed to fetch dashboard data"...):
+  `CredexOutcomeUnknown`, never repeated; a breaker failure for 5xx/unreadable, a success for a 4xx;
+- 5xx, unreadable 2xx to a read: retryable; a breaker failure;
+- other 4xx (a read's rejections, listed refusals, 401, unknown route): surfaced as they are; a 4xx proves
+  the ledger is up, so it counts as a breaker success (an unknown-route 404 is our misconfiguration and
+  counts as a failure).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from credex_api.errors import (
     CredexTimeout,
     CredexUnavailable,
 )
+from credex_api.refusals import before_any_write
 from credex_api.routes import Route
 
 _NOT_SENT_CAUSES = (NewConnectionError, ConnectTimeoutError, ConnectionRefusedError, socket.gaierror)
@@ -98,15 +103,17 @@ def answer_failure(route: Route, status: int, error: CredexError, retry_after_ma
     server_fault = isinstance(error, CredexUnavailable) or (
         isinstance(error, CredexBadResponse) and status < 300
     )
-    if server_fault and route.mutation:
-        cause = f"HTTP {status}" if status >= 300 else "unreadable answer"
+    if route.mutation and not before_any_write(route.name, status, error.code):
+        cause = "unreadable answer" if status < 300 else f"HTTP {status}"
+        cause = cause if server_fault else f"{cause} {error.code}"
         unknown = CredexOutcomeUnknown(
             f"the ledger's answer leaves the outcome unknown ({cause})",
             cause=cause,
             status=status,
             route=route.name,
         )
-        return AttemptFailure(unknown, False, FAILURE)
+        ledger_up = not server_fault and not isinstance(error, CredexBadResponse)
+        return AttemptFailure(unknown, False, SUCCESS if ledger_up else FAILURE)
     if server_fault:
         return AttemptFailure(error, True, FAILURE)
     if isinstance(error, CredexBadResponse):
