@@ -1,10 +1,13 @@
 """What one failed attempt means: may it be repeated, and how does it count for the breaker (pure).
 
 The retry rules of the ledger client (MO-5, AV-3), decided from the exception or the error answer alone:
-- no answer, and certainly never sent (connect timeout, refused, DNS, TLS handshake): retryable on every
-  route, a breaker failure;
-- no answer after sending (read timeout, connection lost, broken body): a read is retryable; a mutation
-  becomes `CredexOutcomeUnknown` and is never repeated; a breaker failure either way;
+- no answer, and certainly never sent (connect timeout, refused, DNS, a TLS error raised by the handshake
+  itself): retryable on every route, a breaker failure. Decided from the exception chain: urllib3 wraps a
+  TLS error the same way whether the handshake or the response read raised it, so a TLS error counts as
+  "never sent" only when it is a certificate failure or its traceback runs through `do_handshake`;
+- no answer after sending, or not certainly before it (read timeout, connection lost, broken body, any
+  other TLS error — an alert after the ledger read the body): a read is retryable; a mutation becomes
+  `CredexOutcomeUnknown` and is never repeated; a breaker failure either way;
 - 429 (`CredexBusy`): nothing ran; retryable after `Retry-After` when that is at most `retry_after_max`
   seconds, else surfaced; neutral for the breaker;
 - an error answer to a mutation that `credex_api.refusals` does not list as produced before any write (any
@@ -20,10 +23,13 @@ The retry rules of the ledger client (MO-5, AV-3), decided from the exception or
 from __future__ import annotations
 
 import socket
+import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.util.ssl_match_hostname import CertificateError
 
 from credex_api.breaker import FAILURE, NEUTRAL, SUCCESS
 from credex_api.errors import (
@@ -57,8 +63,8 @@ class AttemptFailure:
     delay: float | None = None  # None: the client's backoff decides
 
 
-def never_sent(exc: BaseException) -> bool:
-    """Whether a connection error happened before the request could leave (refused, DNS, connect)."""
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and every one it wraps (args, urllib3's `reason`, cause, context)."""
     seen: set[int] = set()
     pending: list[object] = [exc]
     while pending:
@@ -66,10 +72,28 @@ def never_sent(exc: BaseException) -> bool:
         if not isinstance(item, BaseException) or id(item) in seen:
             continue
         seen.add(id(item))
-        if isinstance(item, _NOT_SENT_CAUSES):
-            return True
+        yield item
         pending.extend([*item.args, getattr(item, "reason", None), item.__cause__, item.__context__])
+
+
+def _raised_by_handshake(item: BaseException) -> bool:
+    """A TLS error of the handshake: a certificate refusal, or raised inside `SSLSocket.do_handshake`."""
+    if isinstance(item, ssl.SSLCertVerificationError | CertificateError):
+        return True
+    if not isinstance(item, ssl.SSLError):
+        return False
+    frame = item.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code.co_name == "do_handshake":
+            return True
+        frame = frame.tb_next
     return False
+
+
+def never_sent(exc: BaseException) -> bool:
+    """Whether a connection error certainly happened before the request could leave (refused, DNS, connect,
+    TLS handshake); when unsure, False."""
+    return any(isinstance(item, _NOT_SENT_CAUSES) or _raised_by_handshake(item) for item in _chain(exc))
 
 
 def transport_failure(route: Route, exc: requests.RequestException) -> AttemptFailure:
@@ -78,15 +102,14 @@ def transport_failure(route: Route, exc: requests.RequestException) -> AttemptFa
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         error = CredexTimeout("the ledger did not accept the connection in time", route=name)
         return AttemptFailure(error, True, FAILURE)
-    if isinstance(exc, requests.exceptions.SSLError) or (
-        isinstance(exc, requests.exceptions.ConnectionError) and never_sent(exc)
-    ):
+    if isinstance(exc, requests.exceptions.ConnectionError) and never_sent(exc):
         return AttemptFailure(
             CredexConnectionFailed("could not connect to the ledger", route=name), True, FAILURE
         )
     if isinstance(exc, _AFTER_SENDING):
         timed_out = isinstance(exc, requests.exceptions.Timeout)
         cause = "read timeout" if timed_out else "connection lost after sending"
+        cause = "TLS error after sending" if isinstance(exc, requests.exceptions.SSLError) else cause
         reason = f"no answer from the ledger ({cause})"
         if route.mutation:
             return AttemptFailure(CredexOutcomeUnknown(reason, cause=cause, route=name), False, FAILURE)
