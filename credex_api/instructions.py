@@ -9,14 +9,15 @@ expected state) whose row count is checked), in autocommit
 (no transaction is held open across the HTTP call), so it is correct on SQLite and PostgreSQL alike and
 under any number of threads or processes: a second `instruction_execute` finds the row no longer
 `confirmed` and raises `InstructionStateError` without calling the ledger.
-Outcomes of the one call: success → `done` (result and ledger reference stored); a refusal, or a failure
-that certainly happened before the request left (breaker open, connect failure, throttle, 429) →
-`failed` with the error code; `CredexOutcomeUnknown` (or an unexpected crash after the call began) →
-`unknown`, settled later by `credex_api.reconcile` — never re-sent blindly. The executing worker holds the
-`sent` row for MYCREDEX_INSTRUCTION_LEASE_SECONDS (`lease_until`, longer than any one call incl. a re-login
-and its replay); the sweep judges a `sent` row only once that lease has run out. If the call's answer still
-comes after the sweep settled the row, the ledger's answer wins: the row is corrected (failed ⇄ done) and ops
-are alerted with the instruction key. Logs name the instruction key,
+Outcomes of the one call: success → `done` (result and ledger reference stored); a refusal listed in
+`credex_api.refusals` (answered before the ledger wrote anything), or a failure that certainly happened
+before the request left (breaker open, connect failure, throttle, 429) → `failed` with the error code;
+`CredexOutcomeUnknown`, any other error answer (or an unexpected crash after the call began) → `unknown`,
+settled later by `credex_api.reconcile` — never re-sent blindly. The executing worker holds the `sent` row
+for MYCREDEX_INSTRUCTION_LEASE_SECONDS (`lease_until`, longer than any one call incl. a re-login and its
+replay); the sweep judges a `sent` row only once that lease has run out. If the call's answer still comes
+after the sweep settled the row, the ledger's answer wins: the row is corrected (failed ⇄ done) and ops are
+alerted with the instruction key. Logs name the instruction key,
 action and state, never the member's number or parameters. Each step (created, confirmed, done, failed,
 unknown) also writes one audit row (`security.audit`): the masked member, action, state and error code.
 """
@@ -39,6 +40,7 @@ from credex_api.actions import ACTIONS, decode_params, encode_params
 from credex_api.client import CredexClient
 from credex_api.errors import CredexError, CredexInvalid, CredexOutcomeUnknown
 from credex_api.models import Instruction
+from credex_api.refusals import proves_nothing_written
 from credex_api.throttle import Priority
 from credex_api.validation import check_phone
 from security import audit
@@ -105,8 +107,9 @@ def instruction_execute(
     except CredexOutcomeUnknown as exc:
         _finish(row, State.UNKNOWN, code=exc.code, reason=exc.cause)
         raise
-    except CredexError as exc:
-        _finish(row, State.FAILED, code=exc.code, reason=exc.reason)
+    except CredexError as exc:  # failed only when it proves nothing was written (`credex_api.refusals`)
+        state = State.FAILED if proves_nothing_written(exc) else State.UNKNOWN
+        _finish(row, state, code=exc.code, reason=exc.reason)
         raise
     except Exception:
         _finish(row, State.UNKNOWN, code="CLIENT_ERROR", reason="unexpected error during the call")

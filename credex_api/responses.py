@@ -4,8 +4,10 @@ Shapes handled, never assuming JSON:
 - 2xx envelope `{message, data:{action:{id, type, details}, dashboard}}` → `Envelope`; a 2xx without it
   (empty body, HTML, truncated JSON, missing `action.type`) → `CredexBadResponse`;
 - enveloped business errors (`details {code, reason, field?}`) → the code-mapped `CredexRejected` subclass;
-- schema 400 `{"message"}` → `CredexInvalid`; bare 404 `{"message"}` (v1) → `CredexNotFound`;
-  v1 `{success:false, error|message}` → `CredexRejected`;
+- schema 400 `{"message"}` (only that key) → `CredexInvalid` code `VALIDATION`; any other unenveloped 4xx
+  (v1 `{error}`, `{success:false, error|message}`, bare 404) → the status's class (`CredexInvalid`,
+  `CredexNotFound`, `CredexForbidden`, else `CredexRejected`) with code `UNCODED`: credex-core answers such
+  bodies both before and after writing, so `credex_api.refusals` never lists them;
 - bare 401 → `CredexUnauthorized` (the client re-logs in once before a caller sees it);
 - 429 (plain text) → `CredexBusy` with `Retry-After`;
 - unknown route `{status:"error", statusCode:404}` → `CredexBadResponse(code="ROUTE_NOT_FOUND")` (our
@@ -26,10 +28,10 @@ from decimal import Decimal
 from typing import Any
 
 from credex_api.errors import (
+    STATUS_ERRORS,
     CredexBadResponse,
     CredexBusy,
     CredexError,
-    CredexNotFound,
     CredexRejected,
     CredexUnauthorized,
     CredexUnavailable,
@@ -38,6 +40,7 @@ from credex_api.errors import (
 from credex_api.normalise import Reader, ShapeError
 
 MAX_REASON_CHARS = 300
+UNCODED = "UNCODED"
 _LONG_DIGITS = re.compile(r"\d{7,}")
 _ECHOED_INPUT = re.compile(r'\s*Received\s+".*"\s*$', re.DOTALL)
 _BEARER = re.compile(r"^\s*Bearer\s+(\S+)\s*$", re.IGNORECASE)
@@ -151,11 +154,18 @@ def error_for(route: str, status: int, headers: Mapping[str, str], body: Any) ->
     return _rejection(route, status, body, details, code)
 
 
+def _schema_answer(status: int, body: Any) -> bool:
+    """The schema layer's bare `{"message": "..."}` 400 (credex-core `validateRequest`, before handlers)."""
+    return status == 400 and isinstance(body, dict) and set(body) == {"message"}
+
+
 def _rejection(route: str, status: int, body: Any, details: dict | None, code: str | None) -> CredexError:
     reason = scrub(details.get("reason")) if details else ""
     reason = reason or _message(body) or f"HTTP {status}"
     field = details.get("field") if details and isinstance(details.get("field"), str) else None
-    if details is None and status == 404:
-        return CredexNotFound(reason, status=status, route=route)
-    klass: type[CredexRejected] = rejection_class(status, code)
+    if details is None:  # not enveloped: the schema layer, or a bare controller answer that says no code
+        klass = STATUS_ERRORS.get(status, CredexRejected)
+        code = "VALIDATION" if _schema_answer(status, body) else UNCODED
+        return klass(reason, status=status, code=code, route=route)
+    klass = rejection_class(status, code)
     return klass(reason, status=status, code=code, field=field, route=route)

@@ -8,7 +8,14 @@ unless a count is given):
 - `readTimeout` — the handler runs and commits, then the answer is held for `seconds` (longer than the
   client's read timeout), so the client cannot know the outcome;
 - `burst429` — plain-text 429 with `Retry-After: retryAfter`, nothing runs;
-- `malformedJson` — the handler runs and commits, the JSON answer is cut in half.
+- `malformedJson` — the handler runs and commits, the JSON answer is cut in half;
+- `commitThenError` — the handler runs and commits, then `status` (400–599) and the JSON `body` are
+  answered instead of its success, as credex-core does when a step after its write fails: the signature
+  of a created credex (`src/api/Credex/services/CreateCredex.ts` CreateCredexService: `digitallySign` after
+  the CREATE, its error becomes `{credex:false}` → 400 in `controllers/createCredex.ts`), or the dashboard
+  read after the commit (`controllers/createCredex.ts` and `controllers/acceptCredex.ts`: 404 "Failed to
+  fetch dashboard data"; `services/AcceptCredex.ts`: "Digital signature error" after the OWES write → 400).
+  A handler that refuses (non-2xx) commits nothing and its own refusal is answered.
 Faults apply to contract routes only (never to /health or /devadmin). Process memory, guarded by a lock.
 """
 
@@ -21,7 +28,7 @@ from typing import Any
 
 from sandbox.ledger.validation import parse_number
 
-KINDS = ("latency", "error500", "readTimeout", "burst429", "malformedJson")
+KINDS = ("latency", "error500", "readTimeout", "burst429", "malformedJson", "commitThenError")
 MAX_SLEEP_SECONDS = Decimal(300)
 
 
@@ -36,6 +43,8 @@ class Rule:
     seconds: Decimal = Decimal(5)
     retry_after: int = 1
     phase: str = "before"
+    status: int = 400
+    body: Any = None
 
     def as_json(self) -> dict:
         return {
@@ -46,6 +55,8 @@ class Rule:
             "seconds": self.seconds,
             "retryAfter": self.retry_after,
             "phase": self.phase,
+            "status": self.status,
+            "body": self.body,
         }
 
 
@@ -58,6 +69,7 @@ class Plan:
     error500: Rule | None = None
     hold_seconds: Decimal = Decimal(0)
     malformed: bool = False
+    commit_then_error: Rule | None = None
     kinds: set[str] = field(default_factory=set)
 
 
@@ -92,6 +104,8 @@ def rule_from(spec: dict[str, Any], routes: tuple[str, ...]) -> Rule:
         seconds=seconds,
         retry_after=_whole(spec, "retryAfter", 1, 1, 3600) or 1,
         phase=phase,
+        status=_whole(spec, "status", 400, 400, 599) or 400,
+        body=spec.get("body", {}),
     )
 
 
@@ -126,6 +140,8 @@ def _apply(plan: Plan, rule: Rule) -> None:
         plan.error500 = rule
     elif rule.kind == "readTimeout":
         plan.hold_seconds = rule.seconds
+    elif rule.kind == "commitThenError":
+        plan.commit_then_error = rule
     else:
         plan.malformed = True
 

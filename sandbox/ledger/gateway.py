@@ -4,7 +4,8 @@ Order, as in the real service: faults (latency) → per-client rate limit (429 p
 → JSON body (400 when malformed, 413 over 100 kB) → client key on keyholes / JWT elsewhere (bare 401s) →
 schema (bare 400) → handler. Authentication, validation and the handler share one IMMEDIATE transaction,
 so every mutation commits whole or not at all; after it, the faults that act on committed work (hold the
-answer past the client's read timeout, 500 after commit, malformed JSON). Every authenticated answer
+answer past the client's read timeout, 500 after commit, an error answer after a committed success
+(`commitThenError`), malformed JSON). Every authenticated answer
 carries the refreshed token in its `Authorization` header.
 """
 
@@ -119,6 +120,9 @@ def _serve(request: HttpRequest, route: Route) -> HttpResponse:
     reply = run_route(request, route)
     if plan.error500 is not None:
         reply = status_reply(500, "Internal Server Error")
+    elif plan.commit_then_error is not None and 200 <= reply.status < 300:
+        rule = plan.commit_then_error
+        reply = Reply(rule.status, rule.body, headers=reply.headers)
     if plan.hold_seconds:
         time.sleep(float(plan.hold_seconds))
     return _malformed(reply) if plan.malformed else to_http(reply)

@@ -4,13 +4,16 @@ cannot produce (connection reset after the request arrived, a proxy's HTML 502, 
 `FakeLedger().start()`; `fake.script("login", reply(...), reply(...))` queues answers per route (the last
 one repeats); `fake.count("login")` says how many requests arrived; `fake.stop()`. A `Reply` is a status,
 bytes and headers, or `RESET` (read the request, then close the socket without answering) or `HANG`
-(read it and answer nothing until the server stops or `hang_seconds` pass).
+(read it and answer nothing until the server stops or `hang_seconds` pass) or `TLS_BREAK` (over TLS:
+read it, then write a raw TLS alert record outside the session and close, so the client's TLS layer fails
+after its request was sent). `FakeLedger(tls=context)` serves HTTPS with that server-side `SSLContext`.
 """
 
 from __future__ import annotations
 
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -25,11 +28,13 @@ class Reply:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
-    action: str = "answer"  # answer | reset | hang
+    action: str = "answer"  # answer | reset | hang | tls_break
 
 
 RESET = Reply(action="reset")
 HANG = Reply(action="hang")
+TLS_BREAK = Reply(action="tls_break")
+RAW_TLS_ALERT = b"\x15\x03\x03\x00\x02\x02\x50"  # a plaintext fatal internal_error alert record
 
 
 def reply_json(status: int, body: Any, **headers: str) -> Reply:
@@ -65,8 +70,9 @@ def envelope(
 class FakeLedger:
     """The server; scripted answers per route name (the path without its leading slash)."""
 
-    def __init__(self, hang_seconds: float = 30.0) -> None:
+    def __init__(self, hang_seconds: float = 30.0, *, tls: ssl.SSLContext | None = None) -> None:
         self.hang_seconds = hang_seconds
+        self.tls = tls
         self._scripts: dict[str, list[Reply]] = defaultdict(list)
         self._counts: Counter[str] = Counter()
         self.seen_headers: list[dict[str, str]] = []
@@ -77,7 +83,8 @@ class FakeLedger:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> FakeLedger:
         fake = self
@@ -93,6 +100,8 @@ class FakeLedger:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        if self.tls is not None:  # the handshake runs in accept(); a failed one is dropped by the server
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
@@ -126,6 +135,11 @@ class FakeLedger:
         reply = self._next(route)
         if reply.action == "reset":
             handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            handler.connection.close()
+            handler.close_connection = True
+            return
+        if reply.action == "tls_break":  # bytes written under the TLS layer: the client's TLS read fails
+            socket.socket.sendall(handler.connection, RAW_TLS_ALERT)
             handler.connection.close()
             handler.close_connection = True
             return

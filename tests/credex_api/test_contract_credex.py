@@ -16,6 +16,7 @@ from credex_api.errors import (
     CredexForbidden,
     CredexInvalid,
     CredexNotFound,
+    CredexOutcomeUnknown,
     CredexRejected,
     InsufficientSecuredBalance,
     TierLimitExceeded,
@@ -119,10 +120,11 @@ def test_offering_from_someone_elses_account_is_forbidden(sandbox, ledger, membe
     assert caught.value.code == "FORBIDDEN"
 
 
-def test_an_unknown_receiver_is_refused(sandbox, ledger, members):
-    with pytest.raises(CredexRejected) as caught:
+def test_an_unknown_receiver_leaves_the_outcome_unknown(sandbox, ledger, members):
+    # credex-core answers 400 CREATE_FAILED after its CREATE too (CreateCredex.ts), so it proves nothing
+    with pytest.raises(CredexOutcomeUnknown) as caught:
         offer(ledger, members, receiver_account_id=str(uuid.uuid4()))
-    assert (caught.value.status, caught.value.code) == (400, "CREATE_FAILED")
+    assert (caught.value.status, caught.value.cause) == (400, "HTTP 400 CREATE_FAILED")
 
 
 def test_same_account_refusals_from_the_ledger_itself(sandbox, ledger, members):
@@ -167,7 +169,7 @@ def test_bulk_accept_summary_and_total_failure(sandbox, ledger, members):
     bulk = services.credex_accept_bulk(
         phone=members.payee.phone, credex_ids=[first.credex_id, second.credex_id], client=ledger
     )
-    with pytest.raises(CredexRejected) as caught:
+    with pytest.raises(CredexOutcomeUnknown) as caught:  # its failures may include signed-late accepts
         services.credex_accept_bulk(phone=members.payee.phone, credex_ids=[str(uuid.uuid4())], client=ledger)
 
     assert (bulk.accepted, bulk.already_accepted, bulk.failed) == (
@@ -175,7 +177,7 @@ def test_bulk_accept_summary_and_total_failure(sandbox, ledger, members):
         (first.credex_id,),
         (),
     )
-    assert caught.value.code == "BULK_ACCEPT_FAILED"
+    assert caught.value.cause == "HTTP 400 BULK_ACCEPT_FAILED"
 
 
 @pytest.mark.parametrize("sides", [("decline", "payee", "payer"), ("cancel", "payer", "payee")])

@@ -137,6 +137,34 @@ def test_malformed_json_fault_commits_but_garbles_the_answer(api, sandbox, offer
     assert again.status_code == 409  # it had been accepted
 
 
+SIGNATURE_DETAILS = {"code": "SIGNATURE_ERROR", "reason": "Digital signature error"}
+SIGNATURE_ERROR = {
+    "message": "Failed to create credex",
+    "data": {"action": {"type": "ERROR_INTERNAL", "details": SIGNATURE_DETAILS}, "dashboard": {}},
+}
+
+
+def test_commit_then_error_commits_the_offer_then_answers_the_given_error(api, sandbox, offer_pair):
+    alice, bob = offer_pair
+    sandbox.fault("commitThenError", route="createCredex", status=400, body=SIGNATURE_ERROR)
+    answered = api.offer(alice, bob.account_id, 1)
+    assert (answered.status_code, answered.json()) == (400, SIGNATURE_ERROR)
+    assert answered.headers["Authorization"].startswith("Bearer ")  # authenticated: the token was refreshed
+    assert _offers(sandbox) == 1  # committed although the answer says it failed
+    assert api.offer(alice, bob.account_id, 1).status_code == 200  # the fault was used up
+
+
+def test_commit_then_error_leaves_a_refusal_alone(api, sandbox, offer_pair):
+    alice, bob = offer_pair
+    sandbox.fault("commitThenError", route="createCredex", status=404, body={"error": "x"})
+    refused = api.offer(alice, bob.account_id, 500)  # more than the 10.00 USD secured
+    assert refused.status_code == 400
+    assert refused.json()["data"]["action"]["details"]["code"] == "INSUFFICIENT_SECURED_BALANCE"
+    assert _offers(sandbox) == 0
+    fault = {"kind": "commitThenError", "status": 200}
+    assert "status must be" in sandbox.admin("faults", fault, expect=400)["message"]
+
+
 def test_faults_are_listed_cleared_and_validated(sandbox):
     sandbox.fault("error500", count=3, route="login")
     [listed] = sandbox.admin("faults", {}, expect=200)["faults"]
