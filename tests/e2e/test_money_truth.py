@@ -13,18 +13,25 @@ from __future__ import annotations
 
 import threading
 import time
+from decimal import Decimal
 
 import pytest
 
 from bot.management.commands.run_worker import _reconcile
+from credex_api import services
 from credex_api.client import reset_client
 from credex_api.models import Instruction
 from flows import texts
+from flows.flow import Flow, Step
 from flows.money import CONFIRMATION_USED, OUTCOME_UNKNOWN
+from flows.registry import Registry
+from flows.services import run_turn
 from flows.store import ConversationStore
+from flows.types import TextMessage
 from tests.e2e.chat import Member
 from tests.e2e.conftest import onboard
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
+from tests.unit.demo_flows import DemoHome
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WENT_THROUGH = "Your offer of 1.00 USD to Rudo Dube Personal went through"
@@ -75,6 +82,39 @@ def test_a_state_saved_by_another_writer_during_an_offer_does_not_say_nothing_wa
     read = payer.text()
     assert WENT_THROUGH in read
     assert "nothing was done" not in read
+    assert offers(ledger) == 1
+
+
+def test_a_flow_that_breaks_after_its_offer_went_through_says_it_went_through(ledger, new_member):
+    payer, payee = two_members(ledger, new_member)
+    issuer = services.member_login(phone=payer.phone).accounts[0].account_id
+    receiver = services.member_login(phone=payee.phone).accounts[0].account_id
+    params = {
+        "issuer_account_id": issuer, "receiver_account_id": receiver, "amount": Decimal("1.00"),
+        "denom": "USD", "secured": True, "due_date": None, "receiver_account_name": "Rudo Dube Personal",
+    }  # fmt: skip
+
+    def offer_then_break(turn, state):
+        turn.ledger.execute(action="credex_offer", params=params)
+        raise RuntimeError("a bug after the offer")
+
+    class Breaks(Flow):
+        name = "breaks"
+        triggers = ("breaks",)
+        steps = (Step("a", prompt=lambda s: None, on_text=offer_then_break),)
+
+    registry = Registry((Breaks(),), DemoHome())
+    now = int(time.time())
+    run_turn(TextMessage(wa_id=payer.phone, message_id="wamid.b1", timestamp=now, body="breaks"), now=now,
+             registry=registry)  # fmt: skip
+    (reply,) = run_turn(
+        TextMessage(wa_id=payer.phone, message_id="wamid.b2", timestamp=now, body="go"),
+        now=now,
+        registry=registry,
+    )
+
+    assert reply.body.startswith(f"{WENT_THROUGH}.")
+    assert "nothing was done" not in reply.body and "Reference:" in reply.body
     assert offers(ledger) == 1
 
 
