@@ -18,9 +18,11 @@ from decimal import Decimal
 import pytest
 
 from bot.management.commands.run_worker import _reconcile
+from bot.settled import tell_settled
 from credex_api import services
 from credex_api.client import reset_client
 from credex_api.models import Instruction
+from credex_api.reconcile import reconcile_unknown
 from flows import texts
 from flows.flow import Flow, Step
 from flows.money import CONFIRMATION_USED, OUTCOME_UNKNOWN
@@ -30,6 +32,7 @@ from flows.store import ConversationStore
 from flows.types import TextMessage
 from tests.e2e.chat import Member
 from tests.e2e.conftest import onboard
+from tests.support.concurrency import run_together
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
 from tests.unit.demo_flows import DemoHome
 
@@ -199,3 +202,19 @@ def test_an_identical_offer_while_one_is_unknown_warns_before_confirming(ledger,
     assert payer.option("Confirm", reply=again)  # the member may still confirm, knowingly
     other = payer.say(f"2=>{payee.phone}")  # a different offer: no warning
     assert texts.TWIN_IN_FLIGHT not in "\n".join(r["interactive"]["body"]["text"] for r in other[-1:])
+
+
+def test_sweeps_running_at_once_tell_a_settled_offer_once(ledger, new_member, fake_graph, settings):
+    payer, payee = two_members(ledger, new_member)
+    payer.say(f"1=>{payee.phone}")
+    ledger.fault("error500", route="createCredex", count=1)
+    payer.tap("Confirm")
+    settings.MYCREDEX_RECONCILE_SETTLE_SECONDS = 0
+    reconcile_unknown()
+    told: list[int] = []
+
+    errors = run_together(lambda: told.append(tell_settled()), [()] * 4)
+
+    assert errors == []
+    assert sorted(told) == [0, 0, 0, 1]
+    assert messages_to(fake_graph, payer) == [f"{NOT_THROUGH}."]
