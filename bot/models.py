@@ -5,6 +5,7 @@
   monotonically by status webhooks (`sent < delivered < read`; `failed` is terminal).
 - `StatusEvent`: every status webhook, deduplicated on (WhatsApp id, status); unknown ids are kept, unmatched.
 - `PlatformError`: `value.errors[]` items Meta sends about the app or number.
+- `SettledNotice`: the one message a member got about an uncertain instruction once it settled.
 - `MemberDataAccess`: no table; it only names the operator API's personal-data permissions (export, erase)
   and its schema permission, so ops can grant them like any other Django permission.
 
@@ -160,3 +161,23 @@ class MemberDataAccess(models.Model):
 
     def __str__(self) -> str:
         return "operator API permissions"
+
+
+class SettledNotice(models.Model):
+    """The one message telling a member how an instruction with an uncertain outcome ended (`bot.settled`).
+
+    Unique per instruction key: the marker that it was told, written in the same transaction as its outbox
+    row, so two sweeps (threads, workers) never tell it twice. Kept here rather than as a column of
+    `credex_api.Instruction`: telling the member is the WhatsApp edge's concern, not the ledger's.
+    """
+
+    instruction_key = models.UUIDField()  # unique: Meta.constraints
+    state = models.CharField(max_length=12, help_text="The instruction's state the member was told.")
+    outbox = models.ForeignKey(OutboxMessage, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["instruction_key"], name="settled_notice_once")]
+
+    def __str__(self) -> str:
+        return f"settled notice {self.instruction_key} {self.state}"

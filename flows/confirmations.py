@@ -52,8 +52,16 @@ if not raw then return {'expired'} end
 local record = cjson.decode(raw)
 if record['m'] ~= ARGV[1] or record['a'] ~= ARGV[2] then return {'foreign'} end
 if record['u'] then return {'used'} end
+local left = redis.call('PTTL', KEYS[1])
 redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
-return {'ok', raw}
+return {'ok', raw, left}
+"""
+
+# KEYS: the nonce key. ARGV: the tombstone JSON consume wrote, the record, its TTL ms. 1 if restored.
+_GIVE_BACK_LUA = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
 """
 
 
@@ -65,6 +73,8 @@ class ConfirmationStore:
         default_ttl = getattr(settings, "CONFIRMATION_TTL_SECONDS", DEFAULT_TTL_SECONDS)
         self.ttl_seconds = default_ttl if ttl_seconds is None else ttl_seconds
         self._consume_script = self.connection.register_script(_CONSUME_LUA)
+        self._give_back_script = self.connection.register_script(_GIVE_BACK_LUA)
+        self._consumed: tuple[str, str, str, int] | None = None  # key, tombstone, record, ms left
 
     def issue(
         self, *, wa_id: str, action: str, values: Mapping[str, Any], ttl_seconds: int | None = None
@@ -91,7 +101,18 @@ class ConfirmationStore:
         status = ConsumeStatus(_text(reply[0]))
         if status is not ConsumeStatus.OK:
             return ConsumeResult(status)
+        self._consumed = (_key(nonce), tombstone, _text(reply[1]), int(reply[2]))
         return ConsumeResult(status, json.loads(_text(reply[1]))["v"])
+
+    def give_back(self) -> bool:
+        """Restore the confirmation this store last consumed (see the module docstring); True if done."""
+        if self._consumed is None:
+            return False
+        key, tombstone, record, left_ms = self._consumed
+        self._consumed = None
+        if left_ms <= 0:
+            return False
+        return bool(self._give_back_script(keys=[key], args=[tombstone, record, left_ms]))
 
 
 def member_hash(wa_id: str) -> str:

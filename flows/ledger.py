@@ -16,8 +16,10 @@ Ledger changes are `MONEY`, except onboarding, which a number not yet a member a
 `CredexNotFound` without a call, until it onboards (which forgets it) or the memory ends.
 
 `money_outcome` tells the orchestration whether this turn's money action went through (`CHANGED`) or may
-have (`MAYBE_CHANGED`), so a ledger that is busy for the dashboard after it never makes the member read
-"nothing was sent".
+have (`MAYBE_CHANGED`); `sent_instruction()` reads the state of the instruction this turn handed to the
+ledger, so whatever fails after it (the dashboard read, saving the state) the member is told that
+instruction's real outcome (`flows.outcomes`), never "nothing was sent". `in_flight(action, params)`: an
+identical instruction of this member is still `sent` or `unknown` (its confirmation screen warns).
 """
 
 from __future__ import annotations
@@ -28,13 +30,16 @@ from typing import Any
 from django.conf import settings
 
 from credex_api import services
+from credex_api.actions import HINT_PARAMS, decode_params
 from credex_api.errors import CredexNotFound, CredexOutcomeUnknown
 from credex_api.instructions import (
     InstructionStateError,
     instruction_confirm,
     instruction_create,
     instruction_execute,
+    instruction_get,
 )
+from credex_api.models import Instruction
 from credex_api.results import AccountRef, CredexDetail, LedgerPage, LoginResult, OnboardResult
 from credex_api.routes import LOGIN
 from credex_api.throttle import Priority
@@ -61,6 +66,7 @@ class MemberLedger:
         self._login: LoginResult | None = None
         self._membership: Membership | None = None
         self.money_outcome: str | None = None  # CHANGED / MAYBE_CHANGED once this turn's `execute` ran
+        self._sent_key: Any = None  # the instruction handed to `instruction_execute` this turn
 
     @property
     def priority(self) -> Priority:
@@ -114,6 +120,7 @@ class MemberLedger:
         if not instruction_confirm(row.key):
             raise InstructionNotRun(f"instruction {row.key} could not be confirmed")
         priority = Priority.GUEST if action == ONBOARD else Priority.MONEY
+        self._sent_key = row.key
         try:
             result = instruction_execute(row.key, priority=priority)
         except InstructionStateError as exc:
@@ -131,6 +138,25 @@ class MemberLedger:
             remember_member(self.wa_id)
         self._login = dashboard_after(before, result)
         return result
+
+    def sent_instruction(self) -> tuple[str, dict[str, Any], str] | None:
+        """(action, decoded params, state now) of the instruction this turn sent, or None if none was."""
+        if self._sent_key is None:
+            return None
+        row = instruction_get(self._sent_key)
+        return row.action, decode_params(row.params), row.state
+
+    def in_flight(self, *, action: str, params: Mapping[str, Any]) -> bool:
+        """An identical instruction of this member is `sent` or `unknown`: its outcome is not known yet."""
+        wanted = _identity(dict(params))
+        rows = Instruction.objects.filter(
+            member=self.wa_id, action=action, state__in=(Instruction.State.SENT, Instruction.State.UNKNOWN)
+        )
+        return any(_identity(decode_params(row.params)) == wanted for row in rows.only("params"))
+
+
+def _identity(params: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in params.items() if key not in HINT_PARAMS}
 
 
 def dashboard_after(before: LoginResult | None, result: Any) -> LoginResult | None:

@@ -96,6 +96,13 @@ def issue_confirmation(turn: Turn, action: str, values: Mapping[str, Any]) -> di
     return {"nonce": nonce}
 
 
+def twin_in_flight(turn: Turn, action: str, params: Mapping[str, Any]) -> bool:
+    """An identical instruction of this member is still `sent` or `unknown` (a port without the check —
+    a test's fake — has none)."""
+    check = getattr(turn.ledger, "in_flight", None)
+    return bool(check(action=action, params=params)) if check is not None else False
+
+
 DENOMINATION_NAMES = {
     "USD": "US dollar",
     "ZWG": "Zimbabwe Gold",

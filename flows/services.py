@@ -25,11 +25,11 @@ from django.conf import settings
 
 from credex_api.deadline import ledger_deadline
 from credex_api.errors import CredexBadResponse, CredexBusy, CredexUnauthorized, CredexUnavailable
-from flows import texts
+from flows import outcomes, texts
 from flows.confirmations import ConfirmationStore
 from flows.engine import advance
 from flows.flow import TurnContext
-from flows.ledger import CHANGED, MAYBE_CHANGED, MemberLedger
+from flows.ledger import CHANGED, MemberLedger
 from flows.money import OUTCOME_UNKNOWN
 from flows.ports import Ports
 from flows.registry import Registry
@@ -65,17 +65,17 @@ def run_turn(
         logger.debug("turn for %s: %s", mask_phone(event.wa_id), outcome.note)
         return list(outcome.replies)
     except LEDGER_BUSY as exc:
-        # The ledger is unreachable, failing or rate limited: nothing was done and the stored state is
-        # kept as it was, so the member can simply try again.
+        # The ledger is unreachable, failing or rate limited: the stored state is kept as it was, so the
+        # member can simply try again (with the confirmation given back when nothing reached the ledger).
         logger.warning("turn for %s: ledger busy (%s)", mask_phone(event.wa_id), type(exc).__name__)
         if isinstance(exc, CredexUnauthorized):  # our client key or the ledger's auth is broken: page ops
             raise_alert("credex.unauthorized", "the ledger refused our credentials", severity="critical")
         return [TextReply(body=busy_text(ports))]
     except StaleStateError as exc:
         # Another writer saved first (a lock expired under a slow turn): keep the newer state.
-        return [_apology(exc, event.wa_id)]
+        return [_apology(exc, event.wa_id, money_truth(ports))]
     except Exception as exc:
-        reply = _apology(exc, event.wa_id)
+        reply = _apology(exc, event.wa_id, money_truth(ports))
         _clear_quietly(store, event.wa_id)
         return [reply]
 
@@ -92,14 +92,44 @@ def _turn_context(now: int, ports: Ports, registry: Registry | None) -> TurnCont
 
 
 def busy_text(ports: Ports | None) -> str:
-    """What a member reads when the ledger is busy: "nothing was sent, try again in a minute" — unless this
-    turn's money action went through (or may have), which the member must never be told otherwise."""
-    outcome = getattr(ports.ledger, "money_outcome", None) if ports is not None else None
-    if outcome == CHANGED:
-        return texts.LEDGER_BUSY_AFTER_CHANGE
-    if outcome == MAYBE_CHANGED:
-        return OUTCOME_UNKNOWN
-    return texts.LEDGER_BUSY
+    """What a member reads when the ledger is busy: "nothing was sent, try again in a minute" (and the
+    confirmation this turn used is given back) — unless this turn sent a money instruction: then its real
+    outcome, and that the balance shows on the next menu."""
+    truth = money_truth(ports)
+    if truth is None:
+        _give_back_confirmation(ports)
+        return texts.LEDGER_BUSY
+    if truth == OUTCOME_UNKNOWN:
+        return truth
+    return f"{truth} {texts.LEDGER_BUSY_AFTER_CHANGE}"
+
+
+def money_truth(ports: Ports | None) -> str | None:
+    """The true sentence about the money instruction this turn sent (None: it sent none, or one that
+    certainly did not reach the ledger, so "nothing was sent" is true)."""
+    ledger = ports.ledger if ports is not None else None
+    outcome = getattr(ledger, "money_outcome", None)
+    try:
+        sent = ledger.sent_instruction() if hasattr(ledger, "sent_instruction") else None
+    except Exception as exc:  # the database is failing too: say what the call itself answered
+        logger.error("could not read this turn's instruction: %s", type(exc).__name__)
+        return texts.WENT_THROUGH if outcome == CHANGED else OUTCOME_UNKNOWN
+    if sent is None:
+        return None
+    action, params, state = sent
+    if state == outcomes.FAILED and outcome is None:
+        return None  # refused, or stopped before it left (throttle, open breaker, 429): nothing was sent
+    return outcomes.told(action, params, state)
+
+
+def _give_back_confirmation(ports: Ports | None) -> None:
+    give_back = getattr(ports.confirmations, "give_back", None) if ports is not None else None
+    if give_back is None:
+        return
+    try:
+        give_back()
+    except Exception as exc:  # Redis is failing: the member starts again from the menu
+        logger.warning("could not give a confirmation back: %s", type(exc).__name__)
 
 
 def default_ports(wa_id: str) -> Ports:
@@ -128,12 +158,16 @@ def new_reference() -> str:
     return "".join(secrets.choice(string.ascii_uppercase) for _ in range(REFERENCE_LENGTH))
 
 
-def _apology(exc: BaseException, wa_id: str) -> TextReply:
+def _apology(exc: BaseException, wa_id: str, truth: str | None = None) -> TextReply:
+    """The apology with a reference; after a money instruction was sent, its real outcome instead of
+    "nothing was done"."""
     reference = new_reference()
     stack = "".join(traceback.format_tb(exc.__traceback__))
     logger.error(
         "turn failed ref=%s member=%s error=%s\n%s", reference, mask_phone(wa_id), type(exc).__name__, stack
     )
+    if truth is not None:
+        return TextReply(body=f"{truth} {texts.APOLOGY_AFTER_MONEY.format(reference=reference)}")
     return TextReply(body=texts.APOLOGY.format(reference=reference))
 
 

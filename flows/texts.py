@@ -25,10 +25,22 @@ LEDGER_BUSY = (
     "The credex ledger is busy right now, so I could not do that. Nothing was sent. "
     "Please try again in a minute."
 )
-# A change went through this turn, then the ledger was too busy to show the dashboard after it.
+# After the sentence about this turn's money action (`flows.outcomes.told`), when the ledger was then too
+# busy to show the dashboard after it.
 LEDGER_BUSY_AFTER_CHANGE = (
-    "That went through. The credex ledger is busy right now, so I cannot show your menu. "
-    "Please send *menu* in a minute to see it."
+    "The credex ledger is busy right now, so I cannot show your menu. "
+    "Please send *menu* in a minute: your balance will show there."
+)
+WENT_THROUGH = "That went through."  # when this turn's instruction cannot be read back
+# After the sentence about this turn's money action, when something failed on our side after it.
+APOLOGY_AFTER_MONEY = (
+    "Something went wrong on our side after that, so I cannot show your menu. "
+    "Please send *menu* to see your balance. Reference: {reference}"
+)
+# On a confirmation screen, when an identical action of the member is still sent or unknown.
+TWIN_IN_FLIGHT = (
+    "⚠️ I am still checking with the ledger whether your identical earlier one went through, and I will "
+    "message you the result. If you confirm this one too, it is sent as a second one."
 )
 
 # --- Buttons shared by many screens ------------------------------------------------------------------------

@@ -18,9 +18,16 @@ from decimal import Decimal
 from typing import Any
 
 from credex_api.errors import CredexNotFound
-from flows import ids
+from flows import ids, texts
 from flows.flow import Done, Flow, Goto, Reprompt, Result, Step, Turn
-from flows.money import active_account, confirm_buttons, issue_confirmation, run_confirmed, show
+from flows.money import (
+    active_account,
+    confirm_buttons,
+    issue_confirmation,
+    run_confirmed,
+    show,
+    twin_in_flight,
+)
 from flows.state import ConversationState
 from flows.types import Button, ButtonsReply, TextReply
 from security.amounts import InvalidAmount, parse_amount
@@ -152,8 +159,20 @@ def _values(state: ConversationState) -> dict[str, Any]:
     return {key: state.data.get(key) for key in keys}
 
 
+def _params(values: Mapping[str, Any], name: str) -> dict[str, Any]:
+    due = values["due"]
+    return {
+        "issuer_account_id": values["issuer"], "receiver_account_id": values["receiver"],
+        "amount": Decimal(values["amount"]), "denom": values["denom"], "secured": values["secured"],
+        "due_date": date.fromisoformat(due) if due else None, "receiver_account_name": name,
+    }  # fmt: skip
+
+
 def _enter_confirm(turn: Turn, state: ConversationState) -> Mapping[str, Any]:
-    return issue_confirmation(turn, ACTION, _values(state))
+    """The nonce, and whether an identical offer is still in flight (the screen then warns)."""
+    values = _values(state)
+    twin = twin_in_flight(turn, ACTION, _params(values, state.data["name"]))
+    return {**issue_confirmation(turn, ACTION, values), "twin": twin}
 
 
 def _ask_confirm(state: ConversationState) -> ButtonsReply:
@@ -163,6 +182,8 @@ def _ask_confirm(state: ConversationState) -> ButtonsReply:
         amount=_amount_text(data), kind="Secured" if data["secured"] else "Unsecured", due=due,
         source=data["source"], name=data["name"], handle=data["handle"],
     )  # fmt: skip
+    if data.get("twin"):
+        body = f"{texts.TWIN_IN_FLIGHT}\n\n{body}"
     return ButtonsReply(
         body=body,
         buttons=confirm_buttons(NAME, "confirm", data["nonce"], "Confirm"),
@@ -177,12 +198,7 @@ def _send(turn: Turn, state: ConversationState) -> Result:
             check_due_date(date.fromisoformat(due), today=_today(turn))
         except InvalidInput as invalid:
             return Done(say=(f"{invalid} Nothing was sent.",))
-    params = {
-        "issuer_account_id": values["issuer"], "receiver_account_id": values["receiver"],
-        "amount": Decimal(values["amount"]), "denom": values["denom"], "secured": values["secured"],
-        "due_date": date.fromisoformat(due) if due else None, "receiver_account_name": state.data["name"],
-    }  # fmt: skip
-    _result, refusal = run_confirmed(turn, ACTION, values, params)
+    _result, refusal = run_confirmed(turn, ACTION, values, _params(values, state.data["name"]))
     if refusal is not None:
         return Done(say=(refusal,))
     return Done(say=(SENT.format(amount=_amount_text(state.data), name=state.data["name"]),))

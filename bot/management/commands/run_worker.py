@@ -8,7 +8,8 @@ worker killed mid-turn leaves it to be reclaimed after `WORKER_RECLAIM_IDLE_MS`.
 
 Every `WORKER_SWEEP_EVERY_SECONDS` it re-queues stranded rows and lost retries, and (on its own thread, so a
 slow ledger never holds the queue) settles `unknown` ledger instructions by reading the ledger
-(`credex_api.reconcile`, the same as `manage.py reconcile_instructions`). Failures of Redis or the database
+(`credex_api.reconcile`, the same as `manage.py reconcile_instructions`) and tells each member whose
+uncertain action settled how it ended, once (`bot.settled`). Failures of Redis or the database
 are logged and retried after a pause; nothing unacknowledged is lost.
 
 Stops cleanly on SIGTERM/SIGINT once the turns in flight have ended. Several workers (processes, hosts) may
@@ -29,6 +30,7 @@ from django.db import close_old_connections
 
 from bot import outbox, queue
 from bot.processing import process_member
+from bot.settled import tell_settled
 from bot.worker_pool import MemberPool
 from credex_api.reconcile import reconcile_unknown
 
@@ -131,14 +133,18 @@ def _requeue(wa_id: str, row_id: int) -> None:
 
 
 def _reconcile() -> None:
-    """Settle instructions whose ledger outcome is unknown (a failure is logged; the next sweep retries)."""
+    """Settle instructions whose ledger outcome is unknown, then tell their members the result (a failure
+    is logged; the next sweep retries)."""
     try:
         report = reconcile_unknown()
+        told = tell_settled()
     except Exception as exc:
         logger.warning("reconciliation skipped: %s", type(exc).__name__)
         return
     finally:
         close_old_connections()
+    if told:
+        logger.info("told %d member(s) how an uncertain action ended", told)
     if report.examined:
         logger.info(
             "reconciled %d instruction(s): done=%d failed=%d still_unknown=%d errors=%d",
