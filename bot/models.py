@@ -172,7 +172,7 @@ class SettledNotice(models.Model):
     """
 
     instruction_key = models.UUIDField()  # unique: Meta.constraints
-    state = models.CharField(max_length=12, help_text="The instruction's state the member was told.")
+    told_state = models.CharField(max_length=12, help_text="The instruction's state the member was told.")
     outbox = models.ForeignKey(OutboxMessage, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 

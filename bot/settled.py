@@ -49,7 +49,7 @@ def _tell(row: Instruction) -> bool:
     reply = TextReply(body=told(row.action, decode_params(row.params), row.state))
     try:
         with transaction.atomic():
-            notice = SettledNotice.objects.create(instruction_key=row.key, state=row.state)
+            notice = SettledNotice.objects.create(instruction_key=row.key, told_state=row.state)
             (message,) = outbox.record(row.member, [reply], None)
             notice.outbox = message
             notice.save(update_fields=["outbox"])

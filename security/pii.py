@@ -62,7 +62,7 @@ NOT_PERSONAL: frozenset[str] = frozenset(
         "bot.PlatformError.title",
         "bot.PlatformError.details",
         "bot.PlatformError.digest",
-        "bot.SettledNotice.state",
+        "bot.SettledNotice.told_state",
         "credex_api.Instruction.action",
         "credex_api.Instruction.state",
         "credex_api.Instruction.ledger_ref",

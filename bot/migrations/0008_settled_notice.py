@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('instruction_key', models.UUIDField()),
-                ('state', models.CharField(help_text="The instruction's state the member was told.", max_length=12)),
+                ('told_state', models.CharField(help_text="The instruction's state the member was told.", max_length=12)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('outbox', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='bot.outboxmessage')),
             ],
