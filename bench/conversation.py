@@ -202,6 +202,15 @@ def row(label: str, figures: dict) -> list[object]:
     ]
 
 
+def fund_payer(sandbox: str, amount: str, phone: str = PAYER) -> None:
+    """Tier 3 (no daily limit) and `amount` USD of secured credit for the paying member."""
+    admin = {"x-dev-admin-key": ADMIN_KEY}
+    requests.post(f"{sandbox}/devadmin/setTier", json={"phone": phone, "tier": 3}, headers=admin,
+                  timeout=10).raise_for_status()  # fmt: skip
+    requests.post(f"{sandbox}/devadmin/mint", json={"accountHandle": phone, "amount": amount, "denom": "USD"},
+                  headers=admin, timeout=10).raise_for_status()  # fmt: skip
+
+
 def start_stack(workdir: Path, cleanup: ExitStack) -> tuple[RedisServer, RedisServer, str, dict[str, str]]:
     """The Redis pair, the sandbox and a migrated database: (cache, state, sandbox URL, the bot's env)."""
     cache, state = start_pair(workdir, free_port(), free_port())
@@ -218,10 +227,7 @@ def benchmark(workdir: Path, options: argparse.Namespace, cleanup: ExitStack) ->
     members = [f"26377{n:07d}" for n in range(options.members)]
     for phone in [PAYER, *members]:
         onboard(sandbox, phone, "Member")
-    requests.post(f"{sandbox}/devadmin/setTier", json={"phone": PAYER, "tier": 3},
-                  headers={"x-dev-admin-key": ADMIN_KEY}, timeout=10).raise_for_status()  # fmt: skip
-    requests.post(f"{sandbox}/devadmin/mint", json={"accountHandle": PAYER, "amount": "1000", "denom": "USD"},
-                  headers={"x-dev-admin-key": ADMIN_KEY}, timeout=10).raise_for_status()  # fmt: skip
+    fund_payer(sandbox, "1000")
     clients = [redis.Redis.from_url(cache.url), redis.Redis.from_url(state.url)]
     floor_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.floor"}
     with gunicorn_server(floor_env, workdir / "floor.log") as port:

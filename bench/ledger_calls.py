@@ -27,7 +27,7 @@ import redis
 import requests
 
 from bench.common import format_table, gunicorn_server
-from bench.conversation import Bot, onboard, start_stack
+from bench.conversation import Bot, fund_payer, onboard, start_stack
 from bench.ledger_client import ADMIN_KEY
 
 PAYER, PAYEE, NEWCOMER = "263779100001", "263779100002", "263779100003"
@@ -155,11 +155,7 @@ def totals(rows: list[list[object]]) -> str:
 def prepare(sandbox: str) -> None:
     for phone in (PAYER, PAYEE):
         onboard(sandbox, phone, NAMES[phone])
-    headers = {"x-dev-admin-key": ADMIN_KEY}
-    requests.post(f"{sandbox}/devadmin/setTier", json={"phone": PAYER, "tier": 3}, headers=headers,
-                  timeout=10).raise_for_status()  # fmt: skip
-    requests.post(f"{sandbox}/devadmin/mint", json={"accountHandle": PAYER, "amount": "100", "denom": "USD"},
-                  headers=headers, timeout=10).raise_for_status()  # fmt: skip
+    fund_payer(sandbox, "100", PAYER)
 
 
 def benchmark(workdir: Path, cleanup: ExitStack) -> str:
