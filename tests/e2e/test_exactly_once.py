@@ -120,3 +120,17 @@ def test_two_taps_racing_on_one_screen_confirm_its_instruction_once(ledger, new_
     assert ledger.stats()["requests"]["createCredex"] == 1
     assert len(outcomes) == 4 and outcomes.count("sent") == 1  # the other three: told, nothing sent
     assert Instruction.objects.get(key=key).state == Instruction.State.DONE
+
+
+def test_a_tap_after_the_instructions_time_limit_expires_it_and_sends_nothing(ledger, new_member, settings):
+    payer, payee = two_members(ledger, new_member)
+    params = offer_params(payer, payee)
+    key = MemberLedger(payer.phone).prepare(action="credex_offer", params=params)
+    settings.MYCREDEX_INSTRUCTION_TTL_SECONDS = 0
+
+    with pytest.raises(InstructionNotRun) as not_run:
+        MemberLedger(payer.phone).execute(action="credex_offer", params=params, instruction=key)
+
+    assert "did not go through; nothing was sent" in not_run.value.told
+    assert Instruction.objects.get(key=key).error_code == "CONFIRMATION_EXPIRED"
+    assert ledger.stats()["requests"].get("createCredex", 0) == 0
