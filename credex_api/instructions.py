@@ -1,7 +1,7 @@
 """The money path: every ledger mutation is an `Instruction` row, confirmed once and executed once (MO-3..5).
 
-    key = instruction_create(member=wa_id, action="credex_offer", params={...}).key   # pending
-    if instruction_confirm(key):           # exactly one of N concurrent confirmations gets True
+    key = instruction_create(member=wa_id, action="credex_offer", params={...}).key   # pending: the screen
+    if instruction_confirm(key):           # the tap: exactly one of N concurrent (or replayed) taps gets True
         result = instruction_execute(key)  # confirmed → sent → one ledger call → done | failed | unknown
 
 Every transition is a move of the state machine (`credex_api.states.move`: a conditional UPDATE on (key,
@@ -49,6 +49,7 @@ from security.alerts import raise_alert
 logger = logging.getLogger(__name__)
 State = Instruction.State
 SKIPPED_RESULT_FIELDS = frozenset({"dashboard", "token"})
+EXPIRED_CODE = "CONFIRMATION_EXPIRED"  # a pending row nobody tapped in time (`expire_pending`)
 
 
 class InstructionStateError(Exception):
@@ -76,7 +77,8 @@ def instruction_get(key: uuid.UUID | str) -> Instruction:
 
 
 def instruction_confirm(key: uuid.UUID | str) -> bool:
-    """pending → confirmed, once, within the confirmation TTL. False if someone else did, or expired."""
+    """pending → confirmed, once, within the confirmation TTL (the member's tap). False if someone else
+    did, or it expired (then it is moved pending → failed, `EXPIRED_CODE`, here: lazily)."""
     now = timezone.now()
     oldest = now - timedelta(seconds=settings.MYCREDEX_INSTRUCTION_TTL_SECONDS)
     moved = states.move(
@@ -86,7 +88,26 @@ def instruction_confirm(key: uuid.UUID | str) -> bool:
         logger.info("instruction %s confirmed", key)
         member, action = Instruction.objects.filter(key=key).values_list("member", "action").get()
         _audit(key, member, action, State.CONFIRMED)
+    else:
+        expire_pending(now=now, keys=[key])
     return moved
+
+
+def expire_pending(*, now: datetime | None = None, keys: list[Any] | None = None) -> int:
+    """pending → failed (`EXPIRED_CODE`) for every confirmation screen nobody tapped within
+    MYCREDEX_INSTRUCTION_TTL_SECONDS (the reconcile sweep; `instruction_confirm` for its own row).
+    How many rows this call expired."""
+    now = now or timezone.now()
+    oldest = now - timedelta(seconds=settings.MYCREDEX_INSTRUCTION_TTL_SECONDS)
+    rows = Instruction.objects.filter(state=State.PENDING, created_at__lt=oldest)
+    if keys is not None:
+        rows = rows.filter(key__in=keys)
+    expired = 0
+    for key, member, action in rows.values_list("key", "member", "action")[:500]:
+        if states.move(key, State.PENDING, State.FAILED, now=now, finished_at=now, error_code=EXPIRED_CODE):
+            _audit(key, member, action, State.FAILED, code=EXPIRED_CODE)
+            expired += 1
+    return expired
 
 
 def instruction_execute(

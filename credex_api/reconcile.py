@@ -49,7 +49,7 @@ from credex_api.errors import (
     CredexNotFound,
     CredexOutcomeUnknown,
 )
-from credex_api.instructions import result_json
+from credex_api.instructions import expire_pending, result_json
 from credex_api.models import Instruction
 from security.alerts import raise_alert
 
@@ -79,6 +79,7 @@ class ReconcileReport:
     failed: int = 0
     still_unknown: int = 0
     errors: int = 0
+    expired: int = 0  # pending rows whose confirmation screen nobody tapped in time
     keys_done: list[str] = field(default_factory=list)
 
 
@@ -271,7 +272,7 @@ def reconcile_unknown(
     """Settle every due `unknown` (and lease-expired `sent`) instruction, oldest first; errors are counted
     (and the row backs off), not raised."""
     now = now or timezone.now()
-    report = ReconcileReport()
+    report = ReconcileReport(expired=expire_pending(now=now))  # abandoned confirmation screens
     for key in (
         Instruction.objects.filter(_due(now)).order_by("sent_at", "id").values_list("key", flat=True)[:limit]
     ):

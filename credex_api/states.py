@@ -7,7 +7,7 @@ raises `IllegalTransitionError` before touching the database. `tests/credex_api/
 graph and checks by reading the source that no other code writes `state=` on an instruction.
 
     pending ──tap──▶ confirmed ──claim──▶ sent ──answer──▶ done | failed | unknown
-    pending ──erasure──▶ failed                 unknown ──reconciliation──▶ done | failed
+    pending ──erasure / expiry──▶ failed                unknown ──reconciliation──▶ done | failed
     failed ◀──late ledger answer──▶ done   (corrections: the ledger's own answer to our call wins over the
                                              sweep's earlier judgement; ops are alerted)
 
@@ -31,7 +31,7 @@ TERMINAL = frozenset({State.DONE, State.FAILED})
 
 TRANSITIONS: dict[tuple[str, str], str] = {
     (State.PENDING, State.CONFIRMED): "the member's tap (instruction_confirm), within the confirmation TTL",
-    (State.PENDING, State.FAILED): "the member's data was erased before the tap (bot.api.gdpr)",
+    (State.PENDING, State.FAILED): "erased before the tap (bot.api.gdpr), or nobody tapped in time (expiry)",
     (State.CONFIRMED, State.SENT): "a worker claims the row and takes its lease (instruction_execute)",
     (State.SENT, State.DONE): "the ledger's success answer, or the sweep found it at the ledger",
     (State.SENT, State.FAILED): "a refusal before anything was written, or the sweep: not at the ledger",

@@ -4,10 +4,15 @@ Implements `flows.ports.ConfirmationsPort`. A confirmation screen calls `issue` 
 Confirm button id (``ids.make(flow, step, "yes", nonce)``); the tap handler calls `consume` and executes only
 when the result is OK and `result.matches(values it is about to execute)`.
 
-Key (prefix = settings.REDIS_KEY_PREFIX): ``vp:confirm:<nonce>`` → ``{"m": member, "a": action, "v": values}``
-with a PX expiry (settings.CONFIRMATION_TTL_SECONDS, 5 minutes by default). ``m`` is a keyed hash of the
-wa_id (`security.keyed_hash`, purpose "confirmations.member"), so the member's own number appears in
-neither key names nor values (the values may name a counterparty: erasure looks there too).
+Key (prefix = settings.REDIS_KEY_PREFIX): ``vp:confirm:<nonce>`` → ``{"m": member, "a": action, "v": values,
+"k": instruction key}`` with a PX expiry (settings.CONFIRMATION_TTL_SECONDS, 5 minutes by default). ``m`` is
+a keyed hash of the wa_id (`security.keyed_hash`, purpose "confirmations.member"), so the member's own
+number appears in neither key names nor values (the values may name a counterparty: erasure looks there too).
+
+Exactly-once does not rest on this Redis (issue 20, defect 4): ``k`` is the `pending` instruction row the
+screen created, and only that row's `pending → confirmed` move (in the database) lets a tap execute. A tap
+replayed after Redis lost its consumption (``appendfsync everysec``) consumes the nonce again but finds the
+row no longer pending, and is told that row's real outcome.
 
 `consume` is one Lua compare-and-swap: when member and action match, the record is replaced by a small
 "used" tombstone (kept `USED_TOMBSTONE_SECONDS`), so of N concurrent taps exactly one gets OK and the others
@@ -77,13 +82,20 @@ class ConfirmationStore:
         self._consumed: tuple[str, str, str, int] | None = None  # key, tombstone, record, ms left
 
     def issue(
-        self, *, wa_id: str, action: str, values: Mapping[str, Any], ttl_seconds: int | None = None
+        self,
+        *,
+        wa_id: str,
+        action: str,
+        values: Mapping[str, Any],
+        ttl_seconds: int | None = None,
+        instruction: str | None = None,
     ) -> str:
-        """A new nonce bound to `wa_id`, `action` and `values` (JSON primitives; amounts as strings)."""
+        """A new nonce bound to `wa_id`, `action` and `values` (JSON primitives; amounts as strings), and
+        to the pending `instruction` key the screen created (the tap confirms exactly that row)."""
         ttl = self.ttl_seconds if ttl_seconds is None else ttl_seconds
         if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0:
             raise ValueError("ttl_seconds must be a positive int")
-        record = _record(wa_id, action, values)
+        record = _record(wa_id, action, values, instruction)
         while True:  # a collision of 128 random bits will not happen; NX makes sure it could not overwrite
             nonce = secrets.token_urlsafe(NONCE_BYTES)
             if self.connection.set(_key(nonce), record, nx=True, ex=ttl):
@@ -102,13 +114,17 @@ class ConfirmationStore:
         if status is not ConsumeStatus.OK:
             return ConsumeResult(status)
         self._consumed = (_key(nonce), tombstone, _text(reply[1]), int(reply[2]))
-        return ConsumeResult(status, json.loads(_text(reply[1]))["v"])
+        stored = json.loads(_text(reply[1]))
+        return ConsumeResult(status, stored["v"], instruction=stored.get("k"))
 
-    def give_back(self) -> bool:
-        """Restore the confirmation this store last consumed (see the module docstring); True if done."""
+    def give_back(self, instruction: str | None = None) -> bool:
+        """Restore the confirmation this store last consumed (see the module docstring); True if done.
+        `instruction`: the fresh pending row it now stands for (its first row ended before it left)."""
         if self._consumed is None:
             return False
         key, tombstone, record, left_ms = self._consumed
+        if instruction is not None:
+            record = json.dumps({**json.loads(record), "k": instruction}, separators=(",", ":"))
         self._consumed = None
         if left_ms <= 0:
             return False
@@ -122,14 +138,19 @@ def member_hash(wa_id: str) -> str:
     return keyed_hash(wa_id, purpose=_MEMBER_PURPOSE)
 
 
-def _record(wa_id: str, action: str, values: Mapping[str, Any]) -> str:
+def _record(wa_id: str, action: str, values: Mapping[str, Any], instruction: str | None = None) -> str:
     if not isinstance(action, str) or not ACTION_PATTERN.fullmatch(action):
         raise ValueError("action must be a short lower-case name, like 'offer.create'")
     if not isinstance(values, Mapping):
         raise TypeError("values must be a mapping of JSON primitives")
     check_primitives(dict(values), where="values")
     record = json.dumps(
-        {"m": member_hash(wa_id), "a": action, "v": dict(values)},
+        {
+            "m": member_hash(wa_id),
+            "a": action,
+            "v": dict(values),
+            **({"k": instruction} if instruction else {}),
+        },
         separators=(",", ":"),
         ensure_ascii=False,
         allow_nan=False,

@@ -1,7 +1,8 @@
 """`MemberLedger`: the `flows.ports.LedgerPort` of one turn, over the guarded client (`credex_api`).
 
 Built per turn for the member who wrote (the verified `wa_id`): reads go through `credex_api.services`;
-`execute` stores a money instruction, confirms it and executes it exactly once (`credex_api.instructions`),
+`prepare` stores a money instruction `pending` when its confirmation screen is shown (issue 20, defect 4),
+and `execute` (the tap) confirms that row and executes it exactly once (`credex_api.instructions`),
 so every ledger change is a row moved by conditional UPDATEs, never a bare call. The login answer is kept
 for the rest of the turn (home and a flow's screen often both need it) and dropped after every mutation,
 so the dashboard shown after an offer or an accept is read afresh: counts are live. Two exceptions save a
@@ -30,8 +31,8 @@ from typing import Any
 from django.conf import settings
 
 from credex_api import services
-from credex_api.actions import HINT_PARAMS, decode_params
-from credex_api.errors import CredexNotFound, CredexOutcomeUnknown
+from credex_api.actions import HINT_PARAMS, decode_params, encode_params
+from credex_api.errors import CredexInvalid, CredexNotFound, CredexOutcomeUnknown
 from credex_api.instructions import (
     InstructionStateError,
     instruction_confirm,
@@ -43,6 +44,7 @@ from credex_api.models import Instruction
 from credex_api.results import AccountRef, CredexDetail, LedgerPage, LoginResult, OnboardResult
 from credex_api.routes import LOGIN
 from credex_api.throttle import Priority
+from flows import outcomes
 from flows.membership import (
     Membership,
     forget_not_member,
@@ -107,18 +109,29 @@ class MemberLedger:
             phone=self.wa_id, credex_id=credex_id, account_id=account_id, priority=self.priority
         )
 
-    def execute(self, *, action: str, params: Mapping[str, Any]) -> Any:
-        """Store, confirm and run one instruction; its typed result, or the ledger's error.
+    def prepare(self, *, action: str, params: Mapping[str, Any]) -> str | None:
+        """The `pending` instruction a confirmation screen stands for (its key, bound to the nonce), or None
+        when the ledger's rules refuse its parameters (the tap then checks them again and says why)."""
+        try:
+            return str(instruction_create(member=self.wa_id, action=action, params=dict(params)).key)
+        except CredexInvalid:
+            return None
+
+    def execute(self, *, action: str, params: Mapping[str, Any], instruction: str | None = None) -> Any:
+        """Confirm and run one instruction: the screen's pending row `instruction` (else one stored now);
+        its typed result, or the ledger's error. The tap is that row's `pending → confirmed` move: a row no
+        longer pending (tapped before, replayed after Redis lost the nonce's use) raises `InstructionNotRun`
+        with its real outcome, and nothing is sent again.
 
         At most MONEY_PER_MINUTE per member, counted atomically; over it, or when the counter cannot be
         read, `MoneyRateLimited` and nothing is stored or sent (fail closed)."""
         _check_money_rate(self.wa_id)
-        row = instruction_create(member=self.wa_id, action=action, params=dict(params))  # checked first
+        row = self._row(action, params, instruction)
         if self._login is None and action != ONBOARD and not services.token_cached(phone=self.wa_id):
             self.login()  # the token the change needs anyway, with every account: the dashboard after it
         before, self._login = self._login, None
         if not instruction_confirm(row.key):
-            raise InstructionNotRun(f"instruction {row.key} could not be confirmed")
+            raise InstructionNotRun(f"instruction {row.key} could not be confirmed", told=_told(row.key))
         priority = Priority.GUEST if action == ONBOARD else Priority.MONEY
         self._sent_key = row.key
         try:
@@ -139,6 +152,25 @@ class MemberLedger:
         self._login = dashboard_after(before, result)
         return result
 
+    def _row(self, action: str, params: Mapping[str, Any], key: str | None) -> Instruction:
+        if key is None:
+            return instruction_create(member=self.wa_id, action=action, params=dict(params))  # checked first
+        row = Instruction.objects.filter(key=key, member=self.wa_id, action=action).first()
+        if row is None or decode_params(row.params) != decode_params(encode_params(dict(params))):
+            raise InstructionNotRun(f"instruction {key} is not what this tap confirms")
+        return row
+
+    def retry_key(self) -> str | None:
+        """A fresh `pending` copy of this turn's instruction when it ended `failed` before it left (the
+        ledger was busy): the confirmation given back stands for it. None: no copy is needed."""
+        if self._sent_key is None:
+            return None
+        row = instruction_get(self._sent_key)
+        if row.state != Instruction.State.FAILED:
+            return None
+        params = decode_params(row.params)
+        return str(instruction_create(member=row.member, action=row.action, params=params).key)
+
     def sent_instruction(self) -> tuple[str, dict[str, Any], str] | None:
         """(action, decoded params, state now) of the instruction this turn sent, or None if none was."""
         if self._sent_key is None:
@@ -153,6 +185,14 @@ class MemberLedger:
             member=self.wa_id, action=action, state__in=(Instruction.State.SENT, Instruction.State.UNKNOWN)
         )
         return any(_identity(decode_params(row.params)) == wanted for row in rows.only("params"))
+
+
+def _told(key: Any) -> str | None:
+    """The true sentence about a row this tap could not confirm (None while it is still pending)."""
+    row = instruction_get(key)
+    if row.state == Instruction.State.PENDING:
+        return None
+    return outcomes.told(row.action, decode_params(row.params), row.state)
 
 
 def _identity(params: dict[str, Any]) -> dict[str, Any]:

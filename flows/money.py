@@ -4,9 +4,12 @@ single-use confirmation of a money step, and ledger errors as member sentences.
 Confirmation protocol (product.md §2): the confirmation screen's `enter` calls `issue_confirmation`, which
 binds a nonce to the member, the action and exactly the values the screen restates, and keeps the nonce in
 the step data so the Confirm button id (`ids.make(flow, step, "yes", nonce)`) is re-rendered identically.
-The Confirm handler calls `run_confirmed`: the message must be fresh (its own timestamp within the freshness
-window), the nonce must be consumed now (atomic: of N taps one wins) and must carry the very values about
-to be executed; only then is the instruction executed, once, through `turn.ledger.execute`.
+Given the parameters it will execute, the screen also stores the instruction `pending` (`turn.ledger.prepare`)
+and binds its key to the nonce. The Confirm handler calls `run_confirmed`: the message must be fresh (its own
+timestamp within the freshness window), the nonce must be consumed now and must carry the very values about
+to be executed; then `turn.ledger.execute` makes that row's `pending → confirmed` move in the database, which
+only one tap ever makes (issue 20, defect 4: not even one replayed after the state Redis lost the nonce's
+use); a tap that finds the row moved already is told its real outcome (`flows.outcomes`).
 """
 
 from __future__ import annotations
@@ -90,9 +93,15 @@ def show_money(money: Any) -> str:
     return show(money.amount, money.denom)
 
 
-def issue_confirmation(turn: Turn, action: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """A fresh nonce bound to this member, `action` and `values`, as step data for the Confirm button."""
-    nonce = turn.ports.confirmations.issue(wa_id=turn.wa_id, action=action, values=dict(values))
+def issue_confirmation(
+    turn: Turn, action: str, values: Mapping[str, Any], params: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A fresh nonce bound to this member, `action` and `values`, as step data for the Confirm button;
+    with `params` (what the tap will execute), bound also to the `pending` instruction stored now."""
+    prepare = getattr(turn.ledger, "prepare", None) if params is not None else None
+    key = prepare(action=action, params=params) if prepare is not None else None
+    bound = {"instruction": key} if key is not None else {}
+    nonce = turn.ports.confirmations.issue(wa_id=turn.wa_id, action=action, values=dict(values), **bound)
     return {"nonce": nonce}
 
 
@@ -140,28 +149,34 @@ def confirm_buttons(flow: str, step: str, nonce: str, title: str = "Confirm") ->
 
 def refusal_of_tap(turn: Turn, action: str, values: Mapping[str, Any]) -> str | None:
     """None when this tap may execute `values`; otherwise the sentence saying why nothing happens."""
+    return _tap(turn, action, values)[0]
+
+
+def _tap(turn: Turn, action: str, values: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(refusal, None) when nothing may happen, else (None, the pending instruction the nonce binds)."""
     if not -60 <= turn.message_age <= turn.ctx.freshness_seconds:
-        return STALE_MONEY
+        return STALE_MONEY, None
     nonce = turn.choice.arg if turn.choice else ""
     result = turn.ports.confirmations.consume(nonce=nonce, wa_id=turn.wa_id, action=action)
     if not result.ok:
-        return _CONSUME_SENTENCES[result.status]
+        return _CONSUME_SENTENCES[result.status], None
     if not result.matches(values):
-        return CONFIRMATION_EXPIRED
-    return None
+        return CONFIRMATION_EXPIRED, None
+    return None, result.instruction
 
 
 def run_confirmed(
     turn: Turn, action: str, values: Mapping[str, Any], params: Mapping[str, Any]
 ) -> tuple[Any, str | None]:
     """(result, None) after the one execution of `params`, or (None, sentence) when nothing was done."""
-    refusal = refusal_of_tap(turn, action, values)
+    refusal, key = _tap(turn, action, values)
     if refusal is not None:
         return None, refusal
+    bound = {"instruction": key} if key is not None else {}
     try:
-        return turn.ledger.execute(action=action, params=params), None
-    except InstructionNotRun:
-        return None, CONFIRMATION_USED
+        return turn.ledger.execute(action=action, params=params, **bound), None
+    except InstructionNotRun as not_run:  # tapped before (or replayed): that instruction's real outcome
+        return None, not_run.told or CONFIRMATION_USED
     except MoneyRateLimited:
         return None, TOO_FAST
     except CredexOutcomeUnknown:

@@ -53,7 +53,12 @@ class LedgerPort(Protocol):
 
 
 class InstructionNotRun(Exception):  # noqa: N818 - the name flows catch
-    """`LedgerPort.execute` found its instruction already confirmed or claimed: nothing was sent."""
+    """`LedgerPort.execute` found its instruction already confirmed or claimed: nothing more was sent.
+    `told`: the true sentence about that instruction's outcome (`flows.outcomes`), when there is one."""
+
+    def __init__(self, message: str, *, told: str | None = None) -> None:
+        super().__init__(message)
+        self.told = told
 
 
 class MoneyRateLimited(Exception):  # noqa: N818 - the name flows catch
@@ -91,6 +96,7 @@ class ConsumeResult:
 
     status: ConsumeStatus
     values: Mapping[str, Any] = field(default_factory=dict)
+    instruction: str | None = None  # the pending instruction row the confirmation screen created
 
     @property
     def ok(self) -> bool:

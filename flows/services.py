@@ -97,7 +97,7 @@ def busy_text(ports: Ports | None) -> str:
     outcome, and that the balance shows on the next menu."""
     truth = money_truth(ports)
     if truth is None:
-        _give_back_confirmation(ports)
+        _give_back_confirmation(ports)  # standing for a fresh pending copy of a row that never left
         return texts.LEDGER_BUSY
     if truth == OUTCOME_UNKNOWN:
         return truth
@@ -127,7 +127,12 @@ def _give_back_confirmation(ports: Ports | None) -> None:
     if give_back is None:
         return
     try:
-        give_back()
+        retry_key = getattr(ports.ledger, "retry_key", None)
+        fresh = retry_key() if retry_key is not None else None
+        if fresh is not None:
+            give_back(fresh)
+        else:
+            give_back()
     except Exception as exc:  # Redis is failing: the member starts again from the menu
         logger.warning("could not give a confirmation back: %s", type(exc).__name__)
 

@@ -73,8 +73,13 @@ def _values(state: ConversationState) -> dict[str, Any]:
     return {key: state.data[key] for key in ("name", "handle", "denom")}
 
 
+def _params(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {"account_type": ACCOUNT_TYPE, "name": values["name"], "handle": values["handle"],
+            "default_denom": values["denom"]}  # fmt: skip
+
+
 def _enter_confirm(turn: Turn, state: ConversationState) -> Mapping[str, Any]:
-    return issue_confirmation(turn, ACTION, _values(state))
+    return issue_confirmation(turn, ACTION, _values(state), _params(_values(state)))
 
 
 def _ask_confirm(state: ConversationState) -> ButtonsReply:
@@ -86,9 +91,7 @@ def _ask_confirm(state: ConversationState) -> ButtonsReply:
 
 def _open(turn: Turn, state: ConversationState) -> Result:
     values = _values(state)
-    params = {"account_type": ACCOUNT_TYPE, "name": values["name"], "handle": values["handle"],
-              "default_denom": values["denom"]}  # fmt: skip
-    result, refusal = run_confirmed(turn, ACTION, values, params)
+    result, refusal = run_confirmed(turn, ACTION, values, _params(values))
     if refusal is not None:
         return Done(say=(refusal,))
     return Done(say=(OPENED.format(name=values["name"]),), session={ACTIVE_ACCOUNT: result.account_id})

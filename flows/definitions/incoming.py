@@ -60,8 +60,9 @@ def _values(state: ConversationState) -> dict[str, Any]:
 
 
 def _enter_detail(turn: Turn, state: ConversationState) -> Mapping[str, Any]:
-    accept = issue_confirmation(turn, ACCEPT, _values(state))["nonce"]
-    decline = issue_confirmation(turn, DECLINE, _values(state))["nonce"]
+    params = {"credex_id": state.data["chosen"][0]}
+    accept = issue_confirmation(turn, ACCEPT, _values(state), params)["nonce"]
+    decline = issue_confirmation(turn, DECLINE, _values(state), params)["nonce"]
     return {"n_accept": accept, "n_decline": decline}
 
 
@@ -104,7 +105,8 @@ def _enter_all(turn: Turn, state: ConversationState) -> Mapping[str, Any] | Done
         [o.credex_id, format(o.amount.amount.copy_abs(), "f"), o.amount.denom] for o in account.pending_in
     ]
     values = {"credexes": sorted(item[0] for item in everything)}
-    return {**issue_confirmation(turn, ACCEPT_ALL, values), "bulk": values["credexes"],
+    bound = issue_confirmation(turn, ACCEPT_ALL, values, {"credex_ids": values["credexes"]})
+    return {**bound, "bulk": values["credexes"],
             "bulk_totals": totals(everything), "bulk_count": len(everything)}  # fmt: skip
 
 

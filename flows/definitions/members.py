@@ -65,9 +65,15 @@ def _values(state: ConversationState) -> dict[str, Any]:
     return {"account": state.data["account"], "member": state.data["chosen"][0]}
 
 
+def _change_params(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {"account_id": values["account"], "member_id": values["member"]}
+
+
 def _enter_member(turn: Turn, state: ConversationState) -> Mapping[str, Any]:
-    remove = issue_confirmation(turn, REMOVE, _values(state))["nonce"]
-    recipient = issue_confirmation(turn, RECIPIENT, _values(state))["nonce"]
+    values = _values(state)
+    params = _change_params(values)
+    remove = issue_confirmation(turn, REMOVE, values, params)["nonce"]
+    recipient = issue_confirmation(turn, RECIPIENT, values, params)["nonce"]
     return {"n_remove": remove, "n_recipient": recipient}
 
 
@@ -86,8 +92,7 @@ def _member(state: ConversationState) -> ButtonsReply:
 
 def _change(turn: Turn, state: ConversationState, action: str, done: str) -> Result:
     values = _values(state)
-    params = {"account_id": values["account"], "member_id": values["member"]}
-    _result, refusal = run_confirmed(turn, action, values, params)
+    _result, refusal = run_confirmed(turn, action, values, _change_params(values))
     return Goto("list", say=(refusal or done.format(name=state.data["chosen"][1]),))
 
 
@@ -122,8 +127,13 @@ def _add_values(state: ConversationState) -> dict[str, Any]:
     return {"account": state.data["account"], "handle": state.data["handle"]}
 
 
+def _add_params(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {"account_id": values["account"], "member_handle": values["handle"]}
+
+
 def _enter_confirm_add(turn: Turn, state: ConversationState) -> Mapping[str, Any]:
-    return issue_confirmation(turn, ADD, _add_values(state))
+    values = _add_values(state)
+    return issue_confirmation(turn, ADD, values, _add_params(values))
 
 
 def _confirm_add(state: ConversationState) -> ButtonsReply:
@@ -136,8 +146,7 @@ def _confirm_add(state: ConversationState) -> ButtonsReply:
 
 def _add(turn: Turn, state: ConversationState) -> Result:
     values = _add_values(state)
-    params = {"account_id": values["account"], "member_handle": values["handle"]}
-    _result, refusal = run_confirmed(turn, ADD, values, params)
+    _result, refusal = run_confirmed(turn, ADD, values, _add_params(values))
     return Goto("list", say=(refusal or f"{state.data['name']} may now act for this account.",))
 
 

@@ -171,8 +171,9 @@ def _params(values: Mapping[str, Any], name: str) -> dict[str, Any]:
 def _enter_confirm(turn: Turn, state: ConversationState) -> Mapping[str, Any]:
     """The nonce, and whether an identical offer is still in flight (the screen then warns)."""
     values = _values(state)
-    twin = twin_in_flight(turn, ACTION, _params(values, state.data["name"]))
-    return {**issue_confirmation(turn, ACTION, values), "twin": twin}
+    params = _params(values, state.data["name"])
+    twin = twin_in_flight(turn, ACTION, params)
+    return {**issue_confirmation(turn, ACTION, values, params), "twin": twin}
 
 
 def _ask_confirm(state: ConversationState) -> ButtonsReply:

@@ -69,8 +69,12 @@ def _values(state: ConversationState) -> dict[str, Any]:
     return {"first": state.data["first"], "last": state.data["last"], "denom": state.data["denom"]}
 
 
+def _params(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {"first_name": values["first"], "last_name": values["last"], "default_denom": values["denom"]}
+
+
 def _enter_confirm(turn: Turn, state: ConversationState) -> Mapping[str, Any]:
-    return issue_confirmation(turn, ACTION, _values(state))
+    return issue_confirmation(turn, ACTION, _values(state), _params(_values(state)))
 
 
 def _ask_confirm(state: ConversationState) -> ButtonsReply:
@@ -82,8 +86,7 @@ def _ask_confirm(state: ConversationState) -> ButtonsReply:
 
 def _open(turn: Turn, state: ConversationState) -> Result:
     values = _values(state)
-    params = {"first_name": values["first"], "last_name": values["last"], "default_denom": values["denom"]}
-    _result, refusal = run_confirmed(turn, ACTION, values, params)
+    _result, refusal = run_confirmed(turn, ACTION, values, _params(values))
     if refusal is not None:
         return Done(say=(refusal,))
     return Done(say=(WELCOME.format(first=values["first"], handle=turn.wa_id),))

@@ -46,7 +46,7 @@ def _values(state: ConversationState) -> dict[str, Any]:
 
 
 def _enter_detail(turn: Turn, state: ConversationState) -> Mapping[str, Any]:
-    return issue_confirmation(turn, CANCEL, _values(state))
+    return issue_confirmation(turn, CANCEL, _values(state), {"credex_id": state.data["chosen"][0]})
 
 
 def _detail(state: ConversationState) -> ButtonsReply:

@@ -32,7 +32,8 @@ DONE = (
 
 
 def _enter(turn: Turn, state: ConversationState) -> Mapping[str, Any]:
-    return issue_confirmation(turn, ACTION, {"source": state.data["source"]})
+    source = state.data["source"]
+    return issue_confirmation(turn, ACTION, {"source": source}, {"source_account_id": source})
 
 
 def _explain(state: ConversationState) -> ButtonsReply:
