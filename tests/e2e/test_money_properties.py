@@ -5,11 +5,15 @@ messages true, through the signed webhook and the real sandbox over HTTP.
 Hypothesis draws a short program of steps for one payer (5.00 USD secured) and one payee:
 - `offer`: the payer asks for a new offer (each with its own amount, so every message names one offer);
 - `again`: the payer asks for the same offer as the last one again (an identical twin);
-- `tap i`: a tap on the Confirm of offer screen i (a fresh wamid: a second tap of a used button too);
+- `tap i`: a tap on the Confirm of the latest offer screen (i = 0) or the one before (a fresh wamid: a
+  second tap of a used button too); `redeliver` and `crash` before any tap are a first tap;
 - `redeliver`: WhatsApp delivers the last tap again, with the same wamid;
 - `crash`: the worker died in the last tap's turn, after its ledger call: the inbox row is `processing` and
   its replies were never recorded (they are written after the turn); the next worker
   (`bot.processing.process_member`) picks it up;
+- `die`: the next tap's worker process dies after the ledger answered, before the answer is recorded (the
+  one mock: a process death cannot be produced in-process): the instruction stays `sent` under its lease
+  and the member hears nothing; the next `crash` step, or the end, runs a new worker;
 - `fault kind`: the next `createCredex` (or `login`) meets a sandbox fault: commit-then-error (400
   SIGNATURE_ERROR, 404 "Failed to fetch dashboard data"), read timeout after the commit, 500 before or after
   the commit, 429 burst, latency;
@@ -31,6 +35,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -67,7 +72,7 @@ FAULTS: dict[str, dict] = {
     "latency": {"kind": "latency", "route": "createCredex", "ms": 300},
     "loginError500": {"kind": "error500", "route": "login", "count": 3},
 }  # fmt: skip
-TAP = st.tuples(st.just("tap"), st.integers(0, 2))
+TAP = st.tuples(st.just("tap"), st.sampled_from([0, 0, 1]))  # 0: the latest screen, 1: the one before
 STEP = st.one_of(
     st.just(("offer",)),
     st.just(("again",)),
@@ -75,13 +80,18 @@ STEP = st.one_of(
     TAP,
     st.just(("redeliver",)),
     st.just(("crash",)),
+    st.just(("die",)),
     st.tuples(st.just("fault"), st.sampled_from(sorted(FAULTS))),
     st.just(("sweep",)),
 )
-PROGRAM = st.lists(STEP, min_size=2, max_size=9).map(lambda steps: [("offer",), *steps])
+PROGRAM = st.lists(STEP, min_size=2, max_size=10).map(lambda steps: [("offer",), *steps])
 SETTLED = (Instruction.State.DONE, Instruction.State.FAILED)
 NOTHING_SENT = ("nothing was sent", "nothing more was sent", "did not act on it", "could not do that")
 MENTION = re.compile(r"(?:Offer sent: |Your offer of )(\d+\.\d\d) USD")
+
+
+class WorkerDiedError(BaseException):
+    """The worker process ended mid-turn (a BaseException: no handler in the bot catches it)."""
 
 
 @dataclass
@@ -105,6 +115,7 @@ class Run:
     last_tap: dict | None = None
     last_amount: str | None = None
     offers: int = 0
+    dying: bool = False
 
     def credexes(self) -> dict[str, int]:
         """The payer's credexes at the ledger (any status), by amount, read from the sandbox's database."""
@@ -133,41 +144,62 @@ class Run:
         self.heard += [Heard(text, amount, before, after) for text in texts if text]
 
     def deliver(self, message: dict) -> list[dict]:
-        response = post_signed(self.payer.client, p.single(message), headers=MOCK)
-        assert response.status_code == 200, response.status_code
-        return response.json()["replies"]
+        if not self.dying:
+            response = post_signed(self.payer.client, p.single(message), headers=MOCK)
+            assert response.status_code == 200, response.status_code
+            return response.json()["replies"]
+        with mock.patch("credex_api.instructions._finish", side_effect=WorkerDiedError):
+            try:
+                post_signed(self.payer.client, p.single(message), headers=MOCK)
+            except WorkerDiedError:
+                self.dying = False
+        return []
 
     def step(self, op: tuple) -> None:
         kind = op[0]
+        if kind in ("redeliver", "crash") and self.last_tap is None:
+            kind, op = "tap", ("tap", 0)  # nothing tapped yet: the member taps first
         if kind in ("offer", "again"):
-            if kind == "offer" or not self.screens:
-                self.offers += 1
-            amount = f"{Decimal('0.09') + Decimal(self.offers) / 100:.2f}"
-            replies = self.payer.say(f"{amount}=>{self.payee.phone}")
-            confirm = [r for r in replies if "Confirm" in str(r.get("interactive", ""))]
-            if confirm:
-                self.screens.append((amount, confirm[-1]))
+            self.ask(again=kind == "again")
         elif kind == "tap" and self.screens:
-            amount, screen = self.screens[op[1] % len(self.screens)]
-            choice, _ = self.payer.option("Confirm", reply=screen)
-            self.last_tap = p.button_reply(choice, "Confirm", sender=self.payer.phone)
-            self.last_amount = amount
-            self.observe(amount, lambda: self.deliver(self.last_tap))
-        elif kind == "redeliver" and self.last_tap:
+            self.tap(back=op[1])
+        elif kind == "redeliver":
             self.observe(self.last_amount, lambda: self.deliver(self.last_tap))
-        elif kind == "crash" and self.last_tap:
+        elif kind == "crash":
             row = InboxMessage.objects.get(wamid=self.last_tap["id"])  # died in the turn, after the ledger
             OutboxMessage.objects.filter(in_reply_to=row).delete()  # call: its replies were never recorded
             InboxMessage.objects.filter(pk=row.pk).update(status=InboxMessage.Status.PROCESSING)
             self.observe(self.last_amount, lambda: worker(self.payer.phone))
+        elif kind == "die":
+            self.dying = True
         elif kind == "fault":
             self.ledger.fault(**FAULTS[op[1]])
         elif kind == "sweep":
             self.observe(None, lambda: sweep(timezone.now()))
 
+    def ask(self, *, again: bool) -> None:
+        """The payer types an offer: a new amount, or the last one again (a twin)."""
+        if not again or not self.screens:
+            self.offers += 1
+        amount = f"{Decimal('0.09') + Decimal(self.offers) / 100:.2f}"
+        replies = self.payer.say(f"{amount}=>{self.payee.phone}")
+        confirm = [r for r in replies if "Confirm" in str(r.get("interactive", ""))]
+        if confirm:
+            self.screens.append((amount, confirm[-1]))
+
+    def tap(self, *, back: int) -> None:
+        """A tap (fresh wamid) on the Confirm of the latest screen, or `back` screens before it."""
+        amount, screen = self.screens[-1 - back % len(self.screens)]
+        choice, _ = self.payer.option("Confirm", reply=screen)
+        self.last_tap = p.button_reply(choice, "Confirm", sender=self.payer.phone)
+        self.last_amount = amount
+        self.observe(amount, lambda: self.deliver(self.last_tap))
+
     def settle(self) -> None:
         """Faults off, then sweeps with the clock moved past every backoff until nothing is left."""
         self.ledger.admin("clearFaults")
+        self.dying = False
+        self.observe(self.last_amount, lambda: worker(self.payer.phone))  # rows a dead worker left
         now = timezone.now()
         for hop in range(12):
             now += timedelta(hours=2)
@@ -244,16 +276,19 @@ def fast_money(ledger, settings):
 
 
 @hsettings(
-    max_examples=20,
+    max_examples=25,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(program=PROGRAM)
+@example(program=[("offer",), ("die",), ("tap", 0), ("sweep",), ("crash",), ("tap", 0)])
 @example(program=[("offer",), ("fault", "readTimeout"), ("tap", 0), ("crash",), ("sweep",), ("tap", 0)])
 @example(program=[("offer",), ("fault", "commitThenError400"), ("tap", 0), ("redeliver",), ("sweep",)])
 @example(program=[("offer",), ("fault", "error500"), ("tap", 0), ("sweep",), ("tap", 0)])
 @example(program=[("offer",), ("fault", "burst429"), ("tap", 0), ("tap", 0), ("redeliver",)])
+@example(program=[("offer",), ("fault", "error500"), ("tap", 0), ("again",), ("tap", 0), ("sweep",)])
+@example(program=[("offer",), ("fault", "readTimeout"), ("tap", 0), ("again",), ("tap", 0), ("sweep",)])
 def test_any_interleaving_keeps_the_ledger_and_the_messages_true(program, fast_money, new_member, fake_graph):
     fast_money.reset()
     reset_client()
