@@ -1,30 +1,25 @@
-"""Property test of money truth (issue 20, "what it must show"): any interleaving of offers, taps,
-redelivered taps, worker crashes, ledger faults and reconciliation sweeps leaves the ledger and the member's
-messages true, through the signed webhook and the real sandbox over HTTP.
+"""Property test of money truth (issue 20): any interleaving of offers, taps, redeliveries, worker crashes,
+ledger faults and reconciliation sweeps leaves the ledger and the member's messages true (signed webhook,
+real sandbox over HTTP; the ledger is read from the sandbox's database, read-only). About 15 s.
 
-Hypothesis draws a short program of steps for one payer (5.00 USD secured) and one payee:
-- `offer`: the payer asks for a new offer (each with its own amount, so every message names one offer);
-- `again`: the payer asks for the same offer as the last one again (an identical twin);
-- `tap i`: a tap on the Confirm of the latest offer screen (i = 0) or the one before (a fresh wamid: a
-  second tap of a used button too); `redeliver` and `crash` before any tap are a first tap;
-- `redeliver`: WhatsApp delivers the last tap again, with the same wamid;
-- `crash`: the worker died in the last tap's turn, after its ledger call: the inbox row is `processing` and
-  its replies were never recorded (they are written after the turn); the next worker
-  (`bot.processing.process_member`) picks it up;
-- `die`: the next tap's worker process dies after the ledger answered, before the answer is recorded (the
-  one mock: a process death cannot be produced in-process): the instruction stays `sent` under its lease
-  and the member hears nothing; the next `crash` step, or the end, runs a new worker;
-- `fault kind`: the next `createCredex` (or `login`) meets a sandbox fault: commit-then-error (400
-  SIGNATURE_ERROR, 404 "Failed to fetch dashboard data"), read timeout after the commit, 500 before or after
-  the commit, 429 burst, latency;
-- `sweep`: the worker's reconciliation (`reconcile_unknown`) and settled notices (`tell_settled`).
-Then the faults are cleared and sweeps run until nothing is left to settle (the clock is moved past every
-backoff). Checked after each program:
-- every confirmed instruction ends `done` or `failed`, `done` ⇔ its credex is at the ledger, and the ledger
-  holds at most one credex per confirmed instruction (none for any other);
-- every message is true: "went through" / "Offer sent" ⇔ the credex exists; "did not go through" ⇔ it does
-  not; a bare "nothing was sent" means that delivery added no credex; a member told "I cannot tell yet" hears
-  the end later.
+Hypothesis draws a program of steps for one payer (5.00 USD secured) and one payee:
+- `offer`: a new offer, each with its own amount (so every message names one offer); `again`: the last
+  offer asked again (an identical twin);
+- `tap i`: a tap (fresh wamid) on the Confirm of the latest screen (i = 0) or the one before; `redeliver`:
+  the last tap again, same wamid (either before any tap is a first tap);
+- `crash`: the worker died in the last tap's turn after its ledger call: the inbox row is `processing`, its
+  replies never recorded (they are written after the turn); a new worker (`process_member`) takes it;
+- `die`: the next tap's worker dies after the ledger answered, before recording it (the one mock: a process
+  death cannot be produced in-process): the instruction stays `sent` under its lease, the member hears
+  nothing; the next `crash` step, or the end, runs a new worker;
+- `fault kind`: the next `createCredex` (or `login`) meets a fault: commitThenError (400 SIGNATURE_ERROR,
+  404 "Failed to fetch dashboard data"), readTimeout, error500 before/after, burst429, latency;
+- `sweep`: the worker's reconciliation (`reconcile_unknown`), then its settled notices (`tell_settled`).
+Then faults off, sweeps (the clock past every backoff) until nothing is left, and checked:
+- every confirmed instruction ends `done` or `failed`, `done` ⇔ its credex is at the ledger; at most one
+  credex per confirmation, none without one;
+- every message is true: "went through" / "Offer sent" ⇔ the credex exists; "did not go through" ⇔ it
+  does not; a bare "nothing was sent": that delivery added no credex; "I cannot tell yet": the end follows.
 """
 
 from __future__ import annotations
