@@ -15,9 +15,8 @@ Hypothesis draws a program of steps for one payer (5.00 USD secured) and one pay
 - `fault kind`: the next `createCredex` (or `login`) meets a fault: commitThenError (400 SIGNATURE_ERROR,
   404 "Failed to fetch dashboard data"), readTimeout, error500 before/after, burst429, latency;
 - `sweep`: the worker's reconciliation (`reconcile_unknown`), then its settled notices (`tell_settled`).
-Then faults off, sweeps (the clock past every backoff) until nothing is left, and checked:
-- every confirmed instruction ends `done` or `failed`, `done` ⇔ its credex is at the ledger; at most one
-  credex per confirmation, none without one;
+Then faults off, sweeps until nothing is left, and checked: every confirmed instruction ends `done` or
+`failed`, `done` ⇔ its credex is at the ledger; at most one credex per confirmation, none without one;
 - every message is true: "went through" / "Offer sent" ⇔ the credex exists; "did not go through" ⇔ it
   does not; a bare "nothing was sent": that delivery added no credex; "I cannot tell yet": the end follows.
 """
