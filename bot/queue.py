@@ -23,6 +23,7 @@ from django.utils import timezone
 from django_redis import get_redis_connection
 
 from bot.models import InboxMessage
+from flows.store import member_keys
 from security.keyed_hash import member_key_part
 
 logger = logging.getLogger(__name__)
@@ -134,19 +135,33 @@ def acknowledge(conn: redis.Redis, entry_id: str) -> None:
     pipe.execute()
 
 
-def sweep(conn: redis.Redis) -> int:
-    """Re-queue members whose rows sat pending or `processing` too long. Returns members re-queued.
+def sweep(conn: redis.Redis, *, after_seconds: float | None = None) -> int:
+    """Re-queue members whose rows sat pending or `processing` longer than `after_seconds` (default
+    `WORKER_SWEEP_AFTER_SECONDS`; 0 after an outage: everything unfinished) and whose member lock is free.
+    Returns members re-queued.
 
-    A row stuck in `processing` keeps its status: the next holder of its member's lock takes it again
-    (`bot.processing`), and while a slow turn still holds the lock nothing else touches it — resetting it
-    here could run a turn that is still running a second time."""
-    cutoff = timezone.now() - timedelta(seconds=settings.WORKER_SWEEP_AFTER_SECONDS)
+    A member whose lock is held is being served (its holder looks for pending rows when it lets go), or its
+    dead holder's lock frees within seconds and a later sweep takes it. A row stuck in `processing` keeps
+    its status: the next holder of its member's lock takes it again (`bot.processing`)."""
+    age = settings.WORKER_SWEEP_AFTER_SECONDS if after_seconds is None else after_seconds
+    cutoff = timezone.now() - timedelta(seconds=age)
     unfinished = InboxMessage.objects.filter(
-        Q(status=InboxMessage.Status.PROCESSING, claimed_at__lt=cutoff)
-        | Q(status=InboxMessage.Status.PENDING) & (Q(received_at__lt=cutoff) | Q(claimed_at__lt=cutoff))
+        Q(status=InboxMessage.Status.PROCESSING, claimed_at__lte=cutoff)
+        | Q(status=InboxMessage.Status.PENDING) & (Q(received_at__lte=cutoff) | Q(claimed_at__lte=cutoff))
     )
-    members = first_rows(list(unfinished.order_by("message_ts", "id").values_list("wa_id", "pk")))
+    rows = unfinished.order_by("message_ts", "id").values_list("wa_id", "pk")
+    members = _unlocked(conn, first_rows(list(rows)))
     enqueue_members(members, conn, source="sweep")
     if members:
         logger.warning("sweeper re-queued %d member(s) with rows left unfinished", len(members))
     return len(members)
+
+
+def _unlocked(conn: redis.Redis, members: list[Member]) -> list[Member]:
+    """The members whose member lock nobody holds (one pipelined round trip)."""
+    if not members:
+        return members
+    pipe = conn.pipeline(transaction=False)
+    for wa_id, _row in members:
+        pipe.exists(member_keys(wa_id).lock)
+    return [member for member, held in zip(members, pipe.execute(), strict=True) if not held]

@@ -5,8 +5,12 @@ wake-up call, not the record, so a background thread per process pushes it: `sub
 (each as its wa_id and one of its row ids; the entry itself holds the row id and the member's keyed hash,
 never the number: `bot.queue.xadd_command`) and returns at once; the thread sends everything queued
 meanwhile as one pipeline (one Redis round trip for many deliveries under load), repeats dropped. A push
-that fails, or never happens because the process dies first, loses nothing: the rows stay `pending` and the
-worker's sweeper re-queues them after `WORKER_SWEEP_AFTER_SECONDS` (`bot.queue.sweep`).
+that fails is tried again on a fresh connection after a backoff (`RETRY_FIRST_SECONDS` doubling up to
+`RETRY_MAX_SECONDS`), with whatever was submitted meanwhile, so the members queued while the state Redis was
+down reach the stream within a second or so of its return (the first push after a restart always fails on
+the dead connection). It gives up after `WORKER_SWEEP_AFTER_SECONDS` (or `RETRY_MAX_MEMBERS` waiting): a push
+given up on, or one that never happens because the process dies first, loses nothing: the rows stay `pending`
+and the worker's sweeper re-queues them (`bot.queue.sweep`). `submit` never waits for any of this.
 
 The thread owns one connection to the state Redis, used at redis-py's `Connection` level (pack, send,
 read), below the client's pool, retry and instrumentation layers: measured, those cost about 60 µs of CPU
@@ -40,6 +44,9 @@ EXIT_FLUSH_SECONDS = 2.0
 # development VM at ~900 deliveries/s, 25 ms instead of 5 ms cut Redis's CPU per delivery from 33-46 to
 # 18-19 µs.
 PUSH_INTERVAL_SECONDS = 0.025
+RETRY_FIRST_SECONDS = 0.1  # a failed push is tried again after this, doubling up to RETRY_MAX_SECONDS
+RETRY_MAX_SECONDS = 1.0
+RETRY_MAX_MEMBERS = 10_000  # more waiting than this while Redis is down: left to the sweeper (memory bound)
 
 
 class StreamPusher:
@@ -81,28 +88,48 @@ class StreamPusher:
         return True
 
     def _run(self) -> None:
+        retry: list[queue.Member] = []  # a failed batch, pushed again with what arrived meanwhile
+        failing_since, delay = 0.0, RETRY_FIRST_SECONDS
         while True:
             with self._condition:
-                while not self._pending:
+                while not self._pending and not retry:
                     self._condition.wait()
-                batch, self._pending = self._pending, []
+                batch, self._pending = retry + self._pending, []
             started = time.monotonic()
-            self._push(batch)
+            retry = []
+            if self._push(batch):
+                failing_since, delay = 0.0, RETRY_FIRST_SECONDS
+            else:
+                failing_since = failing_since or started
+                if not self._give_up(batch, started - failing_since):
+                    retry = batch
+                    time.sleep(delay)
+                    delay = min(delay * 2, RETRY_MAX_SECONDS)
+                    continue
+                failing_since, delay = 0.0, RETRY_FIRST_SECONDS
             with self._condition:
                 self._settled += len(batch)
                 self._condition.notify_all()
             time.sleep(max(0.0, started + PUSH_INTERVAL_SECONDS - time.monotonic()))
 
-    def _push(self, batch: list[queue.Member]) -> None:
+    def _give_up(self, batch: list[queue.Member], failing_for: float) -> bool:
+        """True (and logged) when a failing push is left to the sweeper: too long or too many waiting."""
+        if failing_for < settings.WORKER_SWEEP_AFTER_SECONDS and len(batch) <= RETRY_MAX_MEMBERS:
+            return False
+        logger.error("push failing for %.0f s: %d member(s) left to the sweeper", failing_for, len(batch))
+        return True
+
+    def _push(self, batch: list[queue.Member]) -> bool:
+        """One attempt at pushing the batch; False (logged, the connection dropped) when it failed."""
         members = queue.first_rows(batch)  # one entry per member drains all of its rows
         try:
             self._send(members)
             self.batches += 1
-        except Exception as exc:  # the rows stay pending: the sweeper re-queues them
+            return True
+        except Exception as exc:
             self.failures += 1
-            logger.error(
-                "stream push failed (%s): %d member(s) left to the sweeper", type(exc).__name__, len(members)
-            )
+            logger.warning("stream push failed (%s): %d member(s) to retry", type(exc).__name__, len(members))
+            return False
 
     def _send(self, members: list[queue.Member]) -> None:
         """One XADD per member in one pipelined write, then every reply read (an error reply raises)."""

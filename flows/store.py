@@ -10,7 +10,8 @@ a keyed hash of the wa_id: no phone number is ever part of a key name, `member_k
   expired but the marker remains, `load` returns a *lapsed* placeholder (flow and step names only, no data),
   so the engine can say "your session timed out" instead of resuming — while the member's half-entered data
   really is gone from Redis after the idle TTL. The marker also keeps the version counter monotonic.
-- ``vp:lock:<m>`` — the member lock (`member_lock`).
+- ``vp:lock:<m>`` — the member lock (`member_lock`): a short TTL renewed by its holder, and a fencing token
+  every `save` under it checks.
 
 Keys named with the raw number by earlier versions are not migrated: each expires on its own (the marker
 last, after CONVERSATION_TIMEOUT_NOTICE_SECONDS, a day by default), a member mid-flow at the upgrade simply
@@ -19,8 +20,9 @@ holds the number). The append-only file keeps those old names until its next rew
 one, or run `redis-cli BGREWRITEAOF` on the state instance a day after upgrading.
 
 Round trips: `load` = 1 (MGET), `save` = 1 (EVALSHA of a compare-and-set script), `clear` = 1 (DEL),
-lock acquire = 1 when free, release = 1. Taking the lock also reads the member's state in the same script,
-and the first `load` under that lock uses it: a turn costs 3 round trips (acquire+load, save, release).
+lock acquire = 1 when free, release = 1, and a renewal every third of the lock's TTL while a turn runs.
+Taking the lock also reads the member's state in the same script, and the first
+`load` under that lock uses it: a turn costs 3 round trips (acquire+load, save, release).
 Phone numbers never appear unmasked in logs or exception messages.
 """
 
@@ -49,9 +51,11 @@ logger = logging.getLogger(__name__)
 MAX_STATE_BYTES = 8192  # a bug guard; realistic states stay under 2 KB
 DEFAULT_NOTICE_SECONDS = 24 * 3600
 
-# KEYS: state, marker. ARGV: expected version, state JSON, state TTL ms, marker JSON, marker TTL ms.
-# Returns -1 when written, else the version currently stored (the caller's copy is stale).
+# KEYS: state, marker, lock. ARGV: expected version, state JSON, state TTL ms, marker JSON, marker TTL ms,
+# the lock token the writer holds ('' when it holds none). Returns -1 when written, -2 when the writer's lock
+# is no longer its own (fencing: it expired, maybe another's now), else the version stored (caller's stale).
 _SAVE_LUA = """
+if ARGV[6] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[6] then return -2 end
 local current = redis.call('GET', KEYS[1])
 local version = 0
 if current then
@@ -75,6 +79,12 @@ end
 return {0}
 """
 
+# KEYS: lock. ARGV: token, lock TTL ms. Extends the lock only if this holder still owns it (1), else 0.
+_RENEW_LUA = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
 # KEYS: lock. ARGV: token. Deletes the lock only if this holder still owns it.
 _RELEASE_LUA = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -84,6 +94,10 @@ return 0
 
 class StaleStateError(Exception):
     """A save expected a version that is no longer the stored one (another writer got there first)."""
+
+
+class LockLostError(StaleStateError):
+    """A save by a holder whose member lock expired (and may be another's now): refused, nothing written."""
 
 
 class StateTooLargeError(ValueError):
@@ -151,11 +165,15 @@ class ConversationStore:
             return _lapsed(marker)
         return None
 
-    def save(self, wa_id: str, state: ConversationState, expected_version: int) -> ConversationState:
-        """Store `state` as version `expected_version + 1` if the stored version is still the expected one.
+    def save(
+        self, wa_id: str, state: ConversationState, expected_version: int, *, lock_token: str | None = None
+    ) -> ConversationState:
+        """Store `state` as version `expected_version + 1` if the stored version is still the expected one
+        and, fenced, the member lock is still the writer's: `lock_token`, by default the token of the
+        `member_lock` this thread holds for the member (none held: no fencing).
 
-        Raises `StaleStateError` otherwise (nothing written) and `StateTooLargeError` for oversized states.
-        Returns the state as saved.
+        Raises `StaleStateError` otherwise (`LockLostError` when the lock is no longer the writer's; nothing
+        written) and `StateTooLargeError` for oversized states. Returns the state as saved.
         """
         saved = replace(state, version=expected_version + 1, lapsed=False)
         body = to_json(saved)
@@ -166,10 +184,13 @@ class ConversationStore:
             separators=(",", ":"),
         )
         keys = member_keys(wa_id)
+        token = lock_token if lock_token is not None else _held.tokens.get(wa_id, "")
         found = self._save_script(
-            keys=[keys.state, keys.marker],
-            args=[expected_version, body, self.idle_ttl_ms, marker, self.notice_ms],
+            keys=[keys.state, keys.marker, keys.lock],
+            args=[expected_version, body, self.idle_ttl_ms, marker, self.notice_ms, token],
         )
+        if int(found) == -2:
+            raise LockLostError(f"the member lock of {mask_phone(wa_id)} expired before this save")
         if int(found) != -1:
             raise StaleStateError(f"expected version {expected_version}, stored version is {int(found)}")
         return saved
@@ -200,8 +221,11 @@ def member_lock(
 ) -> Iterator[str]:
     """Hold the member's lock (SET NX PX with a random token) for the body of the `with`.
 
-    Waits with short sleeps up to `wait_seconds`, then raises `LockBusy`. A holder that dies leaves the lock
-    to expire after `ttl_ms`. Release is a compare-and-delete, so an expired holder never frees a newer one.
+    Waits with short sleeps up to `wait_seconds`, then raises `LockBusy`. While held, a watchdog thread renews
+    it every third of `ttl_ms`, so a short TTL covers a turn of any length and a holder that dies (or loses
+    the state Redis) leaves the lock to expire within `ttl_ms`. A holder whose lock expired anyway (a stall
+    longer than the TTL) cannot write: `ConversationStore.save` checks the token. Release is a
+    compare-and-delete, so an expired holder never frees a newer one.
     """
     conn = connection if connection is not None else state_connection()
     keys = member_keys(wa_id)
@@ -215,13 +239,38 @@ def member_lock(
             raise LockBusy(f"lock of member {mask_phone(wa_id)} still held after {wait_seconds}s")
         time.sleep(min(delay, remaining))
         delay = min(delay * 2, 0.05)
+    _held.tokens[wa_id] = token
+    stop = threading.Event()
+    threading.Thread(target=_renew, args=(conn, keys.lock, token, ttl_ms, stop), daemon=True).start()
     try:
         yield token
     finally:
+        stop.set()
+        _held.tokens.pop(wa_id, None)
         _prefetch.values.pop(wa_id, None)
         conn.register_script(_RELEASE_LUA)(keys=[keys.lock], args=[token])
 
 
+def _renew(conn: redis.Redis, key: str, token: str, ttl_ms: int, stop: threading.Event) -> None:
+    """The watchdog of one held lock: extend it every ttl/3 until `stop`, or until it is no longer ours."""
+    renew = conn.register_script(_RENEW_LUA)
+    while not stop.wait(ttl_ms / 3000):
+        try:
+            if not int(renew(keys=[key], args=[token, ttl_ms])):
+                logger.warning("a member lock expired under its holder; its saves are refused")
+                return
+        except redis.RedisError as exc:  # the state Redis is away: try again next time
+            logger.warning("could not renew a member lock (%s)", type(exc).__name__)
+
+
+class _Held(threading.local):
+    tokens: dict[str, str]
+
+    def __init__(self) -> None:
+        self.tokens = {}
+
+
+_held = _Held()  # wa_id → token of the member lock this thread holds (save's fencing default)
 _prefetch = threading.local()
 
 

@@ -156,7 +156,7 @@ INBOX_CONSUMER_GROUP = env_str("INBOX_CONSUMER_GROUP", "workers")
 WORKER_RECLAIM_IDLE_MS = env_int("WORKER_RECLAIM_IDLE_MS", 30_000)
 WORKER_SWEEP_AFTER_SECONDS = env_int("WORKER_SWEEP_AFTER_SECONDS", 60)
 WORKER_SWEEP_EVERY_SECONDS = env_int("WORKER_SWEEP_EVERY_SECONDS", 10)
-MEMBER_LOCK_TTL_MS = env_int("MEMBER_LOCK_TTL_MS", 60_000)
+MEMBER_LOCK_TTL_MS = env_int("MEMBER_LOCK_TTL_MS", 5_000)  # renewed by the holder (flows.store)
 MEMBER_LOCK_WAIT_SECONDS = env_float("MEMBER_LOCK_WAIT_SECONDS", 10.0)
 # Members one worker process serves at once (threads; bot.worker_pool says why threads).
 WORKER_CONCURRENCY = max(1, env_int("WORKER_CONCURRENCY", 16))

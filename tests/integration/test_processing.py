@@ -118,17 +118,19 @@ def test_a_status_for_an_unknown_outcome_send_is_matched_by_its_callback_data(fa
 
 
 def test_a_turn_still_running_past_the_sweep_age_is_not_run_a_second_time(fake_graph, settings):
-    """The sweeper re-queues the member of a row stuck in `processing`, but only the next holder of the
-    member lock takes it again: while the (slow, living) holder keeps the lock, nothing runs it twice."""
+    """The sweeper leaves the member of a row stuck in `processing` alone while its lock is held, and only
+    the next holder of the member lock takes it again: while the (slow, living) holder keeps the lock,
+    nothing runs it twice."""
     settings.PROCESSING_MODE = "queue"  # so the webhook only stores
     member = "263771000900"
     assert post_signed(Client(), p.text_payload("hi", sender=member)).status_code == 200
     long_ago = timezone.now() - timedelta(seconds=settings.WORKER_SWEEP_AFTER_SECONDS + 5)
     InboxMessage.objects.update(status=InboxMessage.Status.PROCESSING, claimed_at=long_ago, attempts=1)
     with member_lock(member, ttl_ms=10_000, wait_seconds=1):  # the slow holder, still alive
-        assert queue.sweep(queue.worker_connection(100)) == 1  # its member is queued again...
-        assert process_member(member, requeue=lambda *_: None, wait_seconds=0) == 0  # ...but waits
+        assert queue.sweep(queue.worker_connection(100)) == 0  # its member is being served
+        assert process_member(member, requeue=lambda *_: None, wait_seconds=0) == 0  # a stray entry waits
         assert InboxMessage.objects.get().status == InboxMessage.Status.PROCESSING
-    assert process_member(member, requeue=lambda *_: None, wait_seconds=0) == 1  # the holder died: once
+    assert queue.sweep(queue.worker_connection(100)) == 1  # the holder let go: queued again
+    assert process_member(member, requeue=lambda *_: None, wait_seconds=0) == 1  # and run once
     assert InboxMessage.objects.get().status == InboxMessage.Status.DONE
     assert len(answered_rows(fake_graph, member)) == 1

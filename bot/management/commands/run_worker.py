@@ -6,7 +6,8 @@ the pool (`bot.worker_pool`): a job processes the member's pending rows under th
 acknowledges the entry when it ends. An entry is acknowledged only after its member was processed, so a
 worker killed mid-turn leaves it to be reclaimed after `WORKER_RECLAIM_IDLE_MS`.
 
-Every `WORKER_SWEEP_EVERY_SECONDS` it re-queues stranded rows and lost retries, and (on its own thread, so a
+Every `WORKER_SWEEP_EVERY_SECONDS` (every second for a few seconds after a failed cycle: `CATCH_UP_SECONDS`)
+it re-queues stranded rows and lost retries, and (on its own thread, so a
 slow ledger never holds the queue) settles `unknown` ledger instructions by reading the ledger
 (`credex_api.reconcile`, the same as `manage.py reconcile_instructions`) and tells each member whose
 uncertain action settled how it ended, once (`bot.settled`). Failures of Redis or the database
@@ -39,6 +40,10 @@ logger = logging.getLogger("bot.worker")
 POLL_MS = 250  # the longest a due retry or a freed slot waits for the main thread
 RECLAIM_EVERY_SECONDS = 1.0
 RETRY_PAUSE_SECONDS = 1.0
+# After a failed cycle (Redis or the database away) the sweep runs every second on every unfinished row for a
+# member lock's TTL and this much more: entries lost in the crash, and members whose dead turn's lock still
+# held them, are queued again within seconds of the return, not a sweep age later.
+CATCH_UP_SECONDS = 3.0
 
 
 class Command(BaseCommand):
@@ -66,11 +71,12 @@ class Command(BaseCommand):
         logger.info("worker %s stopped", consumer)
 
     def _loop(self, once: bool) -> None:
-        last_sweep = last_reclaim = float("-inf")
+        last_sweep = last_reclaim = catch_up_until = float("-inf")
         while not self._stopping:
             try:
-                if time.monotonic() - last_sweep > settings.WORKER_SWEEP_EVERY_SECONDS:
-                    self._housekeeping()
+                catch_up = time.monotonic() < catch_up_until  # after an outage: sweep all, each second
+                if time.monotonic() - last_sweep > (1.0 if catch_up else settings.WORKER_SWEEP_EVERY_SECONDS):
+                    self._housekeeping(catch_up)
                     last_sweep = time.monotonic()
                 reclaim = time.monotonic() - last_reclaim > RECLAIM_EVERY_SECONDS
                 last_reclaim = time.monotonic() if reclaim else last_reclaim
@@ -78,6 +84,7 @@ class Command(BaseCommand):
             except Exception:
                 # Redis or the database is unavailable: nothing was acknowledged, so nothing is lost.
                 logger.exception("worker cycle failed; retrying in %.0f s", RETRY_PAUSE_SECONDS)
+                catch_up_until = time.monotonic() + settings.MEMBER_LOCK_TTL_MS / 1000 + CATCH_UP_SECONDS
                 time.sleep(RETRY_PAUSE_SECONDS)
                 continue
             if once and not started and self.pool.free_slots() == self.pool.concurrency:
@@ -112,9 +119,10 @@ class Command(BaseCommand):
         if wa_id is None or not self.pool.submit(wa_id, row_id, ack):
             ack()  # nothing to do, or the member is running here and goes round again when it ends
 
-    def _housekeeping(self) -> None:
-        """Re-queue stranded rows and lost retries; settle unknown instructions on a thread of their own."""
-        queue.sweep(self.conn)
+    def _housekeeping(self, catch_up: bool = False) -> None:
+        """Re-queue stranded rows (all of them when catching up) and lost retries; settle unknown
+        instructions on a thread of their own."""
+        queue.sweep(self.conn, after_seconds=0 if catch_up else None)
         outbox.reschedule_lost()
         if self._reconciler is None or not self._reconciler.is_alive():
             self._reconciler = threading.Thread(target=_reconcile, name="reconcile", daemon=True)
