@@ -1,9 +1,10 @@
-"""Root URLconf: the WhatsApp edge under /bot/, the liveness probe and the admin."""
+"""Root URLconf: the WhatsApp edge under /bot/, the liveness and readiness probes and the admin."""
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 
+from bot.readiness import failed_checks
 from security import admin_site  # noqa: F401 - makes admin.site the TOTP-only, rate-limited VimbisoAdminSite
 
 
@@ -12,10 +13,20 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: 200 when the database can be written, both Redis answer and (queue mode) the stream is
+    consumed; else 503 with the names of the failed checks (bot/readiness.py)."""
+    failed = failed_checks()
+    response = JsonResponse({"ready": not failed, "failed": failed}, status=503 if failed else 200)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 urlpatterns = [
     path("bot/", include("bot.urls")),
     path("api/", include("bot.api.urls")),
     path("dev/", include("bot.devchat_urls")),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
 ]

@@ -94,11 +94,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of failing mid-way.
         "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
-        # mmap_size: pages are read through a memory map instead of a read() each. Every connection drops its
-        # page cache whenever another one has written, so each webhook INSERT re-reads its B-tree pages:
-        # +3 % webhook deliveries/s in two paired 8- and 12-round runs on the 2-core VM.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456;",
+        # Seconds a statement waits for another connection's write lock before "database is locked".
+        "timeout": env_float("SQLITE_BUSY_TIMEOUT_SECONDS", 30.0),
+        # No `PRAGMA mmap_size`: four paired `python -m bench webhook_ack --rounds 4 --database sqlite` runs
+        # gave 1638/1369/1279/1540 deliveries/s with it and 1589/1227/1422/1316 without (median share of the
+        # floor 61.6 % vs 62.6 %): no gain beyond noise, and a mapped page of a file that turns unwritable
+        # faults with SIGBUS instead of an error (WAL's -shm index stays mapped whatever this says).
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Lets bot.dbinsert prepare the webhook's INSERT once per connection (Django's own cursors bind
@@ -160,6 +162,10 @@ MEMBER_LOCK_TTL_MS = env_int("MEMBER_LOCK_TTL_MS", 5_000)  # renewed by the hold
 MEMBER_LOCK_WAIT_SECONDS = env_float("MEMBER_LOCK_WAIT_SECONDS", 10.0)
 # Members one worker process serves at once (threads; bot.worker_pool says why threads).
 WORKER_CONCURRENCY = max(1, env_int("WORKER_CONCURRENCY", 16))
+# Readiness (`GET /readyz`, bot/readiness.py): a worker beat younger than this (seconds; bot/heartbeat.py),
+# and at most this many stream entries waiting (not yet read, or read and not yet acknowledged).
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = env_float("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 30.0)
+READY_MAX_STREAM_BACKLOG = env_int("READY_MAX_STREAM_BACKLOG", 1000)
 
 # --- Conversation ----------------------------------------------------------------------------------------
 CONVERSATION_IDLE_TTL_SECONDS = env_int("CONVERSATION_IDLE_TTL_SECONDS", 300)

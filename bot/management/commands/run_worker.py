@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from bot import outbox, queue
+from bot import heartbeat, outbox, queue
 from bot.processing import process_member
 from bot.settled import tell_settled
 from bot.worker_pool import MemberPool
@@ -81,6 +81,7 @@ class Command(BaseCommand):
                 reclaim = time.monotonic() - last_reclaim > RECLAIM_EVERY_SECONDS
                 last_reclaim = time.monotonic() if reclaim else last_reclaim
                 started = self._cycle(reclaim)
+                heartbeat.beat(self.conn, self.consumer)  # after a cycle got through: readiness sees it
             except Exception:
                 # Redis or the database is unavailable: nothing was acknowledged, so nothing is lost.
                 logger.exception("worker cycle failed; retrying in %.0f s", RETRY_PAUSE_SECONDS)
