@@ -31,7 +31,7 @@ from flows.engine import advance
 from flows.flow import TurnContext
 from flows.ledger import CHANGED, MemberLedger
 from flows.money import OUTCOME_UNKNOWN
-from flows.ports import Ports
+from flows.ports import Ports, ServiceUnreachable
 from flows.registry import Registry
 from flows.state import ConversationState
 from flows.store import ConversationStore, StaleStateError
@@ -71,6 +71,12 @@ def run_turn(
         if isinstance(exc, CredexUnauthorized):  # our client key or the ledger's auth is broken: page ops
             raise_alert("credex.unauthorized", "the ledger refused our credentials", severity="critical")
         return [TextReply(body=busy_text(ports))]
+    except ServiceUnreachable as exc:
+        # A money step could not be counted (cache Redis down) before anything was stored or sent: say so,
+        # keep the state and give the confirmation back, so the same Confirm works once it is back.
+        logger.warning("turn for %s: money check unavailable (%s)", mask_phone(event.wa_id), exc)
+        _give_back_confirmation(ports)
+        return [TextReply(body=texts.SERVICE_UNREACHABLE)]
     except StaleStateError as exc:
         # Another writer saved first (a lock expired under a slow turn): keep the newer state.
         return [_apology(exc, event.wa_id, money_truth(ports))]
