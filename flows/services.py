@@ -11,7 +11,8 @@ money action went through (or may have) before the ledger got busy, that it did 
 
 Every ledger wait of the turn (throttle slots, a 429's Retry-After, backoff, another caller's login) shares
 one deadline, `MYCREDEX_TURN_WAIT_SECONDS` (`credex_api.deadline`): a member whose turn cannot get the ledger
-in time is answered "busy" at once instead of waiting on.
+in time is answered "busy" at once instead of waiting on. All the turn's ledger calls together, requests
+included, fit `MYCREDEX_CALL_BUDGET_SECONDS` (issue 21, item 7): the member hears back within it.
 """
 
 from __future__ import annotations
@@ -59,7 +60,9 @@ def run_turn(
         ports = ports if ports is not None else default_ports(event.wa_id)
         ctx = _turn_context(now, ports, registry)
         loaded = store.load(event.wa_id)
-        with ledger_deadline(settings.MYCREDEX_TURN_WAIT_SECONDS):
+        with ledger_deadline(
+            settings.MYCREDEX_TURN_WAIT_SECONDS, total=settings.MYCREDEX_CALL_BUDGET_SECONDS
+        ):
             outcome = advance(loaded, event, ctx)
         _persist(store, event.wa_id, loaded, outcome.state)
         logger.debug("turn for %s: %s", mask_phone(event.wa_id), outcome.note)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 import pytest
 
+from credex_api.client import reset_client
 from flows import texts
 from tests.e2e.conftest import onboard
 from tests.support.harness import redis_servers
@@ -67,3 +68,30 @@ def test_confirm_with_the_cache_redis_down_says_why_and_the_same_confirm_works_a
     payer.tap_id(confirm, "Confirm")  # and once only
     assert SENT not in payer.text()
     assert ledger.stats()["requests"].get("createCredex", 0) == 1
+
+
+BUDGET = 3.0
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        pytest.param("login", id="a login slower than each attempt's read timeout"),
+        pytest.param(None, id="a login and the read after it, each slow"),
+    ],
+)
+def test_a_slow_ledger_answers_the_member_within_the_budget_plus_one_second(
+    ledger, new_member, settings, route
+):
+    member = new_member()
+    onboard(member)
+    settings.MYCREDEX_CALL_BUDGET_SECONDS = BUDGET
+    settings.MYCREDEX_READ_TIMEOUT = 2.0
+    settings.MYCREDEX_TURN_WAIT_SECONDS = 2.5
+    reset_client()
+    ledger.fault("latency", ms=2500, **({"route": route} if route else {}))
+
+    elapsed = timed(lambda: member.say("ledger"))  # login, then the ledger page
+
+    assert elapsed < BUDGET + 1.0, f"answered after {elapsed:.1f} s"
+    assert member.text() == texts.LEDGER_BUSY
