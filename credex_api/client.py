@@ -11,7 +11,9 @@ says which (`flows` decides); by default a mutation is a money action and anythi
 throttle slot of every attempt, and of the login a call may need, is taken in that class, for that number.
 
 Retry policy (MO-5, AV-3): up to `max_attempts` attempts with full-jitter backoff
-(`sleep = rand(0, min(cap, base·2^n))`) inside a total `call_budget`, and ONLY when repeating is safe:
+(`sleep = rand(0, min(cap, base·2^n))`) inside a total `call_budget`, and ONLY when repeating is safe.
+Each attempt's timeouts are capped at what is left of the budget or of the turn's ledger time (issue 21, #7;
+`credex_api.deadline`); with too little left nothing is sent (`CredexBusy`). Repeated:
 - reads (and `login`): timeouts, lost connections, 5xx, unreadable 2xx answers;
 - any route: failures before the request left (connect timeout, refused, DNS), and a 429 (nothing ran;
   its `Retry-After` is honoured up to `retry_after_max`, else `CredexBusy`).
@@ -50,7 +52,7 @@ from credex_api.auth import TokenStore
 from credex_api.bodies import encode_json, login_body
 from credex_api.breaker import SUCCESS, CircuitBreaker, Permit
 from credex_api.conf import DEFAULT_POOL_SIZE, ClientConfig, cache_redis
-from credex_api.deadline import fits
+from credex_api.deadline import MIN_ATTEMPT_SECONDS, fits, time_for_call
 from credex_api.errors import (
     CircuitOpen,
     CredexBadResponse,
@@ -174,11 +176,10 @@ class CredexClient:
         while True:
             attempt += 1
             try:
-                envelope = self._attempt(route, payload, headers, phone, token, slot=slot)
+                envelope = self._attempt(route, payload, headers, phone, token, slot=slot, started=started)
             except _RetryError as retry:
                 delay = retry.delay if retry.delay is not None else self.backoff(attempt)
-                spent = time.monotonic() - started
-                if not self._may_wait(attempt, spent + delay, delay):
+                if not self._may_wait(attempt, started, delay):
                     self._log_failure(route, retry.error, attempt, phone, started)
                     raise retry.error from None
                 self._sleep(delay)
@@ -197,22 +198,35 @@ class CredexClient:
                 )
             return envelope
 
-    def _may_wait(self, attempt: int, total: float, delay: float) -> bool:
-        """Whether another attempt may follow after `delay`: attempts left, inside the call budget and the
-        turn's ledger deadline (a 429 whose Retry-After does not fit is surfaced at once, nothing slept)."""
-        return attempt < self.config.max_attempts and total <= self.config.call_budget and fits(delay)
+    def _may_wait(self, attempt: int, started: float, delay: float) -> bool:
+        """Whether another attempt may follow after `delay`: attempts and time left for it, and a wait that
+        fits the turn's ledger deadline (a 429 whose Retry-After does not fit is surfaced, nothing slept)."""
+        enough = self._left(started) - delay >= MIN_ATTEMPT_SECONDS
+        return attempt < self.config.max_attempts and enough and fits(delay)
+
+    def _left(self, started: float) -> float:
+        return time_for_call(self.config.call_budget - (time.monotonic() - started))
+
+    def _timeout(self, route: Route, started: float) -> tuple[float, float]:
+        """This attempt's (connect, read) timeouts, capped at the time left (`CredexBusy`: none is left)."""
+        left = self._left(started)
+        if left < MIN_ATTEMPT_SECONDS:
+            raise CredexBusy("the ledger call's time budget is spent", route=route.name)
+        return (min(self.config.connect_timeout, left), min(self.config.read_timeout, left))
 
     def _attempt(
-        self, route: Route, payload: bytes, headers: dict, phone: str | None, token: str | None, *, slot: Slot
-    ) -> Envelope:
+        self, route: Route, payload: bytes, headers: dict, phone: str | None, token: str | None, *,
+        slot: Slot, started: float,
+    ) -> Envelope:  # fmt: skip
         self.throttle.acquire(*slot)
+        timeout = self._timeout(route, started)  # after the throttle's wait, before the breaker's permit
         permit = self.breaker.acquire()
         try:
             response = self.session.post(
                 self.config.url(route.name),
                 data=payload,
                 headers=headers,
-                timeout=self.config.timeout,
+                timeout=timeout,
                 allow_redirects=False,
             )
         except requests.RequestException as exc:

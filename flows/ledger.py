@@ -52,7 +52,7 @@ from flows.membership import (
     remember_member,
     remember_not_member,
 )
-from flows.ports import InstructionNotRun, MoneyRateLimited
+from flows.ports import InstructionNotRun, MoneyRateLimited, ServiceUnreachable
 from security import ratelimit
 
 ONBOARD = "member_onboard"
@@ -123,8 +123,9 @@ class MemberLedger:
         longer pending (tapped before, replayed after Redis lost the nonce's use) raises `InstructionNotRun`
         with its real outcome, and nothing is sent again.
 
-        At most MONEY_PER_MINUTE per member, counted atomically; over it, or when the counter cannot be
-        read, `MoneyRateLimited` and nothing is stored or sent (fail closed)."""
+        At most MONEY_PER_MINUTE per member, counted atomically: over it, `MoneyRateLimited`; when the counter
+        cannot be read (cache Redis down), `ServiceUnreachable` (fail closed, and said as what it is).
+        Either way nothing is stored or sent."""
         _check_money_rate(self.wa_id)
         row = self._row(action, params, instruction)
         if self._login is None and action != ONBOARD and not services.token_cached(phone=self.wa_id):
@@ -218,7 +219,7 @@ def dashboard_after(before: LoginResult | None, result: Any) -> LoginResult | No
 def _check_money_rate(wa_id: str) -> None:
     try:
         verdict = ratelimit.hit("money", wa_id, limit=settings.MONEY_PER_MINUTE, window_seconds=60)
-    except ratelimit.LimiterDown as exc:
-        raise MoneyRateLimited(retry_after=60) from exc
+    except ratelimit.LimiterDown as exc:  # fail closed, but not as "too many changes": that is not true
+        raise ServiceUnreachable(str(exc)) from exc
     if not verdict.allowed:
         raise MoneyRateLimited(retry_after=verdict.retry_after)

@@ -62,11 +62,16 @@ class InstructionNotRun(Exception):  # noqa: N818 - the name flows catch
 
 
 class MoneyRateLimited(Exception):  # noqa: N818 - the name flows catch
-    """Too many money steps by this member just now (or the counter is unavailable): nothing was sent."""
+    """Too many money steps by this member just now: nothing was sent."""
 
     def __init__(self, *, retry_after: int) -> None:
         super().__init__(f"money rate limited for {retry_after} s")
         self.retry_after = retry_after
+
+
+class ServiceUnreachable(Exception):  # noqa: N818 - the name the orchestration catches
+    """A service a money step needs (the money counter's cache Redis) cannot be reached: money fails closed,
+    nothing was stored or sent, and the turn keeps its state and gives its confirmation back."""
 
 
 class NoLedger:

@@ -11,7 +11,8 @@ money action went through (or may have) before the ledger got busy, that it did 
 
 Every ledger wait of the turn (throttle slots, a 429's Retry-After, backoff, another caller's login) shares
 one deadline, `MYCREDEX_TURN_WAIT_SECONDS` (`credex_api.deadline`): a member whose turn cannot get the ledger
-in time is answered "busy" at once instead of waiting on.
+in time is answered "busy" at once instead of waiting on. All the turn's ledger calls together, requests
+included, fit `MYCREDEX_CALL_BUDGET_SECONDS` (issue 21, item 7): the member hears back within it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from flows.engine import advance
 from flows.flow import TurnContext
 from flows.ledger import CHANGED, MemberLedger
 from flows.money import OUTCOME_UNKNOWN
-from flows.ports import Ports
+from flows.ports import Ports, ServiceUnreachable
 from flows.registry import Registry
 from flows.state import ConversationState
 from flows.store import ConversationStore, StaleStateError
@@ -59,7 +60,9 @@ def run_turn(
         ports = ports if ports is not None else default_ports(event.wa_id)
         ctx = _turn_context(now, ports, registry)
         loaded = store.load(event.wa_id)
-        with ledger_deadline(settings.MYCREDEX_TURN_WAIT_SECONDS):
+        with ledger_deadline(
+            settings.MYCREDEX_TURN_WAIT_SECONDS, total=settings.MYCREDEX_CALL_BUDGET_SECONDS
+        ):
             outcome = advance(loaded, event, ctx)
         _persist(store, event.wa_id, loaded, outcome.state)
         logger.debug("turn for %s: %s", mask_phone(event.wa_id), outcome.note)
@@ -71,6 +74,12 @@ def run_turn(
         if isinstance(exc, CredexUnauthorized):  # our client key or the ledger's auth is broken: page ops
             raise_alert("credex.unauthorized", "the ledger refused our credentials", severity="critical")
         return [TextReply(body=busy_text(ports))]
+    except ServiceUnreachable as exc:
+        # A money step could not be counted (cache Redis down) before anything was stored or sent: say so,
+        # keep the state and give the confirmation back, so the same Confirm works once it is back.
+        logger.warning("turn for %s: money check unavailable (%s)", mask_phone(event.wa_id), exc)
+        _give_back_confirmation(ports)
+        return [TextReply(body=texts.SERVICE_UNREACHABLE)]
     except StaleStateError as exc:
         # Another writer saved first (a lock expired under a slow turn): keep the newer state.
         return [_apology(exc, event.wa_id, money_truth(ports))]

@@ -31,6 +31,11 @@ LEDGER_BUSY_AFTER_CHANGE = (
     "The credex ledger is busy right now, so I cannot show your menu. "
     "Please send *menu* in a minute: your balance will show there."
 )
+# A service the money step needs (the cache Redis holding the per-minute money counter) cannot be reached:
+# money fails closed, and the member is told so; the confirmation is given back, so the same Confirm works.
+SERVICE_UNREACHABLE = (
+    "I can't reach a service I need right now, so nothing was done. Please tap Confirm again in a minute."
+)
 WENT_THROUGH = "That went through."  # when this turn's instruction cannot be read back
 # After the sentence about this turn's money action, when something failed on our side after it.
 APOLOGY_AFTER_MONEY = (

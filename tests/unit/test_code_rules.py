@@ -35,7 +35,9 @@ NOT_MONEY_FLOATS = {
         "connect_timeout", "read_timeout", "backoff_base", "backoff_cap", "call_budget", "throttle_max_wait",
         "retry_after_max", "login_lock_seconds", "login_wait_seconds", "breaker",
     },
-    "credex_api/deadline.py": {"ends", "remaining"},  # a turn's ledger deadline (monotonic seconds)
+    "credex_api/deadline.py": {  # a turn's ledger deadline and time (monotonic seconds)
+        "ends", "remaining", "time_left", "wait_token", "total_token", "MIN_ATTEMPT_SECONDS", "time_for_call",
+    },
     "credex_api/errors.py": {"__init__"},  # retry-after seconds of the busy/unavailable errors
     "credex_api/responses.py": {"retry_after_seconds"},  # a 429's Retry-After header
     "credex_api/throttle.py": {"REDIS_WARNING_EVERY_SECONDS", "_warned_at", "waited", "_wait_seconds"},
