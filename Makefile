@@ -15,9 +15,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-## run: both Redis, migrations, web server on 127.0.0.1:$(PORT), a worker; Ctrl-C stops all of it
+## run: both Redis, migrations, web server on 127.0.0.1:$(PORT), a worker; Ctrl-C or SIGTERM stops all of it
+## (`exec`: the supervisor replaces the recipe's shell, so the SIGTERM make forwards reaches it)
 run: $(STAMP)
-	PORT=$(PORT) $(BIN)/python -m deploy.devrun
+	PORT=$(PORT) exec $(BIN)/python -m deploy.devrun
 
 ## test: lint, the whole suite (SQLite) against throwaway Redis servers on free ports, then the
 ## database-sensitive tests again on a throwaway PostgreSQL where the server binaries exist

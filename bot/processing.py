@@ -11,7 +11,9 @@
   retry fell due, and with no row to process the flush runs on its own. With `requeue` (the worker) a call
   takes only the rows pending when it starts — a member who keeps writing cannot hold a worker thread while
   others wait — and, after releasing the lock, hands a member who still has pending rows back to the end of
-  the queue. Without it (inline mode) it drains them all.
+  the queue. Without it (inline mode) it drains them all. With `stop` (the worker's shutdown event) the call
+  stops between rows once the event is set: the turn in progress ends, the rest stay pending and go back to
+  the queue at once (the same hand-back), so a stopping worker exits after one turn, not a backlog.
 
 A row's turn records all its replies (`bot.outbox.record`, one transaction) before sending any. Each row is
 claimed by a conditional UPDATE (pending → processing), so a row is processed once even if two processors
@@ -23,6 +25,7 @@ sent (only those not yet sent) instead of asking the engine a second time.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -85,12 +88,13 @@ def process_member(
     capture: Capture | None = None,
     requeue: Requeue | None = None,
     wait_seconds: float | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
     """Process the member's pending rows under the member lock (see the module docstring); rows processed."""
     wait = settings.MEMBER_LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
     try:
         with member_lock(wa_id, ttl_ms=settings.MEMBER_LOCK_TTL_MS, wait_seconds=wait):
-            processed = _take_turns(wa_id, capture, drain=requeue is None)
+            processed = _take_turns(wa_id, capture, drain=requeue is None, stop=stop)
             if capture is None and not processed:
                 outbox.flush(wa_id)  # a retry that fell due (each turn's own flush sends it first)
     except LockBusy:
@@ -118,12 +122,17 @@ def _unfinished(wa_id: str):
     return InboxMessage.objects.filter(wa_id=wa_id, status__in=unfinished).order_by("message_ts", "id")
 
 
-def _take_turns(wa_id: str, capture: Capture | None, *, drain: bool) -> int:
-    """Process the rows unfinished now, in order; with `drain`, again until none is left."""
+def _take_turns(
+    wa_id: str, capture: Capture | None, *, drain: bool, stop: threading.Event | None = None
+) -> int:
+    """Process the rows unfinished now, in order; with `drain`, again until none is left; none more once
+    `stop` is set (the rows not yet claimed stay pending)."""
     processed = 0
     while True:
         pending = list(_unfinished(wa_id))
         for row in pending:
+            if stop is not None and stop.is_set():
+                return processed
             if _claim(row):
                 with correlation.bound(row.correlation_id):  # the delivery's id on every line of this row
                     _process_row(row, capture)

@@ -88,5 +88,7 @@ class MemberPool:
             logger.exception("could not acknowledge or re-queue a member")
 
     def shutdown(self) -> None:
-        """Wait for the jobs in flight to end (each finishes its turn); start no more."""
+        """Wait for the jobs in flight to end; start no more. Each job ends after its turn in progress when
+        the worker's stop event is set (`run_worker` passes it to `bot.processing.process_member`), and its
+        member, if rows are left, is handed back to the queue (`requeue`) before the entry is acknowledged."""
         self._executor.shutdown(wait=True)

@@ -4,8 +4,10 @@ Starts the Redis pair (cache on 6380, state on 6381, data and logs under `var/`)
 runs the web server (Gunicorn with `deploy/gunicorn.conf.py` on 127.0.0.1:$PORT), the inbox worker
 (`manage.py run_worker`, `WORKER_CONCURRENCY` members at once; `WORKER_PROCESSES` of them, default 1)
 and, when `sandbox/__main__.py` exists, the MyCredex sandbox on port 8001. Child
-output is prefixed with the child's name. Ctrl-C or SIGTERM stops every child; if any child dies, everything
-is stopped and the exit status is non-zero.
+output is prefixed with the child's name. Ctrl-C or SIGTERM stops every child: the web server and worker(s)
+first, then the sandbox, then Redis. A child that dies is restarted after a backoff (logged); one that dies
+more than 5 times within a minute, or a Redis server that dies, stops everything with a non-zero status.
+`make run` execs this module, so a SIGTERM sent to `make` reaches it.
 
 The web server always binds 127.0.0.1: with the development defaults (public secrets, mock testing, DEBUG)
 in effect, deploy/gunicorn.conf.py refuses any address beyond loopback (security/loopback.py).
@@ -15,18 +17,16 @@ in effect, deploy/gunicorn.conf.py refuses any address beyond loopback (security
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import os
 import signal
-import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from config.env import BASE_DIR, env_int, env_str
+from deploy.children import Child, ChildFailedError, Restarts, check_alive, say, start_child, stop_children
 from deploy.localredis import RedisServer, start_pair
 from deploy.ports import busy_ports_complaint
 
@@ -36,75 +36,12 @@ CACHE_PORT = env_int("DEVRUN_REDIS_CACHE_PORT", 6380)
 STATE_PORT = env_int("DEVRUN_REDIS_STATE_PORT", 6381)
 SANDBOX_PORT = env_int("SANDBOX_PORT", 8001)
 SANDBOX_MAIN = BASE_DIR / "sandbox" / "__main__.py"
-STOP_GRACE_SECONDS = 15.0
 READY_TIMEOUT_SECONDS = 60.0
-_print_lock = threading.Lock()
+STOPPED_LAST = frozenset({"sandbox"})  # the ledger outlives the worker's last turn (no false "busy")
 
 
 class StopSignalError(Exception):
     """SIGINT or SIGTERM arrived: stop everything and exit cleanly."""
-
-
-class ChildFailedError(Exception):
-    """A child exited (or never became ready) while it should be running."""
-
-
-def say(name: str, text: str) -> None:
-    """One line of output, prefixed with who says it."""
-    with _print_lock:
-        sys.stdout.write(f"{name:>7} | {text.rstrip()}\n")
-        sys.stdout.flush()
-
-
-@dataclass
-class Child:
-    """A supervised child process in its own process group (so its own children stop with it)."""
-
-    name: str
-    process: subprocess.Popen
-
-    def signal_group(self, signum: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signum)
-
-
-def _pump_output(child: Child) -> None:
-    for line in child.process.stdout:
-        say(child.name, line)
-
-
-def start_child(name: str, argv: list[str], env: dict[str, str]) -> Child:
-    """Start `argv` in BASE_DIR with its output prefixed by `name`."""
-    process = subprocess.Popen(
-        argv,
-        cwd=BASE_DIR,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-        process_group=0,
-    )
-    child = Child(name, process)
-    threading.Thread(target=_pump_output, args=(child,), daemon=True, name=f"out-{name}").start()
-    return child
-
-
-def stop_children(children: list[Child], grace: float = STOP_GRACE_SECONDS) -> None:
-    """SIGTERM every child's process group, wait up to `grace` seconds in total, then SIGKILL the rest."""
-    for child in children:
-        if child.process.poll() is None:
-            child.signal_group(signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    for child in children:
-        try:
-            child.process.wait(max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            say("devrun", f"{child.name} did not stop within {grace:.0f} s: killing it")
-            child.signal_group(signal.SIGKILL)  # the child and anything it started
-            child.process.kill()
-            child.process.wait()
 
 
 def child_environment(port: int, cache: RedisServer, state: RedisServer) -> dict[str, str]:
@@ -143,14 +80,6 @@ def wait_until_ready(port: int, children: list[Child], timeout: float = READY_TI
             return
         time.sleep(0.2)
     raise ChildFailedError(f"the web server did not answer /healthz within {timeout:.0f} s")
-
-
-def check_alive(processes: dict[str, subprocess.Popen]) -> None:
-    """Raise ChildFailedError naming the first process that has exited."""
-    for name, process in processes.items():
-        code = process.poll()
-        if code is not None:
-            raise ChildFailedError(f"{name} exited with status {code}")
 
 
 def _python_shown() -> str:
@@ -199,6 +128,7 @@ class DevRun:
     with_sandbox: bool
     redis: tuple[RedisServer, ...] = ()
     children: list[Child] = field(default_factory=list)
+    restarts: Restarts = field(default_factory=Restarts)
 
     def start(self) -> list[str]:
         """Bring everything up; return the banner lines. Raises ChildFailedError if anything fails."""
@@ -228,16 +158,19 @@ class DevRun:
             raise ChildFailedError(f"migrate exited with status {code}")
 
     def supervise(self) -> None:
-        """Return only by raising: ChildFailedError (a child or Redis exited) or StopSignalError."""
-        processes = {child.name: child.process for child in self.children}
-        processes.update({f"redis {server.role}": server.process for server in self.redis})
+        """Restart a dead child with backoff (`Restarts`); return only by raising: ChildFailedError (Redis
+        exited, or a child kept dying) or StopSignalError."""
+        redis = {f"redis {server.role}": server.process for server in self.redis}
         while True:
-            check_alive(processes)
+            check_alive(redis)
+            self.restarts.tend(self.children)
             time.sleep(0.2)
 
     def stop(self) -> None:
-        """Stop the sandbox, web server and worker first, then both Redis servers."""
-        stop_children(list(reversed(self.children)))
+        """Stop the web server and worker(s) first (each worker ends its turn in progress, which may still
+        call the ledger), then the sandbox, then both Redis servers."""
+        stop_children([child for child in self.children if child.name not in STOPPED_LAST])
+        stop_children([child for child in self.children if child.name in STOPPED_LAST])
         for server in reversed(self.redis):
             server.stop()
         say("devrun", "everything stopped")
