@@ -1,7 +1,7 @@
 """`CredexClient`: the one guarded HTTP client to the MyCredex ledger (`get_client()`: one per process).
 
-`_request()` is the only place that sends API calls to the ledger (`ledger_healthy()` only probes its
-unauthenticated `GET /health`, for ops). Per attempt: throttle slot → breaker permit
+`_request()` is the only place that sends API calls to the ledger (`credex_api.health.ledger_healthy()`
+only probes its unauthenticated `GET /health`, for ops). Per attempt: throttle slot → breaker permit
 → one POST over the process's single `requests.Session` (explicit (connect, read) timeouts, no redirects,
 no proxies or .netrc from the environment) → normalised answer (`responses.read_answer`) → breaker record.
 Headers: `x-client-api-key` always; `Authorization: Bearer <member token>` on every non-keyhole route.
@@ -295,16 +295,3 @@ def reset_client() -> None:
         if _client is not None and _client_pid == os.getpid():
             _client.close()
         _client, _client_pid = None, None
-
-
-def ledger_healthy(*, timeout: float) -> bool:
-    """`GET /health` on the ledger (no auth, retry or breaker): True when it answers 200.
-
-    For ops health checks: it rides on the process's session but reads the URL from settings each time."""
-    url = ClientConfig.from_settings().url("health")
-    try:
-        response = get_client().session.get(url, timeout=(timeout, timeout), allow_redirects=False)
-    except requests.RequestException:
-        return False
-    with response:
-        return response.status_code == 200

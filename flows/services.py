@@ -68,12 +68,7 @@ def run_turn(
         logger.debug("turn for %s: %s", mask_phone(event.wa_id), outcome.note)
         return list(outcome.replies)
     except LEDGER_BUSY as exc:
-        # The ledger is unreachable, failing or rate limited: the stored state is kept as it was, so the
-        # member can simply try again (with the confirmation given back when nothing reached the ledger).
-        logger.warning("turn for %s: ledger busy (%s)", mask_phone(event.wa_id), type(exc).__name__)
-        if isinstance(exc, CredexUnauthorized):  # our client key or the ledger's auth is broken: page ops
-            raise_alert("credex.unauthorized", "the ledger refused our credentials", severity="critical")
-        return [TextReply(body=busy_text(ports))]
+        return [_ledger_busy(exc, event.wa_id, ports)]
     except ServiceUnreachable as exc:
         # A money step could not be counted (cache Redis down) before anything was stored or sent: say so,
         # keep the state and give the confirmation back, so the same Confirm works once it is back.
@@ -87,6 +82,15 @@ def run_turn(
         reply = _apology(exc, event.wa_id, money_truth(ports))
         _clear_quietly(store, event.wa_id)
         return [reply]
+
+
+def _ledger_busy(exc: Exception, wa_id: str, ports: Ports | None) -> TextReply:
+    """The ledger is unreachable, failing or rate limited: the stored state is kept as it was, so the member
+    can simply try again (with the confirmation given back when nothing reached the ledger)."""
+    logger.warning("turn for %s: ledger busy (%s)", mask_phone(wa_id), type(exc).__name__)
+    if isinstance(exc, CredexUnauthorized):  # our client key or the ledger's auth is broken: page ops
+        raise_alert("credex.unauthorized", "the ledger refused our credentials", severity="critical")
+    return TextReply(body=busy_text(ports))
 
 
 def _turn_context(now: int, ports: Ports, registry: Registry | None) -> TurnContext:

@@ -39,7 +39,7 @@ from bot.api.serializers import (
     OperatorTokenObtainSerializer,
 )
 from credex_api.breaker import breaker_status
-from credex_api.client import ledger_healthy
+from credex_api.health import ledger_healthy
 from security.login_guard import lockout_refusal, login_refusal
 from security.redaction import mask_phone
 
