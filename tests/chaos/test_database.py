@@ -92,14 +92,9 @@ def immutable(path: Path):
         subprocess.run(["chattr", "-i", *files], check=True)
 
 
-READ_ONLY_OPEN = pytest.mark.xfail(
-    strict=True, reason="open: readiness's committed no-op write stays green while db and -wal are chattr +i"
-)
-
-
 @pytest.mark.parametrize(
     "fault",
-    [exclusive_lock, pytest.param(immutable, marks=READ_ONLY_OPEN)],
+    [exclusive_lock, immutable],
     ids=["locked_past_busy_timeout", "read_only"],
 )
 def test_database_fault_keeps_worker_alive_answers_every_acked_row_and_readiness_tracks_it(
