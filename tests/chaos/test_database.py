@@ -83,13 +83,18 @@ def exclusive_lock(path: Path):
 
 @contextmanager
 def immutable(path: Path):
+    """The file and its WAL made immutable. A reader is held open meanwhile: with no connection left, SQLite
+    deletes the WAL, and `chattr` on a missing WAL would fail after freezing the database file."""
+    keeper = sqlite3.connect(path, check_same_thread=False)
+    keeper.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens (creates) the -wal and -shm
     files = [str(path), f"{path}-wal"]
-    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", *files]).returncode != 0:
-        pytest.skip("chattr +i is not available here")
     try:
+        if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", *files]).returncode != 0:
+            pytest.skip("chattr +i is not available here")
         yield
     finally:
-        subprocess.run(["chattr", "-i", *files], check=True)
+        subprocess.run(["chattr", "-i", *files], check=False)  # also after a partial +i
+        keeper.close()
 
 
 @pytest.mark.parametrize(
