@@ -6,6 +6,7 @@
 - `StatusEvent`: every status webhook, deduplicated on (WhatsApp id, status); unknown ids are kept, unmatched.
 - `PlatformError`: `value.errors[]` items Meta sends about the app or number.
 - `SettledNotice`: the one message a member got about an uncertain instruction once it settled.
+- `ReadinessProbe`: one row readiness (`bot.readiness`) rewrites to prove the database takes writes.
 - `MemberDataAccess`: no table; it only names the operator API's personal-data permissions (export, erase)
   and its schema permission, so ops can grant them like any other Django permission.
 
@@ -181,3 +182,16 @@ class SettledNotice(models.Model):
 
     def __str__(self) -> str:
         return f"settled notice {self.instruction_key} {self.state}"
+
+
+class ReadinessProbe(models.Model):
+    """The row readiness's database check writes (`bot.readiness.database_writable`), one per database.
+
+    Its counter goes up on every check, so each check commits a page that changed: SQLite skips writing a
+    page an UPDATE left as it was, and such a write would commit on a read-only file.
+    """
+
+    writes = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"readiness probe ({self.writes} writes)"

@@ -2,10 +2,11 @@
 
 Red (503) unless every check passes; the answer is `{"ready": bool, "failed": [names]}`, nothing more (no
 URLs, no error texts: those go to the log as class names only). The checks:
-- `database`: a write is committed: an UPDATE of one `django_migrations` row to the values it holds (a
-  rolled-back write would prove nothing on SQLite: it never reaches the file), so a locked or read-only
-  database is red (the liveness probe's SELECT 1 passes on both). On SQLite
-  the probe waits at most `DB_PROBE_TIMEOUT_MS` for the write lock, not the settings' busy timeout.
+- `database`: a write is committed: the `ReadinessProbe` row's counter goes up by one, so a locked or
+  read-only database is red (the liveness probe's SELECT 1 passes on both). The row must change: a
+  rolled-back write never reaches the file, and SQLite commits an UPDATE that leaves its page as it was
+  without writing anything (so a no-op UPDATE stayed green on a `chattr +i` file). On SQLite the probe
+  waits at most `DB_PROBE_TIMEOUT_MS` for the write lock, not the settings' busy timeout.
 - `cache`, `state`: each Redis answers PING.
 - `worker` (queue mode only): some worker beat within `WORKER_HEARTBEAT_MAX_AGE_SECONDS` (bot/heartbeat.py).
 - `stream` (queue mode only): at most `READY_MAX_STREAM_BACKLOG` entries of the inbox stream wait, counting
@@ -19,15 +20,15 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django_redis import get_redis_connection
 
 from bot import heartbeat, queue
+from bot.models import ReadinessProbe
 
 logger = logging.getLogger("bot.readiness")
 DB_PROBE_TIMEOUT_MS = 1000
-WRITE_PROBE = (
-    "UPDATE django_migrations SET applied = applied WHERE id = (SELECT MIN(id) FROM django_migrations)"
-)
+PROBE_ROW = 1
 
 
 class NotReadyError(Exception):
@@ -35,13 +36,16 @@ class NotReadyError(Exception):
 
 
 def database_writable() -> None:
-    """Commit a write that changes nothing; raises when the database cannot be written now."""
+    """Commit a write that changes a row (`ReadinessProbe.writes` + 1); raises when the database cannot be
+    written now. On SQLite the write lock is waited for at most `DB_PROBE_TIMEOUT_MS`."""
     sqlite = connection.vendor == "sqlite"
-    with transaction.atomic(), connection.cursor() as cursor:
-        if sqlite:
+    with connection.cursor() as cursor:
+        if sqlite:  # before BEGIN: transaction_mode IMMEDIATE takes the write lock there
             cursor.execute(f"PRAGMA busy_timeout = {DB_PROBE_TIMEOUT_MS}")
         try:
-            cursor.execute(WRITE_PROBE)
+            with transaction.atomic():
+                ReadinessProbe.objects.get_or_create(pk=PROBE_ROW)
+                ReadinessProbe.objects.filter(pk=PROBE_ROW).update(writes=F("writes") + 1)
         finally:
             if sqlite:  # the connection goes on serving requests with the configured busy timeout
                 busy_ms = int(connection.settings_dict["OPTIONS"].get("timeout", 5) * 1000)

@@ -91,6 +91,10 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'vimbiso.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend, but a connection that raised a database error is closed, not reused: one
+    # opened while the file was read-only stays read-only (config/sqlite3/base.py). CONN_HEALTH_CHECKS
+    # would not do it: SQLite's backend calls every connection usable.
+    DATABASES["default"]["ENGINE"] = "config.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of failing mid-way.
         "transaction_mode": "IMMEDIATE",

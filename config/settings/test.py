@@ -19,7 +19,7 @@ PROCESSING_MODE = "inline"
 
 from config.settings.base import DATABASES  # noqa: E402
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "config.sqlite3":
     # A file, not memory: concurrency tests use several threads, each with its own connection.
     # nosec B108 below: test settings only; the harness always sets TEST_WORKDIR to a fresh mkdtemp folder.
     DATABASES["default"]["TEST"] = {"NAME": f"{env_str('TEST_WORKDIR', '/tmp')}/test.sqlite3"}  # nosec B108
