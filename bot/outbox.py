@@ -16,6 +16,10 @@ never slept.
   number), score = when the retry is due (Unix seconds). The worker takes what is due (`take_due`) and runs
   that member (flush under the member lock) like any other; `reschedule_lost()` (the sweeper) puts back a
   waiting row the set lost.
+- `alert_unresolved()` (the worker's sweep): a row tried without any answer — a worker killed between the
+  claim and Meta's answer, or a send whose answer was lost — that no status webhook has moved after
+  `OUTBOX_UNRESOLVED_AFTER_SECONDS` is marked `error_class=unresolved` and ops are alerted once with the
+  outbox ids (no number, no text): we cannot know whether Meta received it, and re-sending could duplicate it.
 - `record_and_send(...)` (one reply outside a turn, `bot.notify`) and `record_captured(...)` (mock testing:
   stored as CAPTURED and returned, never sent).
 
@@ -41,6 +45,7 @@ from bot.models import OutboxMessage
 from bot.rendering import render, render_kind
 from bot.sender import GraphSender, SendResult, get_sender
 from flows.types import Reply
+from security.alerts import raise_alert
 from security.redaction import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -194,6 +199,23 @@ def reschedule_lost() -> int:
     for row in waiting:
         schedule(row)
     return len(waiting)
+
+
+UNRESOLVED = "unresolved"
+
+
+def alert_unresolved(limit: int = 100) -> int:
+    """Mark and report rows tried long ago with no answer and no status webhook (see the module docstring)."""
+    cutoff = timezone.now() - timedelta(seconds=settings.OUTBOX_UNRESOLVED_AFTER_SECONDS)
+    tried = OutboxMessage.objects.filter(status=Status.QUEUED, attempts__gte=1, retry_at__isnull=True)
+    silent = tried.filter(wamid__isnull=True, created_at__lt=cutoff).exclude(error_class=UNRESOLVED)
+    ids = [str(pk) for pk in silent.values_list("pk", flat=True)[:limit]]
+    if not ids:
+        return 0
+    OutboxMessage.objects.filter(pk__in=ids, status=Status.QUEUED).update(error_class=UNRESOLVED)
+    message = f"{len(ids)} outgoing message(s) tried without an answer or a status from WhatsApp"
+    raise_alert("outbox.unresolved", message, severity="warning", details={"outbox_ids": ids})
+    return len(ids)
 
 
 def _log_outcome(row: OutboxMessage, result: SendResult, status: str) -> None:

@@ -148,6 +148,8 @@ WHATSAPP_CONNECT_TIMEOUT = env_float("WHATSAPP_CONNECT_TIMEOUT", 3.05)
 WHATSAPP_READ_TIMEOUT = env_float("WHATSAPP_READ_TIMEOUT", 10.0)
 WHATSAPP_SEND_MAX_ATTEMPTS = env_int("WHATSAPP_SEND_MAX_ATTEMPTS", 4)
 WHATSAPP_BACKOFF_BASE_SECONDS = env_float("WHATSAPP_BACKOFF_BASE_SECONDS", 1.0)
+# A reply tried without an answer or any status webhook this long is reported to ops (bot/outbox.py).
+OUTBOX_UNRESOLVED_AFTER_SECONDS = env_int("OUTBOX_UNRESOLVED_AFTER_SECONDS", 600)
 WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 4 * 1024 * 1024)
 # Items read from one delivery (entries, changes, contacts, messages, statuses, errors); the rest is not read.
 WEBHOOK_MAX_ITEMS = env_int("WEBHOOK_MAX_ITEMS", 20_000)

@@ -4,12 +4,14 @@ workers race, captured mode sends nothing, and logs keep the token, phone and te
 
 import logging
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from bot.models import OutboxMessage
-from bot.outbox import record_and_send, record_captured, send_row
+from bot.outbox import alert_unresolved, flush, record_and_send, record_captured, send_row
 from bot.sender import GraphSender, get_sender
 from flows.types import TextReply
 from tests.support.fake_graph import (  # noqa: F401 - the imports register the fixtures
@@ -120,3 +122,25 @@ def test_logs_carry_neither_token_nor_phone_nor_text(fake_graph, graph_sender, c
     assert "•••••••4567" in logged
     for secret in (TOKEN, WA_ID, "Chipo"):  # ...without the secrets
         assert secret not in logged
+
+
+def test_a_reply_tried_without_any_answer_is_reported_once_and_never_sent_again(
+    fake_graph, graph_sender, settings, caplog
+):
+    """A worker killed between the claim and Meta's answer leaves a row tried, with no answer and no status:
+    after OUTBOX_UNRESOLVED_AFTER_SECONDS ops are told once (ids only); nothing is re-sent."""
+    settings.OUTBOX_UNRESOLVED_AFTER_SECONDS = 60
+    row = OutboxMessage.objects.create(
+        wa_id=WA_ID, kind="text", payload={"messaging_product": "whatsapp", "to": "+263771234567"}, attempts=1
+    )  # claimed, then the worker died: no wamid, no outcome
+    fresh = OutboxMessage.objects.create(wa_id=WA_ID, kind="text", payload={}, attempts=1)
+    OutboxMessage.objects.filter(pk=row.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    caplog.set_level(logging.WARNING, logger="security.alerts")
+    assert alert_unresolved() == 1
+    assert alert_unresolved() == 0  # once
+    alerts = [r for r in caplog.records if getattr(r, "alert", "") == "outbox.unresolved"]
+    assert len(alerts) == 1 and alerts[0].alert_details == {"outbox_ids": [str(row.pk)]}
+    assert WA_ID not in caplog.text
+    flush(WA_ID, sender=graph_sender)
+    assert fake_graph.requests == []  # neither the unresolved row nor the recent one is sent again
+    assert stored(row).error_class == "unresolved" and stored(fresh).error_class == ""

@@ -128,6 +128,7 @@ class Command(BaseCommand):
         instructions on a thread of their own."""
         queue.sweep(self.conn, after_seconds=0 if catch_up else None)
         outbox.reschedule_lost()
+        outbox.alert_unresolved()
         if self._reconciler is None or not self._reconciler.is_alive():
             self._reconciler = threading.Thread(target=_reconcile, name="reconcile", daemon=True)
             self._reconciler.start()
