@@ -42,6 +42,7 @@ import redis
 from django.conf import settings
 from django_redis import get_redis_connection
 
+from flows.lock_renewer import RENEWER
 from flows.state import ConversationState, StateFormatError, from_json, to_json
 from security.keyed_hash import member_key_part
 from security.redaction import mask_phone
@@ -79,11 +80,6 @@ end
 return {0}
 """
 
-# KEYS: lock. ARGV: token, lock TTL ms. Extends the lock only if this holder still owns it (1), else 0.
-_RENEW_LUA = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-"""
 
 # KEYS: lock. ARGV: token. Deletes the lock only if this holder still owns it.
 _RELEASE_LUA = """
@@ -240,27 +236,14 @@ def member_lock(
         time.sleep(min(delay, remaining))
         delay = min(delay * 2, 0.05)
     _held.tokens[wa_id] = token
-    stop = threading.Event()
-    threading.Thread(target=_renew, args=(conn, keys.lock, token, ttl_ms, stop), daemon=True).start()
+    RENEWER.hold(token, conn, keys.lock, ttl_ms)
     try:
         yield token
     finally:
-        stop.set()
+        RENEWER.release(token)
         _held.tokens.pop(wa_id, None)
         _prefetch.values.pop(wa_id, None)
         conn.register_script(_RELEASE_LUA)(keys=[keys.lock], args=[token])
-
-
-def _renew(conn: redis.Redis, key: str, token: str, ttl_ms: int, stop: threading.Event) -> None:
-    """The watchdog of one held lock: extend it every ttl/3 until `stop`, or until it is no longer ours."""
-    renew = conn.register_script(_RENEW_LUA)
-    while not stop.wait(ttl_ms / 3000):
-        try:
-            if not int(renew(keys=[key], args=[token, ttl_ms])):
-                logger.warning("a member lock expired under its holder; its saves are refused")
-                return
-        except redis.RedisError as exc:  # the state Redis is away: try again next time
-            logger.warning("could not renew a member lock (%s)", type(exc).__name__)
 
 
 class _Held(threading.local):
