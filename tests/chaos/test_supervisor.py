@@ -18,6 +18,7 @@ import pytest
 from deploy import devrun
 from deploy.children import Restarts
 from deploy.localredis import free_port, start_pair
+from tests.support.workers import wait_until
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,15 +59,6 @@ time.sleep(60)
 """
 
 
-def _wait_for(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def _lines(path: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
 
@@ -82,7 +74,7 @@ def test_the_worker_and_web_server_stop_before_the_sandbox_and_the_sandbox_befor
     ]
     run = devrun.DevRun(0, True, redis=redis, children=children)
     try:
-        assert _wait_for(lambda: len(_lines(log)) == 3)  # every SIGTERM handler is in place
+        assert wait_until(lambda: len(_lines(log)) == 3, 10)  # every SIGTERM handler is in place
     finally:
         run.stop()
     stopped = _lines(log)[3:]
@@ -97,8 +89,8 @@ def test_a_dead_child_is_restarted_after_a_backoff_and_it_is_logged(tmp_path, ca
     first = child.process.pid
     children, restarts = [child], Restarts(first_delay=0.2)
     try:
-        assert _wait_for(lambda: restarts.tend(children) or children[0].process.pid != first)
-        assert _wait_for(lambda: len(_lines(starts)) == 2)
+        assert wait_until(lambda: restarts.tend(children) or children[0].process.pid != first, 10)
+        assert wait_until(lambda: len(_lines(starts)) == 2, 10)
         time.sleep(0.3)
         restarts.tend(children)
         assert children[0].process.poll() is None  # the restarted one keeps running
@@ -139,7 +131,7 @@ def test_sigterm_to_make_run_reaches_the_supervisor(tmp_path):
         assert make.stdout.readline().strip() == "up"
         make.send_signal(signal.SIGTERM)
         make.wait(5)
-        assert _wait_for(received.exists, 3), "the supervisor never got the SIGTERM sent to make"
+        assert wait_until(received.exists, 3), "the supervisor never got the SIGTERM sent to make"
     finally:
         if make.poll() is None:
             make.kill()

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from deploy import devrun
+from tests.support.workers import wait_until
 
 PYTHON = sys.executable
 
@@ -25,15 +26,6 @@ def _gone(pid: int) -> bool:
         return stat.read().split(") ", 1)[1].startswith("Z")
 
 
-def _wait_for(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_child_output_is_prefixed_with_its_name(capsys):
     child = devrun.start_child("worker", [PYTHON, "-c", "print('hello'); print('world')"], dict(os.environ))
     child.process.wait(10)
@@ -43,7 +35,7 @@ def test_child_output_is_prefixed_with_its_name(capsys):
         seen.append(capsys.readouterr().out)
         return "world" in "".join(seen)
 
-    assert _wait_for(printed_everything)
+    assert wait_until(printed_everything, 5)
     lines = "".join(seen).splitlines()
     assert lines == [" worker | hello", " worker | world"]
 
@@ -63,19 +55,19 @@ def test_stopping_a_child_also_stops_what_it_started(tmp_path):
         f"open({str(pid_file)!r}, 'w').write(str(p.pid)); time.sleep(60)"
     )
     child = devrun.start_child("web", [PYTHON, "-c", script], dict(os.environ))
-    assert _wait_for(lambda: pid_file.exists() and pid_file.read_text().strip() != "")
+    assert wait_until(lambda: pid_file.exists() and pid_file.read_text().strip() != "", 5)
     grandchild = int(pid_file.read_text())
 
     devrun.stop_children([child], grace=5)
 
     assert child.process.returncode is not None
-    assert _wait_for(lambda: _gone(grandchild))
+    assert wait_until(lambda: _gone(grandchild), 5)
 
 
 def test_a_child_ignoring_sigterm_is_killed_after_the_grace_period(capsys):
     script = "import signal as s, time; s.signal(s.SIGTERM, s.SIG_IGN); print('ready'); time.sleep(60)"
     child = devrun.start_child("sandbox", [PYTHON, "-u", "-c", script], dict(os.environ))
-    assert _wait_for(lambda: "ready" in capsys.readouterr().out)  # its SIGTERM handler is in place
+    assert wait_until(lambda: "ready" in capsys.readouterr().out, 5)  # its SIGTERM handler is in place
     began = time.monotonic()
 
     devrun.stop_children([child], grace=0.5)

@@ -19,7 +19,7 @@ from bot.models import InboxMessage, OutboxMessage
 from tests.support import payloads as p
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
 from tests.support.signing import post_signed
-from tests.support.workers import database_url
+from tests.support.workers import database_url, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.db_both]
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,15 +41,6 @@ def start_worker(graph_url: str, name: str) -> subprocess.Popen:
         [sys.executable, "manage.py", "run_worker", "--consumer", name],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-
-
-def wait_until(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def done_count() -> int:
