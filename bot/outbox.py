@@ -194,11 +194,16 @@ def member_of(row_id: str) -> str | None:
 
 
 def reschedule_lost() -> int:
-    """Re-add every row waiting for a retry (the set may have lost some, e.g. a state-Redis restore)."""
-    waiting = list(OutboxMessage.objects.filter(status=Status.QUEUED, retry_at__isnull=False))
-    for row in waiting:
+    """Re-add the rows whose retry is overdue (the set lost them, e.g. a state-Redis restore); rows still
+    waiting for their time are in the set already."""
+    overdue = timezone.now() - timedelta(seconds=LOST_AFTER_SECONDS)
+    lost = list(OutboxMessage.objects.filter(status=Status.QUEUED, retry_at__lt=overdue))
+    for row in lost:
         schedule(row)
-    return len(waiting)
+    return len(lost)
+
+
+LOST_AFTER_SECONDS = 5  # well past the worker's 0.25 s poll: a due retry still unsent by then was lost
 
 
 UNRESOLVED = "unresolved"

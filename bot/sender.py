@@ -18,7 +18,6 @@ phone number.
 
 from __future__ import annotations
 
-import logging
 import os
 import random
 import socket
@@ -32,8 +31,6 @@ from requests.auth import AuthBase
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from bot.graph_errors import ErrorClass, GraphError, from_response
-
-logger = logging.getLogger(__name__)
 
 MAX_DELAY_SECONDS = 64.0
 _NOT_SENT_CAUSES = (NewConnectionError, ConnectTimeoutError, ConnectionRefusedError, socket.gaierror)

@@ -6,6 +6,7 @@ retried" = 1 request).
 """
 
 import socket
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -245,3 +246,15 @@ def test_a_2xx_without_a_message_id_is_unknown_not_resent(fake_graph, graph_send
     row = send_text(graph_sender)
     assert len(fake_graph.requests) == 1
     assert (stored(row).status, stored(row).error_class) == ("queued", "outcome_unknown")
+
+
+def test_a_retry_the_due_set_lost_is_put_back_once_overdue(fake_graph, graph_sender):
+    """After a state-Redis restore the set may miss a retry: the sweeper re-adds rows whose retry is
+    overdue; a row still waiting for its time is left to the set."""
+    fake_graph.respond_error(130429)
+    fake_graph.respond_error(130429)
+    overdue, waiting = send_text(graph_sender), send_text(graph_sender, body="second")
+    get_redis_connection("state").delete(outbox.due_key())  # the set lost both
+    OutboxMessage.objects.filter(pk=overdue.pk).update(retry_at=timezone.now() - timedelta(seconds=30))
+    assert outbox.reschedule_lost() == 1
+    assert due_score(overdue) is not None and due_score(waiting) is None
