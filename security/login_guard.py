@@ -24,6 +24,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
 
@@ -81,8 +82,17 @@ def lockout_refusal() -> Refusal:
 
 
 def login_failed(request: HttpRequest, username: str) -> None:
-    """Count a failed second factor as a failed login (axes listens to Django's signal)."""
-    user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+    """Count a failed second factor as a failed login (axes listens to Django's signal). Axes creates its
+    attempt row with get_or_create, which two concurrent failures of one login can race on PostgreSQL (a
+    unique violation): the loser counts again, inside a savepoint, and then finds the row."""
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
 
 
 def login_succeeded(request: HttpRequest, username: str) -> None:
