@@ -6,7 +6,8 @@ message we sent) and `PlatformErrorItem` (a `value.errors[]` problem Meta report
 `bot.parsing.parse_webhook` returns for one POST.
 
 `event_to_dict` / `event_from_dict` are the stored form of a message event (`InboxMessage.event`): the
-dataclass fields plus a `"type"` discriminator ("text", "choice", "unsupported"). Pure: no Django imports.
+dataclass fields plus a `"type"` discriminator ("text", "choice", "unsupported", "contact", "system").
+Pure: no Django imports.
 """
 
 from __future__ import annotations
@@ -14,12 +15,21 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from flows.types import ChoiceMessage, InboundMessage, TextMessage, UnsupportedMessage
+from flows.types import (
+    ChoiceMessage,
+    ContactMessage,
+    IdentityChange,
+    InboundMessage,
+    TextMessage,
+    UnsupportedMessage,
+)
 
 EVENT_TYPES: dict[str, type] = {
     "text": TextMessage,
     "choice": ChoiceMessage,
     "unsupported": UnsupportedMessage,
+    "contact": ContactMessage,
+    "system": IdentityChange,
 }
 
 
@@ -31,6 +41,7 @@ class StatusUpdate:
     status: str
     timestamp: int  # unix seconds, Meta's clock
     recipient_id: str = ""
+    recipient_user_id: str = ""  # the recipient's BSUID (Meta omits it on failures of sends to a phone)
     error_code: int | None = None  # statuses[].errors[0].code (failed)
     error_title: str = ""
     callback_data: str = ""  # biz_opaque_callback_data: our outbox row id, echoed back by Meta
@@ -67,7 +78,8 @@ def event_type(event: InboundMessage) -> str:
 
 
 def event_kind(event: InboundMessage) -> str:
-    """A short label for `InboxMessage.kind` (≤ 40 chars): text, choice:<source> or the unsupported type."""
+    """A short label for `InboxMessage.kind` (≤ 40 chars): text, choice:<source> or the unsupported type
+    (contacts and system messages included)."""
     if isinstance(event, ChoiceMessage):
         return f"choice:{event.source}"
     if isinstance(event, UnsupportedMessage):
@@ -77,7 +89,8 @@ def event_kind(event: InboundMessage) -> str:
 
 def event_to_dict(event: InboundMessage) -> dict[str, Any]:
     """The JSON-serialisable stored form: the dataclass fields plus `"type"`."""
-    # The fields are flat strings and ints: a shallow read, not `asdict`'s recursive deep copy (hot path).
+    # The fields are flat strings, ints and tuples of strings: a shallow read, not `asdict`'s recursive deep
+    # copy (hot path). Tuples become JSON lists and come back as tuples (`event_from_dict`).
     return {"type": event_type(event), **{item.name: getattr(event, item.name) for item in fields(event)}}
 
 
@@ -87,4 +100,5 @@ def event_from_dict(data: dict[str, Any]) -> InboundMessage:
     if cls is None:
         raise ValueError("unknown stored event type")
     names = {field.name for field in fields(cls)}
-    return cls(**{key: value for key, value in data.items() if key in names})
+    values = {key: tuple(value) if isinstance(value, list) else value for key, value in data.items()}
+    return cls(**{key: value for key, value in values.items() if key in names})

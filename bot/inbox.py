@@ -5,7 +5,8 @@ inbound message is one `INSERT … ON CONFLICT (wamid) DO NOTHING RETURNING id` 
 means "already stored". On PostgreSQL a concurrent insert of the same wamid waits for the first transaction
 and then skips; on SQLite (IMMEDIATE transactions) writers are serialised and the second sees the committed
 row. Statuses and platform errors, rarer, keep a savepoint per insert. Either way the same message delivered
-N times, sequentially or at once, yields exactly one new row and therefore one dispatch.
+N times, sequentially or at once, yields exactly one new row and therefore one dispatch. Each row is stored
+under its sender's member key (`keyed`, `bot.identity`), never under the raw phone or BSUID.
 
 Status webhooks move `OutboxMessage.status` with conditional UPDATEs (`WHERE status IN <lower ranks>`), so
 concurrent or out-of-order statuses only ever move it forward: sent < delivered < read, and `failed` is
@@ -15,16 +16,17 @@ terminal with its error code. A status for a wamid we do not know is recorded un
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from bot import identity
 from bot.dbinsert import insert_new
 from bot.events import ParsedBatch, PlatformErrorItem, StatusUpdate, event_kind, event_to_dict
 from bot.models import InboxMessage, OutboxMessage, PlatformError, StatusEvent
-from flows.types import InboundMessage
+from flows.types import IdentityChange, InboundMessage
 
 FAILED = OutboxMessage.Status.FAILED
 
@@ -47,8 +49,9 @@ def store_batch(batch: ParsedBatch, *, correlation_id: str) -> StoreResult:
     new_rows: dict[str, int] = {}  # wamid → its new row id
     duplicates = 0
     with transaction.atomic():
+        messages = [keyed(message) for message in batch.messages]
         # Sorted by id: concurrent deliveries then take row locks in the same order (no deadlocks).
-        for message in sorted(batch.messages, key=lambda event: event.message_id):
+        for message in sorted(messages, key=lambda event: event.message_id):
             row_id = _insert_message(message, correlation_id)
             if row_id is None:
                 duplicates += 1
@@ -59,7 +62,7 @@ def store_batch(batch: ParsedBatch, *, correlation_id: str) -> StoreResult:
             _record_status(status)
         for error in batch.errors:
             _record_platform_error(error)
-    by_time = sorted((m for m in batch.messages if m.message_id in new_rows), key=lambda m: m.timestamp)
+    by_time = sorted((m for m in messages if m.message_id in new_rows), key=lambda m: m.timestamp)
     first_rows: dict[str, int] = {}
     for message in by_time:
         first_rows.setdefault(message.wa_id, new_rows[message.message_id])
@@ -67,11 +70,22 @@ def store_batch(batch: ParsedBatch, *, correlation_id: str) -> StoreResult:
 
 
 def _store_lone_message(message: InboundMessage, correlation_id: str) -> StoreResult:
-    """The common delivery, one message: one INSERT, atomic on its own (no BEGIN and COMMIT around it)."""
+    """The common delivery, one message: the sender's key, then one INSERT, each atomic on its own (a key
+    made for a message whose INSERT then failed is harmless: the redelivery finds it)."""
+    message = keyed(message)
     row_id = _insert_message(message, correlation_id)
     if row_id is None:
         return StoreResult(duplicates=1)
     return StoreResult(new_ids=[row_id], new_members=[(message.wa_id, row_id)])
+
+
+def keyed(message: InboundMessage) -> InboundMessage:
+    """`message` with `wa_id` set to its sender's member key (`bot.identity`); a number or BSUID change
+    Meta reports is applied here, before the messages after it are keyed."""
+    key = identity.resolve_sender(message)
+    if isinstance(message, IdentityChange):
+        identity.apply_change(key, message)
+    return message if key == message.wa_id else replace(message, wa_id=key)
 
 
 def _insert_message(message: InboundMessage, correlation_id: str) -> int | None:
@@ -99,6 +113,7 @@ def _record_status(status: StatusUpdate) -> None:
                 status=status.status,
                 status_ts=unix_to_datetime(status.timestamp),
                 recipient_id=status.recipient_id,
+                recipient_user_id=status.recipient_user_id,
                 error_code=status.error_code,
                 matched=matched,
             )

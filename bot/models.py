@@ -6,6 +6,7 @@
 - `StatusEvent`: every status webhook, deduplicated on (WhatsApp id, status); unknown ids are kept, unmatched.
 - `PlatformError`: `value.errors[]` items Meta sends about the app or number.
 - `SettledNotice`: the one message a member got about an uncertain instruction once it settled.
+- `MemberIdentity`: a member's key and their WhatsApp phone, BSUID and username (`bot.identity`).
 - `ReadinessProbe`: one row readiness (`bot.readiness`) rewrites to prove the database takes writes.
 - `MemberDataAccess`: no table; it only names the operator API's personal-data permissions (export, erase)
   and its schema permission, so ops can grant them like any other Django permission.
@@ -25,6 +26,7 @@ import uuid
 from typing import ClassVar
 
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -121,6 +123,7 @@ class StatusEvent(models.Model):
     status = models.CharField(max_length=16)
     status_ts = models.DateTimeField()
     recipient_id = models.CharField(max_length=32, blank=True)
+    recipient_user_id = models.CharField(max_length=140, blank=True, default="")  # the recipient's BSUID
     error_code = models.IntegerField(null=True, blank=True)
     matched = models.BooleanField(default=False, help_text="Whether it matched one of our outbox rows.")
     received_at = models.DateTimeField(auto_now_add=True)
@@ -181,7 +184,40 @@ class SettledNotice(models.Model):
         constraints = [models.UniqueConstraint(fields=["instruction_key"], name="settled_notice_once")]
 
     def __str__(self) -> str:
-        return f"settled notice {self.instruction_key} {self.state}"
+        return f"settled notice {self.instruction_key} {self.told_state}"
+
+
+class MemberIdentity(models.Model):
+    """Who a member is on WhatsApp, and the one key every store uses for them (`bot.identity`).
+
+    `key` is the member's key in the inbox, outbox, lock, conversation state, limits and confirmations: the
+    phone digits the ledger knows the member by (the ledger logs in by phone), or `u` + 24 hex characters
+    for someone known only by their business-scoped user id (BSUID), who has no ledger access until they
+    share their number through WhatsApp's contact request. `phone` is the number WhatsApp delivers to today
+    (it moves when the member changes number; the key does not). `refused` names why this identity may not
+    use the ledger even with a number ("number_in_use": the number is another member's ledger key).
+    """
+
+    key = models.CharField(max_length=32)  # unique: Meta.constraints
+    phone = models.CharField(max_length=15, blank=True, default="")  # unique when set
+    bsuid = models.CharField(max_length=140, blank=True, default="")  # unique when set
+    parent_bsuid = models.CharField(max_length=140, blank=True, default="")
+    username = models.CharField(max_length=64, blank=True, default="")
+    refused = models.CharField(max_length=24, blank=True, default="")
+    contact_requested_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key"], name="identity_key_unique"),
+            models.UniqueConstraint(fields=["phone"], condition=~Q(phone=""), name="identity_phone_unique"),
+            models.UniqueConstraint(fields=["bsuid"], condition=~Q(bsuid=""), name="identity_bsuid_unique"),
+        ]
+        verbose_name_plural = "member identities"
+
+    def __str__(self) -> str:
+        return f"member identity {self.pk}"
 
 
 class ReadinessProbe(models.Model):

@@ -41,8 +41,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_redis import get_redis_connection
 
+from bot import identity
 from bot.models import OutboxMessage
-from bot.rendering import render, render_kind
+from bot.rendering import InvalidRecipientError, render, render_kind
 from bot.sender import GraphSender, SendResult, get_sender
 from flows.types import Reply
 from security.alerts import raise_alert
@@ -64,9 +65,14 @@ def due_key() -> str:
 
 
 def record(wa_id: str, replies: Iterable[Reply], in_reply_to_id: int | None) -> list[OutboxMessage]:
-    """Store the replies as QUEUED rows, all or none, in order (rendered first: nothing is stored if one
-    breaks WhatsApp's limits)."""
-    payloads = [(render_kind(reply), render(reply, to=wa_id)) for reply in replies]
+    """Store the replies to member `wa_id` as QUEUED rows, all or none, in order (rendered first: nothing is
+    stored if one breaks WhatsApp's limits). They go to the member's phone, or their BSUID when we do not
+    know their number (`bot.identity.address_of`)."""
+    replies = list(replies)
+    if not replies:
+        return []
+    to = _address(wa_id)
+    payloads = [(render_kind(reply), render(reply, to=to)) for reply in replies]
     create = OutboxMessage.objects.create
     if len(payloads) == 1:  # one INSERT is atomic by itself: no BEGIN/COMMIT round trips
         kind, body = payloads[0]
@@ -80,7 +86,7 @@ def record(wa_id: str, replies: Iterable[Reply], in_reply_to_id: int | None) -> 
 
 def record_captured(*, wa_id: str, reply: Reply, in_reply_to_id: int | None) -> dict:
     """Mock testing: render, store a CAPTURED outbox row, return the payload. Nothing is sent."""
-    payload = render(reply, to=wa_id)
+    payload = render(reply, to=_address(wa_id))
     OutboxMessage.objects.create(
         wa_id=wa_id,
         in_reply_to_id=in_reply_to_id,
@@ -89,6 +95,13 @@ def record_captured(*, wa_id: str, reply: Reply, in_reply_to_id: int | None) -> 
         status=Status.CAPTURED,
     )
     return payload
+
+
+def _address(wa_id: str) -> str:
+    to = identity.address_of(wa_id)
+    if to is None:
+        raise InvalidRecipientError("the member has neither a known number nor a business-scoped user id")
+    return to
 
 
 def record_and_send(

@@ -3,15 +3,12 @@ whose `reason` is a short fixed text, safe to log (never the value). Pure: no Dj
 
 Required fields (ids, the sender, the timestamp, message texts) make the item malformed when wrong; optional
 ones (context ids, titles, error details) become "" or None. Text is cleaned of NUL and lone surrogates, which
-PostgreSQL cannot store (`clean_text`). The sender is a WhatsApp id by the one rule of
-`security.validation.is_wa_id`.
+PostgreSQL cannot store (`clean_text`). Senders are checked in `bot.parse_senders`.
 """
 
 from __future__ import annotations
 
 import re
-
-from security.validation import is_wa_id
 
 MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second a datetime can hold
 INT32 = range(-(2**31), 2**31)  # IntegerField on PostgreSQL
@@ -46,14 +43,6 @@ def short_identifier(value: object, max_chars: int) -> str:
     if isinstance(value, str) and len(value) <= max_chars and _ID.fullmatch(value):
         return value
     return ""
-
-
-def sender(value: object) -> str:
-    """`from`: a WhatsApp id (`security.validation.is_wa_id`), or the message is malformed. A BSUID-only
-    sender (`from_user_id`, no `from`) is malformed too until members are keyed by BSUID."""
-    if not is_wa_id(value):
-        raise Malformed("sender missing or not a WhatsApp id")
-    return value
 
 
 def timestamp(value: object) -> int:

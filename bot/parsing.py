@@ -2,9 +2,10 @@
 
 Every `entry[] × changes[] × messages[] / statuses[] / errors[]` item is read (many SDKs read only the first).
 Only `field == "messages"` changes addressed to our phone number id are used; others are counted as skipped.
-An item that is malformed (missing or mistyped id, timestamp; a sender that is not a WhatsApp id; oversized
-fields) is skipped and counted, its siblings kept; a contact whose `wa_id` is not a WhatsApp id is skipped
-too (its name is never shown). The delivery then logs ONE warning with the count per reason and the first
+An item that is malformed (missing or mistyped id, timestamp; a sender named by neither a WhatsApp id nor a
+business-scoped user id; oversized fields) is skipped and counted, its siblings kept; a contact naming its
+user by neither is skipped too (its name is never shown). Senders, contact cards and system messages are
+read in `bot.parse_senders`. The delivery then logs ONE warning with the count per reason and the first
 position of each, never an item's content: a delivery of a million broken items is one line, not a million.
 Every string that reaches the database is bounded to its column and cleaned of NUL and lone surrogates
 (PostgreSQL rejects both), so one odd item can never fail the whole transaction and make Meta redeliver the
@@ -35,13 +36,20 @@ from bot.parse_fields import (
     identifier,
     int32_or_none,
     optional_text,
-    sender,
     short_identifier,
     timestamp,
 )
+from bot.parse_senders import Senders, contact_cards, identity_change
 from bot.parse_tally import CapReached, Tally
-from flows.types import ChoiceMessage, InboundMessage, TextMessage, UnsupportedMessage
-from security.validation import is_wa_id
+from flows.types import (
+    ChoiceMessage,
+    ContactMessage,
+    IdentityChange,
+    InboundMessage,
+    TextMessage,
+    UnsupportedMessage,
+)
+from security.validation import is_bsuid
 
 WHATSAPP_OBJECT = "whatsapp_business_account"
 DEFAULT_MAX_ITEMS = 20_000  # 5× the largest batch Meta sends: 1000 updates × (entry, change, contact, item)
@@ -49,7 +57,6 @@ STATUS_VALUES = frozenset({"sent", "delivered", "read", "failed", "played"})
 MAX_TEXT_CHARS = 4096 * 2  # WhatsApp's limit is 4096; twice that leaves room for counting differences
 MAX_CHOICE_ID_CHARS = 1024  # reply ids ≤ 256, list ids ≤ 200, template payloads are ours too
 MAX_TITLE_CHARS = 1024
-MAX_NAME_CHARS = 256
 MAX_RECIPIENT_CHARS = 32  # StatusEvent.recipient_id
 MAX_KIND_CHARS = 40  # InboxMessage.kind
 MAX_ERROR_TITLE_CHARS = 255  # PlatformError.title
@@ -101,7 +108,7 @@ def _parse_change(change: object, *, where: str, ours: str, found: Tally) -> Non
         items = sum(len(v) for k in _ITEM_PARSERS if isinstance(v := value.get(k), list))
         found.skip(where, "change for another phone number id", count=max(items, 1))
         return
-    names = _profile_names(value.get("contacts"), where=where, found=found)
+    senders = _senders(value.get("contacts"), where=where, found=found)
     for key, parse_item in _ITEM_PARSERS.items():
         items = value.get(key)
         if items is None:
@@ -112,48 +119,34 @@ def _parse_change(change: object, *, where: str, ours: str, found: Tally) -> Non
         for index, item in enumerate(items):
             found.take(f"{where}.{key}[{index}]")
             try:
-                found.found[key].append(parse_item(item, names))
+                found.found[key].append(parse_item(item, senders))
             except Malformed as exc:
                 found.skip(f"{where}.{key}[{index}]", exc.reason)
 
 
-def _profile_names(contacts: object, *, where: str, found: Tally) -> dict[str, str]:
-    """wa_id → profile name from `value.contacts` (matched by wa_id, never contacts[0] blindly).
-
-    A contact with only a `user_id` (a BSUID, for members who hide their number) has no name to match yet;
-    one with neither, or with a `wa_id` that is not a WhatsApp id, is malformed."""
-    names: dict[str, str] = {}
+def _senders(contacts: object, *, where: str, found: Tally) -> Senders:
+    """The change's `value.contacts`, by phone and by BSUID (`bot.parse_senders`): matched to messages by
+    either, never contacts[0] blindly. A contact naming its user by neither is malformed."""
+    senders = Senders()
     for index, contact in enumerate(contacts if isinstance(contacts, list) else ()):
         position = f"{where}.contacts[{index}]"
         found.take(position)
-        wa_id = contact.get("wa_id") if isinstance(contact, dict) else None
-        if wa_id is None:
-            if not isinstance(contact, dict) or "user_id" not in contact:
-                found.skip(position, "contact without a wa_id or user_id")
-            continue
-        if not is_wa_id(wa_id):
-            found.skip(position, "contact wa_id not a WhatsApp id")
-            continue
-        profile = contact.get("profile")
-        name = profile.get("name") if isinstance(profile, dict) else None
-        if isinstance(name, str):
-            names[wa_id] = clean_text(name)[:MAX_NAME_CHARS]
-    return names
+        if not isinstance(contact, dict) or not senders.add(contact):
+            found.skip(position, "contact without a WhatsApp id or user id")
+    return senders
 
 
 # --- messages[] -----------------------------------------------------------------------------------------
 
 
-def _parse_message(item: object, names: dict[str, str]) -> InboundMessage:
+def _parse_message(item: object, senders: Senders) -> InboundMessage:
     if not isinstance(item, dict):
         raise Malformed("message is not an object")
-    wa_id = sender(item.get("from"))
     common = {
         "message_id": identifier(item.get("id"), "message id"),
-        "wa_id": wa_id,
         "timestamp": timestamp(item.get("timestamp")),
-        "profile_name": names.get(wa_id, ""),
         "context_id": context_id(item.get("context")),
+        **senders.common_fields(item),
     }
     message_type = item.get("type")
     if not isinstance(message_type, str) or not message_type:
@@ -203,12 +196,14 @@ _MESSAGE_BUILDERS: dict[str, Callable[[dict, dict], InboundMessage]] = {
     "text": _text,
     "interactive": _interactive,
     "button": _template_button,
+    "contacts": lambda item, common: ContactMessage(**contact_cards(item), **common),
+    "system": lambda item, common: IdentityChange(**identity_change(item), **common),
 }
 
 # --- statuses[] and errors[] ------------------------------------------------------------------------------
 
 
-def _parse_status(item: object, names: dict[str, str]) -> StatusUpdate:
+def _parse_status(item: object, senders: Senders) -> StatusUpdate:
     if not isinstance(item, dict):
         raise Malformed("status is not an object")
     status = item.get("status")
@@ -221,13 +216,14 @@ def _parse_status(item: object, names: dict[str, str]) -> StatusUpdate:
         status=status,
         timestamp=timestamp(item.get("timestamp")),
         recipient_id=short_identifier(item.get("recipient_id"), MAX_RECIPIENT_CHARS),
+        recipient_user_id=recipient if is_bsuid(recipient := item.get("recipient_user_id")) else "",
         error_code=int32_or_none(first_error.get("code")),
         error_title=optional_text(first_error.get("title"), MAX_ERROR_TITLE_CHARS, truncate=True),
         callback_data=optional_text(item.get("biz_opaque_callback_data"), MAX_CALLBACK_DATA_CHARS),
     )
 
 
-def _parse_error(item: object, names: dict[str, str]) -> PlatformErrorItem:
+def _parse_error(item: object, senders: Senders) -> PlatformErrorItem:
     if not isinstance(item, dict):
         raise Malformed("error is not an object")
     error_data = item.get("error_data")
@@ -241,7 +237,7 @@ def _parse_error(item: object, names: dict[str, str]) -> PlatformErrorItem:
     )
 
 
-_ITEM_PARSERS: dict[str, Callable[[object, dict[str, str]], Any]] = {
+_ITEM_PARSERS: dict[str, Callable[[object, Senders], Any]] = {
     "messages": _parse_message,
     "statuses": _parse_status,
     "errors": _parse_error,

@@ -32,13 +32,14 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils import timezone
 
-from bot import outbox, queue, stream_pusher
+from bot import identity, outbox, queue, stream_pusher
 from bot.events import event_from_dict
+from bot.identity_link import unlinked_turn
 from bot.inbound_limits import SLOW_DOWN, Decision, inbound_decision
 from bot.models import InboxMessage, OutboxMessage
 from flows.services import run_turn
 from flows.store import LockBusy, member_lock
-from flows.types import TextReply
+from flows.types import IdentityChange, TextReply
 from security import alerts, correlation
 from security.redaction import mask_phone
 
@@ -154,12 +155,15 @@ def _process_row(row: InboxMessage, capture: Capture | None) -> None:
     """One inbound message: rate limit, the engine's turn, its replies recorded then sent (or captured)."""
     try:
         if capture is not None:
-            for reply in _replies_for(row):
-                capture(outbox.record_captured(wa_id=row.wa_id, reply=reply, in_reply_to_id=row.pk))
+            key, replies = _turn(row)
+            for reply in replies:
+                capture(outbox.record_captured(wa_id=key, reply=reply, in_reply_to_id=row.pk))
         else:
+            key = row.wa_id
             if not (row.attempts and OutboxMessage.objects.filter(in_reply_to_id=row.pk).exists()):
-                outbox.record(row.wa_id, _replies_for(row), row.pk)  # a re-run keeps the replies it had
-            outbox.flush(row.wa_id)
+                key, replies = _turn(row)
+                outbox.record(key, replies, row.pk)  # a re-run keeps the replies it had
+            outbox.flush(key)
     except Exception:
         logger.exception("processing failed for inbox row %s", row.pk)
         _finish(row, InboxMessage.Status.FAILED)
@@ -168,14 +172,21 @@ def _process_row(row: InboxMessage, capture: Capture | None) -> None:
     _finish(row, InboxMessage.Status.DONE)
 
 
-def _replies_for(row: InboxMessage) -> list:
-    """The turn's replies; over the inbound limit, one notice and then none (`bot.inbound_limits`)."""
+def _turn(row: InboxMessage) -> tuple[str, list]:
+    """The member key to answer under and the turn's replies; over the inbound limit, one notice and then
+    none (`bot.inbound_limits`). A member known only by BSUID gets `bot.identity_link`'s turn instead of
+    the engine's (a shared number re-keys them); Meta's system messages get no answer."""
     decision = inbound_decision(row.wa_id)
     if decision is Decision.NOTICE:
-        return [TextReply(body=SLOW_DOWN)]
+        return row.wa_id, [TextReply(body=SLOW_DOWN)]
     if decision is Decision.SILENT:
-        return []
-    return run_turn(event_from_dict(row.event), now=int(time.time()))
+        return row.wa_id, []
+    event = event_from_dict(row.event)
+    if isinstance(event, IdentityChange):
+        return row.wa_id, []
+    if not identity.is_linked(row.wa_id):
+        return unlinked_turn(row.wa_id, event, now=int(time.time()))
+    return row.wa_id, run_turn(event, now=int(time.time()))
 
 
 def _finish(row: InboxMessage, status: str) -> None:

@@ -10,7 +10,11 @@ Decisions:
   costs 2, and "💸 Offer Secured Credex 💸" (24 code points, 26 units) does not fit a 24-character row title.
 - `to` is sent as E.164 with a leading "+". Inbound gives us `wa_id` digits; Meta recommends the "+" because
   a number without it may get the *business* number's country code prepended (misdelivery). Both "2637…"
-  and "+2637…" are accepted; anything that is not 6–15 digits (first digit non-zero) is refused.
+  and "+2637…" are accepted; anything that is not 6–15 digits (first digit non-zero) is refused. A member
+  whose number we do not know is addressed by their business-scoped user id in `recipient` instead of `to`
+  (Meta: `to` and `recipient` are alternatives, `to` wins when both are sent; "Business-scoped user IDs").
+- `ContactRequestReply` is WhatsApp's own `request_contact_info` interactive: the member taps to share their
+  number and WhatsApp answers with a `contacts` message whose origin is "contact_request".
 - Interactive bodies are capped at 1024 for lists too (product rule), although Meta allows 4096 for lists.
 - Optional fields (header, footer, single-section title, row description, template components) are left out
   of the JSON when empty, as Meta's examples do.
@@ -21,8 +25,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from flows.types import ButtonsReply, ListReply, ListRow, Reply, TemplateReply, TextReply
-from security.validation import is_wa_id
+from flows.types import (
+    ButtonsReply,
+    ContactRequestReply,
+    ListReply,
+    ListRow,
+    Reply,
+    TemplateReply,
+    TextReply,
+)
+from security.validation import is_bsuid, is_wa_id
 
 TEXT_BODY_MAX = 4096
 INTERACTIVE_BODY_MAX = 1024
@@ -65,7 +77,7 @@ def render_kind(reply: Reply) -> str:
     """The outbox `kind` of a reply: "text", "interactive" or "template"."""
     if isinstance(reply, TextReply):
         return "text"
-    if isinstance(reply, ButtonsReply | ListReply):
+    if isinstance(reply, ButtonsReply | ListReply | ContactRequestReply):
         return "interactive"
     if isinstance(reply, TemplateReply):
         return "template"
@@ -73,11 +85,11 @@ def render_kind(reply: Reply) -> str:
 
 
 def render(reply: Reply, *, to: str) -> dict:
-    """The Graph API message JSON for `reply` to `to` (wa_id digits or "+"-E.164).
+    """The Graph API message JSON for `reply` to `to` (wa_id digits, "+"-E.164 or a BSUID).
 
     Raises `ReplyLimitError` (a bug in the caller) if any WhatsApp limit is broken; nothing is truncated.
     """
-    payload: dict = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": _recipient(to)}
+    payload: dict = {"messaging_product": "whatsapp", "recipient_type": "individual", **_recipient(to)}
     if isinstance(reply, TextReply):
         _check("text.body", reply.body, high=TEXT_BODY_MAX)
         payload.update(type="text", text={"body": reply.body, "preview_url": bool(reply.preview_url)})
@@ -87,16 +99,24 @@ def render(reply: Reply, *, to: str) -> dict:
         payload.update(type="interactive", interactive=_list(reply))
     elif isinstance(reply, TemplateReply):
         payload.update(type="template", template=_template(reply))
+    elif isinstance(reply, ContactRequestReply):
+        _check("interactive.body.text", reply.body, high=INTERACTIVE_BODY_MAX)
+        interactive = {"type": "request_contact_info", "body": {"text": reply.body}}
+        payload.update(
+            type="interactive", interactive={**interactive, "action": {"name": "request_contact_info"}}
+        )
     else:
         raise TypeError(f"not a reply: {type(reply).__name__}")
     return payload
 
 
-def _recipient(to: str) -> str:
+def _recipient(to: str) -> dict:
+    if is_bsuid(to):
+        return {"recipient": to}
     digits = to[1:] if isinstance(to, str) and to.startswith("+") else to
     if not is_wa_id(digits):
-        raise InvalidRecipientError("recipient must be 6-15 digits of an E.164 number")
-    return "+" + digits
+        raise InvalidRecipientError("recipient must be 6-15 digits of an E.164 number or a BSUID")
+    return {"to": "+" + digits}
 
 
 def _check(field: str, text: str, *, high: int, low: int = 1) -> str:

@@ -54,6 +54,7 @@ from flows.membership import (
 )
 from flows.ports import InstructionNotRun, MoneyRateLimited, ServiceUnreachable
 from security import ratelimit
+from security.validation import is_wa_id
 
 ONBOARD = "member_onboard"
 CHANGED, MAYBE_CHANGED = "changed", "maybe changed"  # `MemberLedger.money_outcome` after `execute`
@@ -64,6 +65,8 @@ class MemberLedger:
     """Ledger operations for one member during one turn."""
 
     def __init__(self, wa_id: str) -> None:
+        if not is_wa_id(wa_id):  # a member known only by BSUID has no ledger access (bot.identity_link)
+            raise ValueError("the ledger needs the member's phone number")
         self.wa_id = wa_id
         self._login: LoginResult | None = None
         self._membership: Membership | None = None

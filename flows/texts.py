@@ -133,3 +133,28 @@ ABOUT = (
     "VimbisoPay is your window onto that ledger in WhatsApp. Your member handle is your phone number."
 )
 HELP_BUTTON = "Help"
+
+# --- Members known only by their WhatsApp username (no number yet) ---------------------------------------
+SHARE_NUMBER_ASK = (
+    "Welcome to VimbisoPay. Your credex account is tied to your WhatsApp number, and WhatsApp has not "
+    "shared it with us. Tap *Share phone number* below to send it; only the number shared through this "
+    "button is accepted. Until then you can send *help* or *about* to read how it works."
+)
+SHARE_NUMBER_REMINDER = (
+    "To see balances or send credex, please share your number with the *Share phone number* button in my "
+    "earlier message, or send *link* to get the button again."
+)
+CARD_REFUSED = (
+    "That is a contact card, which I cannot use to link a number (it could be anyone's). Please use the "
+    "*Share phone number* button instead: it sends your own number."
+)
+NUMBER_LINKED = "Thank you: your number is linked to this chat."
+NUMBER_IN_USE = (
+    "This number is already linked to another VimbisoPay member, so I cannot open it here. If it is yours, "
+    "please contact support and we will check it with you."
+)
+UNLINKED_HELP = (
+    "*VimbisoPay* lets you hold and exchange credex – promises of value recorded on the credex ledger – "
+    "from WhatsApp.\n\nYour account is tied to your phone number, so I need it before I can show balances "
+    "or send credex. Send *about* to learn what a credex is, or *link* to share your number."
+)

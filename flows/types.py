@@ -16,13 +16,24 @@ from typing import Literal
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Inbound:
-    """Fields of every inbound message: who (verified `wa_id`), which message, when (Meta's clock)."""
+    """Fields of every inbound message: who, which message, when (Meta's clock).
+
+    `wa_id` is the member's key. The parser fills it with the sender's phone digits ("" when WhatsApp
+    withholds the number); the edge then replaces it with the member key (`bot.identity`): the phone digits
+    the ledger knows the member by, or an opaque `u…` key for a member known only by their business-scoped
+    user id (BSUID) — such a member has no ledger access until they share their number.
+    `user_id` / `parent_user_id` are the BSUIDs Meta sends (`contacts[].user_id`, `messages[].from_user_id`),
+    `username` the sender's WhatsApp username (`contacts[].profile.username`); "" when absent.
+    """
 
     wa_id: str
     message_id: str
     timestamp: int  # unix seconds, from the message itself (not delivery time)
     profile_name: str = ""
     context_id: str | None = None  # the message a tap or quoted reply refers to
+    user_id: str = ""
+    parent_user_id: str = ""
+    username: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +57,29 @@ class UnsupportedMessage(Inbound):
     """A message type we do not read (image, audio, sticker, location, contacts, reaction, ...)."""
 
     kind: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContactMessage(UnsupportedMessage):
+    """The member sent contact cards (`type=contacts`). `origin` is "contact_request" only when WhatsApp
+    made this message as the member's answer to our request for their number; `phones` are the WhatsApp
+    ids the cards carry. Flows treat it as unsupported; only `bot.identity` reads it, to link a number."""
+
+    kind: str = "contacts"
+    origin: str = ""
+    phones: tuple[str, ...] = ()
+    cards: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IdentityChange(UnsupportedMessage):
+    """Meta's system message: the member changed their number (`user_changed_number`, `new_phone` set) or
+    their BSUID changed (`user_changed_user_id`). Applied by `bot.identity` at intake; never answered."""
+
+    kind: str = "system"
+    change: str = ""
+    new_phone: str = ""
+    new_user_id: str = ""
 
 
 InboundMessage = TextMessage | ChoiceMessage | UnsupportedMessage
@@ -117,4 +151,12 @@ class TemplateReply:
     quick_reply_payloads: tuple[str, ...] = field(default_factory=tuple)
 
 
-Reply = TextReply | ButtonsReply | ListReply | TemplateReply
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContactRequestReply:
+    """WhatsApp's own "share your phone number" request (interactive `request_contact_info`): the member's
+    answer is a `ContactMessage` with origin "contact_request", from the member themself."""
+
+    body: str
+
+
+Reply = TextReply | ButtonsReply | ListReply | TemplateReply | ContactRequestReply

@@ -12,6 +12,8 @@ a reason, so the member sees exactly what will be stored. The rules are the ledg
 - WhatsApp id (`is_wa_id`, `WA_ID_PATTERN`): 6–15 ASCII digits, no leading 0 (E.164 without the "+"),
   the one rule for a member's number wherever it comes in: the webhook's `from` and contacts, the operator
   API's paths, `/bot/notify`, and every reply's recipient;
+- business-scoped user id (`is_bsuid`, `BSUID_PATTERN`): "CC." then 1–128 ASCII letters or digits ("CC.ENT."
+  for a parent BSUID); never normalised like a phone number;
 - due date (unsecured credex): ``YYYY-MM-DD``, a real date, today+7 … today+34 inclusive (the ledger's
   ``today + 7 <= due < today + 35``), where *today* is the ledger's day (UTC) passed in by the caller.
 
@@ -59,6 +61,11 @@ DUE_DATE_TOO_LATE = "The due date can be at most {last}. Please choose a date fr
 
 WA_ID_PATTERN = "[1-9][0-9]{5,14}"  # a regex fragment, for URL patterns; match it whole (`is_wa_id`)
 _WA_ID = re.compile(WA_ID_PATTERN, re.ASCII)
+# Meta's business-scoped user id: an ISO 3166 alpha-2 country code, a dot, up to 128 alphanumerics; a
+# parent BSUID (linked portfolios) has "ENT." after the dot (developers.facebook.com/documentation/
+# business-messaging/whatsapp/business-scoped-user-ids).
+BSUID_PATTERN = "[A-Z]{2}\\.(?:ENT\\.)?[A-Za-z0-9]{1,128}"
+_BSUID = re.compile(BSUID_PATTERN, re.ASCII)
 _HANDLE = re.compile(r"[a-z0-9_]{3,30}", re.ASCII)
 _HANDLE_CHARS = re.compile(r"[a-z0-9_]+", re.ASCII)
 _PHONE_LIKE = re.compile(r"\+?[0-9][0-9 ()\-]*[0-9]", re.ASCII)
@@ -78,6 +85,11 @@ class InvalidInput(ValueError):  # noqa: N818 - the name flows and tests use
 def is_wa_id(value: object) -> bool:
     """True for a WhatsApp id: a str of 6–15 ASCII digits with no leading 0 ("0", "+263…", "٢٦٣…" are not)."""
     return isinstance(value, str) and _WA_ID.fullmatch(value) is not None
+
+
+def is_bsuid(value: object) -> bool:
+    """True for a business-scoped user id (`BSUID_PATTERN`), e.g. "ZW.1502576394655843"; never a phone."""
+    return isinstance(value, str) and _BSUID.fullmatch(value) is not None
 
 
 def parse_handle(text: str) -> str:
