@@ -66,7 +66,7 @@ def test_batch_of_three_messages_and_two_statuses(client, dispatched, django_cap
     assert rows["wamid.M2"].event == {
         "type": "choice", "wa_id": p.SENDER, "message_id": "wamid.M2", "timestamp": 1717000003,
         "profile_name": "Tendai", "context_id": "wamid.OUT1", "choice_id": "menu:balance", "title": "Balance",
-        "source": "button",
+        "source": "button", "user_id": "", "parent_user_id": "", "username": "",
     }  # fmt: skip
     assert (rows["wamid.M3"].wa_id, rows["wamid.M3"].event["profile_name"]) == (p.OTHER_SENDER, "Other")
     assert dict(OutboxMessage.objects.values_list("wamid", "status")) == {

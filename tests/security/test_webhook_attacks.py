@@ -32,8 +32,8 @@ MILLION = 1_000_000
 SOME = 1_000
 SKIPPED_ONE = "1 item skipped"
 BAD_SENDER = "sender missing or not a WhatsApp id"
-BAD_CONTACT = "contact wa_id not a WhatsApp id"
-NO_CONTACT_ID = "contact without a wa_id or user_id"
+BAD_CONTACT = "contact without a WhatsApp id or user id"
+NO_CONTACT_ID = BAD_CONTACT
 OVER_CAP = "read stopped at the item cap (20,000)"
 
 
