@@ -3,7 +3,12 @@ the development chat page, `bot/devchat_views.py`).
 
 No Django here: the caller passes the app secret, our phone number id and the webhook URL.
 
-- `delivery` builds the WhatsApp webhook body for a typed line or a tapped option (`deploy.samples`).
+- `delivery` builds the WhatsApp webhook body for a typed line or a tapped option (`deploy.samples`); with
+  `username=True` the member is a "username user" whose number WhatsApp withholds: only a BSUID and a
+  username, no `wa_id`/`from` (`deploy.samples.as_username_user`). The bot's `request_contact_info` is shown
+  with one option, `SHARE` ("Share phone number"): tapping it sends WhatsApp's contact-request answer with
+  the member's own number, from that same BSUID. `vcard_delivery` forwards a vCard of other numbers (the
+  bot must refuse it: only a contact-request answer links a number).
 - `post_delivery` signs the exact bytes it sends (`X-Hub-Signature-256`), posts them with
   `X-Mock-Testing: true` and an explicit timeout, and returns the reply payloads (the Graph API JSON the bot
   would have sent), or raises `DevChatError` with a one-line reason.
@@ -20,7 +25,13 @@ from dataclasses import asdict, dataclass
 
 import requests
 
-from deploy.samples import new_wamid, whatsapp_choice_payload, whatsapp_text_payload
+from deploy.samples import (
+    as_username_user,
+    new_wamid,
+    whatsapp_choice_payload,
+    whatsapp_contacts_payload,
+    whatsapp_text_payload,
+)
 from security.signatures import sign_body
 
 TIMEOUT_SECONDS = (3.05, 30.0)  # (connect, read): processing is inline in mock mode
@@ -51,7 +62,7 @@ class DevChatError(Exception):
 class Option:
     """Something the member can tap: a reply button, a list row or a template quick reply."""
 
-    kind: str  # "button", "list" or "quick_reply" (deploy.samples.CHOICE_KINDS)
+    kind: str  # "button", "list", "quick_reply" (deploy.samples.CHOICE_KINDS) or "share" (SHARE)
     id: str
     title: str
     description: str = ""
@@ -88,21 +99,45 @@ class Screen:
         return {**fields, "options": options, "text": "\n".join(self.lines(first_number))}
 
 
+SHARE_KIND = "share"
+SHARE = Option(SHARE_KIND, "share_phone_number", "Share phone number")  # WhatsApp's request_contact_info
+
+
 def valid_phone(value: object) -> bool:
     """2–15 ASCII digits, not starting with 0 (a WhatsApp id: country code and number)."""
     return isinstance(value, str) and PHONE.fullmatch(value) is not None
 
 
 def delivery(
-    *, wa_id: str, phone_number_id: str, text: str | None = None, choice: Option | None = None
-) -> dict:
-    """The webhook body WhatsApp would send for `text` typed, or `choice` tapped, by `wa_id`."""
+    *, wa_id: str, phone_number_id: str, text: str | None = None, choice: Option | None = None,
+    username: bool = False,
+) -> dict:  # fmt: skip
+    """The webhook body WhatsApp would send for `text` typed, or `choice` tapped, by `wa_id` (a username
+    user when `username`: module docstring)."""
     if (text is None) == (choice is None):
         raise ValueError("give exactly one of text and choice")
+    payload = _delivery(wa_id=wa_id, phone_number_id=phone_number_id, text=text, choice=choice)
+    return as_username_user(payload, wa_id=wa_id) if username else payload
+
+
+def vcard_delivery(*, wa_id: str, phone_number_id: str, phones: list[str], username: bool = False) -> dict:
+    """`wa_id` forwarding a vCard of `phones` (origin "other"): never links a number."""
+    payload = whatsapp_contacts_payload(
+        phones=phones, origin="other", wamid=new_wamid(), phone_number_id=phone_number_id, wa_id=wa_id
+    )
+    return as_username_user(payload, wa_id=wa_id) if username else payload
+
+
+def _delivery(*, wa_id: str, phone_number_id: str, text: str | None, choice: Option | None) -> dict:
     if choice is None:
         return whatsapp_text_payload(
-            text=text, wamid=new_wamid(), phone_number_id=phone_number_id, wa_id=wa_id
+            text=str(text), wamid=new_wamid(), phone_number_id=phone_number_id, wa_id=wa_id
         )
+    if choice.kind == SHARE_KIND:  # the answer to request_contact_info: the member's own number
+        return whatsapp_contacts_payload(
+            phones=[wa_id], origin="contact_request", wamid=new_wamid(), phone_number_id=phone_number_id,
+            wa_id=wa_id,
+        )  # fmt: skip
     return whatsapp_choice_payload(
         kind=choice.kind,
         choice_id=choice.id,
@@ -147,7 +182,8 @@ def reason_for_status(status: int) -> str:
 
 
 def screen_of(payload: dict) -> Screen:
-    """A Graph API message payload (text, interactive button/list, template) as a `Screen`."""
+    """A Graph API message payload (text, interactive button/list/request_contact_info, template) as a
+    `Screen`."""
     kind = payload.get("type") if isinstance(payload, dict) else None
     if kind == "text":
         return Screen(kind="text", body=str(payload.get("text", {}).get("body", "")))
@@ -157,6 +193,9 @@ def screen_of(payload: dict) -> Screen:
         interactive = payload.get("interactive") or {}
         if interactive.get("type") in ("button", "list"):
             return _interactive_screen(interactive)
+        if interactive.get("type") == "request_contact_info":
+            body = str((interactive.get("body") or {}).get("text", ""))
+            return Screen(kind="contact_request", body=body, options=(SHARE,))
         kind = f"interactive {interactive.get('type')}"
     return Screen(kind="other", body=f"({kind} message)")
 

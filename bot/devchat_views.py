@@ -3,9 +3,14 @@
 Exists only while settings.DEBUG and settings.MOCK_TESTING_ENABLED are both on; every view answers 404
 otherwise. `GET /dev/chat` serves the page (its script and style are files, served by `asset`, so a strict
 Content-Security-Policy applies: no inline script or style). `POST /dev/chat/send` (CSRF-protected, JSON
-`{"as": PHONE, "text": ...}` or `{"as": PHONE, "choice": {"id", "title", "kind"[, "description"]}}`) builds
-the WhatsApp delivery, signs it and posts it over HTTP to this same server's webhook on loopback, and answers
+`{"as": PHONE, "text": ...}`, `{"as": PHONE, "choice": {"id", "title", "kind"[, "description"]}}` or
+`{"as": PHONE, "vcard": OTHER_PHONE}`, each with an optional `"username": true`) builds the WhatsApp delivery,
+signs it and posts it over HTTP to this same server's webhook on loopback, and answers
 `{"replies": [Graph API payloads], "screens": [...]}` (`bot/devchat.py`); invalid input → 400 with a reason.
+
+`"username": true` plays a "username user" (WhatsApp withholds the number: the sender is only a BSUID and a
+username); choice kind "share" answers the bot's request for the number (`devchat.SHARE`); `vcard` forwards
+a contact card of another number, which the bot must refuse.
 """
 
 from __future__ import annotations
@@ -84,12 +89,10 @@ def asset(request: HttpRequest, name: str) -> HttpResponse:
 @require_POST
 def send(request: HttpRequest) -> HttpResponse:
     try:
-        wa_id, text, choice = _read_request(request)
+        wa_id, username, data = _read_request(request)
+        payload = _payload(wa_id, username, data)
     except BadInput as bad:
         return JsonResponse({"error": str(bad)}, status=400)
-    payload = devchat.delivery(
-        wa_id=wa_id, phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID, text=text, choice=choice
-    )
     try:
         replies = devchat.post_delivery(_webhook_url(request), payload, secret=settings.WHATSAPP_APP_SECRET)
     except devchat.DevChatError as error:
@@ -108,8 +111,26 @@ def _webhook_url(request: HttpRequest) -> str:
     return f"http://127.0.0.1:{port}{reverse('bot:webhook')}"
 
 
-def _read_request(request: HttpRequest) -> tuple[str, str | None, devchat.Option | None]:
-    """(phone, text, choice) from the JSON body, exactly one of text and choice; else BadInput."""
+def _payload(wa_id: str, username: bool, data: dict) -> dict:
+    """The delivery for the one thing the body asks to send: text, choice or vcard; else BadInput."""
+    ours = settings.WHATSAPP_PHONE_NUMBER_ID
+    text, choice, vcard = data.get("text"), data.get("choice"), data.get("vcard")
+    if sum(item is not None for item in (text, choice, vcard)) != 1:
+        raise BadInput('give exactly one of "text", "choice" and "vcard"')
+    if vcard is not None:
+        if not devchat.valid_phone(vcard) or vcard == wa_id:
+            raise BadInput('"vcard" must be another member\'s number: 2-15 digits, not starting with 0')
+        return devchat.vcard_delivery(wa_id=wa_id, phone_number_id=ours, phones=[vcard], username=username)
+    if choice is not None:
+        choice = _read_choice(choice)
+        return devchat.delivery(wa_id=wa_id, phone_number_id=ours, choice=choice, username=username)
+    if not isinstance(text, str) or not text.strip() or len(text) > devchat.TEXT_MAX:
+        raise BadInput(f'"text" must be 1-{devchat.TEXT_MAX} characters, not only spaces')
+    return devchat.delivery(wa_id=wa_id, phone_number_id=ours, text=text, username=username)
+
+
+def _read_request(request: HttpRequest) -> tuple[str, bool, dict]:
+    """(phone, username mode, the JSON body) from a bounded JSON object body; else BadInput."""
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if not declared.isdigit() or int(declared) > BODY_MAX_BYTES or len(request.body) > BODY_MAX_BYTES:
         raise BadInput(f"the body is over {BODY_MAX_BYTES} bytes")
@@ -121,21 +142,17 @@ def _read_request(request: HttpRequest) -> tuple[str, str | None, devchat.Option
         raise BadInput("the body must be a JSON object")
     if not devchat.valid_phone(data.get("as")):
         raise BadInput('"as" must be 2-15 digits with the country code, not starting with 0')
-    text, choice = data.get("text"), data.get("choice")
-    if (text is None) == (choice is None):
-        raise BadInput('give exactly one of "text" and "choice"')
-    if choice is not None:
-        return data["as"], None, _read_choice(choice)
-    if not isinstance(text, str) or not text.strip() or len(text) > devchat.TEXT_MAX:
-        raise BadInput(f'"text" must be 1-{devchat.TEXT_MAX} characters, not only spaces')
-    return data["as"], text, None
+    username = data.get("username", False)
+    if not isinstance(username, bool):
+        raise BadInput('"username" must be true or false')
+    return data["as"], username, data
 
 
 def _read_choice(choice: object) -> devchat.Option:
     if not isinstance(choice, dict):
         raise BadInput('"choice" must be an object with "id", "title" and "kind"')
-    if choice.get("kind") not in CHOICE_KINDS:
-        raise BadInput(f'"choice.kind" must be one of {", ".join(CHOICE_KINDS)}')
+    if choice.get("kind") not in (*CHOICE_KINDS, devchat.SHARE_KIND):
+        raise BadInput(f'"choice.kind" must be one of {", ".join(CHOICE_KINDS)}, {devchat.SHARE_KIND}')
     choice_id, title = choice.get("id"), choice.get("title")
     description = choice.get("description", "")
     if not isinstance(choice_id, str) or not 1 <= len(choice_id) <= devchat.CHOICE_ID_MAX:

@@ -6,6 +6,15 @@ richer builders in `tests/support/payloads.py`.
 `whatsapp_choice_payload` builds the delivery of a tap instead: a reply button, a list row or a template
 quick reply, shaped as WhatsApp sends each (`manage.py chat` and the development chat page use it).
 
+A "username user" (WhatsApp usernames, Meta's "Business-scoped user IDs") is a member whose number WhatsApp
+withholds: `as_username_user` rewrites a delivery so the sender is named only by a business-scoped user id
+(BSUID: `contacts[].user_id`, `messages[].from_user_id`) with a `profile.username`, no `wa_id` and no
+`from`. `sample_bsuid` derives that BSUID from the number deterministically ("ZW." + the first 16 decimal
+digits of SHA-256 of the number: the same member gets the same BSUID on every run, and it is never a phone
+number). `whatsapp_contacts_payload` builds a `contacts` message: WhatsApp's answer to our
+`request_contact_info` (origin "contact_request", the member's own number) or a forwarded vCard of other
+numbers (origin "other").
+
 `python -m deploy.samples [TEXT]` prints one such body (fresh wamid, our configured phone number id), ready
 to pipe into `python manage.py sign_payload - --curl URL`.
 """
@@ -13,6 +22,7 @@ to pipe into `python manage.py sign_payload - --curl URL`.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import secrets
@@ -89,6 +99,54 @@ def _tap(kind: str, *, choice_id: str, title: str, description: str) -> dict:
     if kind == "quick_reply":
         return {"type": "button", "button": {"payload": choice_id, "text": title}}
     raise ValueError(f"kind must be one of {CHOICE_KINDS}, not {kind!r}")
+
+
+def sample_bsuid(wa_id: str) -> str:
+    """The dev BSUID of the member with number `wa_id` (module docstring): "ZW." + 16 digits."""
+    digest = hashlib.sha256(f"vimbisopay-dev-bsuid:{wa_id}".encode("ascii")).hexdigest()
+    return "ZW." + str(int(digest, 16))[:16]
+
+
+def sample_username(wa_id: str) -> str:
+    """The dev WhatsApp username of the member with number `wa_id`: "member_" + its last four digits."""
+    return f"member_{wa_id[-4:]}"
+
+
+def as_username_user(payload: dict, *, wa_id: str) -> dict:
+    """`payload` (one change) with its sender named only by BSUID and username: no `wa_id`, no `from`."""
+    value = payload["entry"][0]["changes"][0]["value"]
+    user_id = sample_bsuid(wa_id)
+    for contact in value.get("contacts", ()):
+        contact.pop("wa_id", None)
+        contact["user_id"] = user_id
+        contact["profile"]["username"] = sample_username(wa_id)
+    for message in value.get("messages", ()):
+        message.pop("from", None)
+        message["from_user_id"] = user_id
+    return payload
+
+
+def whatsapp_contacts_payload(
+    *, phones: list[str], origin: str, wamid: str, phone_number_id: str, wa_id: str = SAMPLE_WA_ID,
+    name: str = "Tendai Moyo",
+) -> dict:  # fmt: skip
+    """One `contacts` message from `wa_id` carrying a card for each of `phones` (Meta's "Contacts messages
+    webhook reference"); origin "contact_request" is WhatsApp's answer to our request for the number."""
+    payload = whatsapp_text_payload(
+        text="", wamid=wamid, phone_number_id=phone_number_id, wa_id=wa_id, name=name
+    )
+    message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    del message["text"]
+    cards = [
+        {
+            "name": {"formatted_name": name if origin == "contact_request" else "A friend"},
+            "phones": [{"phone": f"+{phone}", "wa_id": phone, "type": "CELL"}],
+            "origin": origin,
+        }
+        for phone in phones
+    ]
+    message.update(type="contacts", contacts=cards)
+    return payload
 
 
 def new_wamid() -> str:

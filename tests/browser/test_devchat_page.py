@@ -1,6 +1,8 @@
 """The development chat page in real headless Chromium (Selenium with the system chromedriver): type "help",
-see the topics list as a bubble with its rows, click a row, see the topic. The page runs under its strict
-Content-Security-Policy, so this also shows that nothing on it needs inline script or style.
+see the topics list as a bubble with its rows, click a row, see the topic; and a "username user" (number
+withheld) asked for their number, refused a forwarded card, tapping Share and greeted (issue 22). The page
+runs under its strict Content-Security-Policy, so this also shows that nothing on it needs inline script or
+style.
 
 Skipped when Chromium or chromedriver is not installed (`.ci/run` installs both when it runs as root).
 Selenium Manager never downloads anything: the driver path is given and SE_OFFLINE is set.
@@ -94,3 +96,29 @@ def test_an_invalid_member_number_is_refused_on_the_page(chat_page):
     error = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".note.error")))
     assert "2-15 digits" in error.text
     assert not bubbles_with(chat_page, texts.HELP_TOPICS_BODY)
+
+
+def test_a_username_user_is_asked_for_the_number_taps_share_and_is_greeted(chat_page):
+    """Issue 22: with "username user" ticked, the bot sees no number, asks for it with WhatsApp's request,
+    and the Share phone number option links it; a forwarded card is refused on the way."""
+    wait = WebDriverWait(chat_page, WAIT_SECONDS)
+    phone = chat_page.find_element(By.ID, "phone")
+    phone.clear()
+    phone.send_keys("263775550999")
+    chat_page.find_element(By.ID, "username").click()
+    chat_page.find_element(By.ID, "text").send_keys("hi")
+    chat_page.find_element(By.ID, "send").click()
+
+    ask = wait.until(lambda driver: bubbles_with(driver, texts.SHARE_NUMBER_ASK))[0]
+    assert "contact_request" in ask.get_attribute("class")
+    chat_page.find_element(By.ID, "vcard").send_keys("263779876543")
+    chat_page.find_element(By.ID, "send-vcard").click()
+    wait.until(lambda driver: bubbles_with(driver, texts.CARD_REFUSED.split(",")[0]))
+
+    ask.find_element(By.CSS_SELECTOR, "button.option").click()
+    linked = wait.until(lambda driver: bubbles_with(driver, texts.NUMBER_LINKED))[0]
+    screens = chat_page.find_elements(By.CSS_SELECTOR, ".bubble.screen")
+    assert screens[-1] != linked  # the linked member's greeting follows in the same answer
+    mine = [bubble.text for bubble in chat_page.find_elements(By.CSS_SELECTOR, ".bubble.user")]
+    assert all("(username user)" in text for text in mine) and len(mine) == 3
+    assert not chat_page.find_elements(By.CSS_SELECTOR, ".note.error")

@@ -115,7 +115,7 @@ def test_post_without_the_csrf_token_is_refused(live_server, browser):
         ({"as": 263771234567, "text": "hi"}, '"as" must be 2-15 digits'),
         ({"as": MEMBER, "text": "x" * 4097}, '"text" must be 1-4096 characters'),
         ({"as": MEMBER, "text": "   "}, '"text" must be 1-4096 characters'),
-        ({"as": MEMBER}, 'exactly one of "text" and "choice"'),
+        ({"as": MEMBER}, 'exactly one of "text", "choice" and "vcard"'),
         ({"as": MEMBER, "choice": {"id": "x" * 257, "title": "A", "kind": "list"}}, '"choice.id" must be'),
         ({"as": MEMBER, "choice": {"id": "a", "title": "A", "kind": "menu"}}, '"choice.kind" must be'),
         ([MEMBER, "hi"], "must be a JSON object"),

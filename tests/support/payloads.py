@@ -6,6 +6,12 @@ Plain functions returning plain dicts, so a test reads like the JSON Meta sends:
 
 `text_payload("hi")` is the one-message shortcut. Items default to our phone number id
 (settings.WHATSAPP_PHONE_NUMBER_ID), a fixed sender, "now" as the timestamp and a fresh random wamid.
+
+WhatsApp usernames (issue 22) are built in `tests/support/payloads_bsuid.py`: senders known by a
+business-scoped user id (BSUID) with or without their phone, usernames, parent BSUIDs, statuses with
+`recipient_user_id`, contact-request answers, forwarded vCards and the identity system messages. Here,
+`contact(...)` and `status(...)` take the same optional BSUID fields, and `single` reads the sender from
+`from` or `from_user_id`.
 """
 
 from __future__ import annotations
@@ -74,8 +80,23 @@ def change(
     return {"value": value, "field": field}
 
 
-def contact(wa_id: str = SENDER, name: str = SENDER_NAME) -> dict:
-    return {"profile": {"name": name}, "wa_id": wa_id}
+def contact(
+    wa_id: str | None = SENDER, name: str = SENDER_NAME, *, user_id: str | None = None,
+    username: str | None = None, parent_user_id: str | None = None,
+) -> dict:  # fmt: skip
+    """A `contacts[]` entry; `wa_id=None` leaves the phone out (a member whose number WhatsApp withholds).
+    `user_id`, `parent_user_id`, `profile.username`: Meta's BSUID fields ("Business-scoped user IDs")."""
+    profile = {"name": name}
+    if username is not None:
+        profile["username"] = username
+    item: dict = {"profile": profile}
+    if wa_id is not None:
+        item["wa_id"] = wa_id
+    if user_id is not None:
+        item["user_id"] = user_id
+    if parent_user_id is not None:
+        item["parent_user_id"] = parent_user_id
+    return item
 
 
 def text_payload(body: str, *, sender: str = SENDER, name: str = SENDER_NAME, **message_fields) -> dict:
@@ -85,8 +106,9 @@ def text_payload(body: str, *, sender: str = SENDER, name: str = SENDER_NAME, **
 
 
 def single(message: dict, *, name: str = SENDER_NAME) -> dict:
-    """A whole delivery holding one given message and its sender's contact."""
-    return envelope(entry(change(messages=[message], contacts=[contact(message["from"], name)])))
+    """A whole delivery holding one given message and its sender's contact (by phone, BSUID or both)."""
+    sender = contact(message.get("from"), name, user_id=message.get("from_user_id"))
+    return envelope(entry(change(messages=[message], contacts=[sender])))
 
 
 # --- messages[] -------------------------------------------------------------------------------------------
@@ -193,10 +215,15 @@ def unknown_message(*, sender: str = SENDER) -> dict:
 # --- statuses[] and errors[] ------------------------------------------------------------------------------
 
 
-def status(wamid: str, value: str, *, recipient: str = SENDER, timestamp: str | None = None,
-           error_code: int | None = None) -> dict:  # fmt: skip
-    """A `statuses[]` item for one of our outgoing messages; `failed` carries `errors[]`."""
-    item: dict = {"id": wamid, "status": value, "timestamp": timestamp or now_ts(), "recipient_id": recipient}
+def status(wamid: str, value: str, *, recipient: str | None = SENDER, timestamp: str | None = None,
+           error_code: int | None = None, recipient_user_id: str | None = None) -> dict:  # fmt: skip
+    """A `statuses[]` item for one of our outgoing messages; `failed` carries `errors[]`. `recipient=None`
+    leaves `recipient_id` out; `recipient_user_id` is the recipient's BSUID ("Business-scoped user IDs")."""
+    item: dict = {"id": wamid, "status": value, "timestamp": timestamp or now_ts()}
+    if recipient is not None:
+        item["recipient_id"] = recipient
+    if recipient_user_id is not None:
+        item["recipient_user_id"] = recipient_user_id
     if value != "failed":
         item["pricing"] = {"billable": True, "pricing_model": "PMP", "category": "utility", "type": "regular"}
     if error_code is not None:

@@ -1,10 +1,17 @@
-"""`python manage.py chat [--as PHONE] [--url URL]`: chat with the bot in a terminal, no WhatsApp needed.
+"""`python manage.py chat [--as PHONE] [--username] [--url URL]`: chat with the bot in a terminal, no WhatsApp
+needed.
 
 Every line goes through the real signed webhook in mock-testing mode (the server needs MOCK_TESTING_ENABLED):
 it is built as the WhatsApp delivery of a typed text, or of a tap when the line is the number of an option
 shown (`[1] Title`), signed with the local WHATSAPP_APP_SECRET and posted; the replies the bot would have
 sent are printed as text (`bot/devchat.py`). `/as PHONE` switches to another member (play two members),
 `/quit` (or end of input, or Ctrl-C) leaves. Phone numbers are printed masked.
+
+`--username` plays a "username user": WhatsApp withholds the member's number, so their messages carry only a
+business-scoped user id and a username (`deploy.samples.as_username_user`). `/username` toggles that for the
+current member. The bot then asks for the number with WhatsApp's request (shown as `[n] Share phone
+number`); typing that number or `/share` answers it (the contact-request answer, from the same user, with
+the member's own number). `/vcard PHONE` forwards a contact card of another number (the bot must refuse it).
 """
 
 from __future__ import annotations
@@ -22,7 +29,13 @@ from security.redaction import mask_phone
 DEFAULT_URL = "http://127.0.0.1:8000/bot/webhook"
 QUIT = "/quit"
 SWITCH = "/as"
-HINT = "Type a message, or the number of an option to tap it; /as PHONE switches member, /quit leaves."
+SHARE = "/share"
+VCARD = "/vcard"
+USERNAME = "/username"
+HINT = (
+    "Type a message, or the number of an option to tap it; /as PHONE switches member, /username toggles "
+    "a hidden number, /share shares it, /vcard PHONE forwards a card, /quit leaves."
+)
 
 
 class Command(BaseCommand):
@@ -37,9 +50,14 @@ class Command(BaseCommand):
             metavar="PHONE",
             help=f"the member's WhatsApp number: digits with the country code (default {SAMPLE_WA_ID})",
         )
+        parser.add_argument(
+            "--username",
+            action="store_true",
+            help="play a username user: WhatsApp withholds the number; the bot sees a BSUID and username",
+        )
         parser.add_argument("--url", default=DEFAULT_URL, help=f"the bot's webhook (default {DEFAULT_URL})")
 
-    def handle(self, *args, wa_id: str, url: str, **options) -> None:
+    def handle(self, *args, wa_id: str, url: str, username: bool = False, **options) -> None:
         if not devchat.valid_phone(wa_id):
             raise CommandError("--as needs 2-15 digits with the country code, not starting with 0")
         if not settings.WHATSAPP_APP_SECRET:
@@ -47,8 +65,9 @@ class Command(BaseCommand):
         self.stdin: TextIO = options.get("stdin") or sys.stdin
         self.url = url
         self.wa_id = wa_id
+        self.username_of: dict[str, bool] = {wa_id: username}  # who plays a username user
         self.options_of: dict[str, list[devchat.Option]] = {}  # each member's latest options
-        self.stdout.write(f"Chatting with {url} as {mask_phone(wa_id)}.")
+        self.stdout.write(f"Chatting with {url} as {self._who()}.")
         self.stdout.write(HINT)
         try:
             self._loop()
@@ -70,27 +89,54 @@ class Command(BaseCommand):
                 return
             if command == SWITCH:
                 self._switch(rest.strip())
+            elif command in (SHARE, VCARD, USERNAME):
+                self._identity_command(command, rest.strip())
             elif line.strip():
                 self._send(line)
+
+    def _who(self) -> str:
+        hidden = " (username user: number hidden)" if self.username_of.get(self.wa_id) else ""
+        return mask_phone(self.wa_id) + hidden
+
+    def _identity_command(self, command: str, rest: str) -> None:
+        if command == USERNAME:
+            self.username_of[self.wa_id] = not self.username_of.get(self.wa_id, False)
+            self.stdout.write(f"Now chatting as {self._who()}.")
+        elif command == SHARE:
+            self._post(self._delivery(choice=devchat.SHARE), "(shared phone number)")
+        elif not devchat.valid_phone(rest) or rest == self.wa_id:
+            self.stdout.write("/vcard needs another member's number: 2-15 digits, not starting with 0.")
+        else:
+            payload = devchat.vcard_delivery(
+                wa_id=self.wa_id, phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID, phones=[rest],
+                username=self.username_of.get(self.wa_id, False),
+            )  # fmt: skip
+            self._post(payload, f"(forwarded a contact card of {mask_phone(rest)})")
+
+    def _delivery(self, **message: object) -> dict:
+        return devchat.delivery(
+            wa_id=self.wa_id, phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID,
+            username=self.username_of.get(self.wa_id, False), **message,
+        )  # fmt: skip
 
     def _switch(self, wa_id: str) -> None:
         if not devchat.valid_phone(wa_id):
             self.stdout.write("/as needs 2-15 digits with the country code, not starting with 0.")
             return
         self.wa_id = wa_id
-        self.stdout.write(f"Now chatting as {mask_phone(wa_id)}.")
+        self.stdout.write(f"Now chatting as {self._who()}.")
 
     def _send(self, line: str) -> None:
         if len(line) > devchat.TEXT_MAX:
             self.stdout.write(f"error: a WhatsApp text is at most {devchat.TEXT_MAX} characters")
             return
         choice = devchat.pick(line, self.options_of.get(self.wa_id, []))
-        text = None if choice else line
-        payload = devchat.delivery(
-            wa_id=self.wa_id, phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID, text=text, choice=choice
-        )
-        if choice:
-            self.stdout.write(f"(tapped: {choice.title})")
+        payload = self._delivery(choice=choice) if choice else self._delivery(text=line)
+        self._post(payload, f"(tapped: {choice.title})" if choice else "")
+
+    def _post(self, payload: dict, said: str) -> None:
+        if said:
+            self.stdout.write(said)
         try:
             replies = devchat.post_delivery(self.url, payload, secret=settings.WHATSAPP_APP_SECRET)
         except devchat.DevChatError as error:

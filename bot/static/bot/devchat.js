@@ -2,6 +2,9 @@
 // POST /dev/chat/send (JSON, CSRF token in X-CSRFToken) and shows the bot's replies as chat bubbles, with
 // reply buttons, list rows and template quick replies as clickable options. Text is only ever set with
 // textContent (never as HTML): reply texts are shown exactly as WhatsApp would show their characters.
+// The "username user" box is remembered per member number: when ticked, that member's messages carry only
+// a business-scoped user id and a username (no number); the bot's request for the number is shown with a
+// "Share phone number" option, and the vCard form forwards a contact card of another number.
 "use strict";
 
 (function () {
@@ -11,7 +14,11 @@
   const textInput = document.getElementById("text");
   const phoneInput = document.getElementById("phone");
   const sendButton = document.getElementById("send");
+  const usernameBox = document.getElementById("username");
+  const vcardForm = document.getElementById("vcard-form");
+  const vcardInput = document.getElementById("vcard");
   const PHONE = /^[1-9][0-9]{1,14}$/;
+  const usernameOf = {};
   let lastPhone = phoneInput.value;
 
   function csrfToken() {
@@ -48,7 +55,8 @@
 
   function userBubble(phone, text) {
     const bubble = element("div", "bubble user");
-    bubble.appendChild(element("div", "who", "member …" + phone.slice(-4)));
+    const who = "member …" + phone.slice(-4) + (usernameBox.checked ? " (username user)" : "");
+    bubble.appendChild(element("div", "who", who));
     bubble.appendChild(element("p", "", text));
     show(bubble);
   }
@@ -109,7 +117,7 @@
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-        body: JSON.stringify(Object.assign({ as: phone }, message)),
+        body: JSON.stringify(Object.assign({ as: phone, username: usernameBox.checked }, message)),
       });
       let answer = {};
       try {
@@ -132,6 +140,25 @@
       textInput.focus();
     }
   }
+
+  usernameBox.addEventListener("change", function () {
+    usernameOf[phoneInput.value.trim()] = usernameBox.checked;
+  });
+
+  phoneInput.addEventListener("input", function () {
+    usernameBox.checked = Boolean(usernameOf[phoneInput.value.trim()]);
+  });
+
+  vcardForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const other = vcardInput.value.trim();
+    if (!PHONE.test(other)) {
+      note("The card's number must be 2-15 digits with the country code, not starting with 0.", true);
+      return;
+    }
+    vcardInput.value = "";
+    send({ vcard: other }, "📇 contact card of …" + other.slice(-4));
+  });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
