@@ -5,8 +5,10 @@ business-scoped user id (BSUID) in `contacts[].user_id` and `messages[].from_use
 `contacts[].profile.username`, a parent BSUID in `parent_user_id` for linked portfolios, and the phone
 (`contacts[].wa_id`, `messages[].from`) only while the number is shared (Meta, "Business-scoped user IDs",
 developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids, and the
-messages webhook reference). A message is kept when it names its sender by a phone, a BSUID or both; a
-contact entry is matched to its message by either, never by position.
+messages webhook reference). A message is kept when it names its sender by a phone, a BSUID or both, and
+every sender field it has is well formed (a malformed `from` or `from_user_id` drops the message: a sender
+we cannot trust must not be guessed from the other field); a contact entry is matched to its message by its
+BSUID first, then its phone, never by position.
 
 - `contacts` messages (`type=contacts`, Meta's "Contacts messages webhook reference"): `contacts[].origin` is
   "contact_request" when WhatsApp made the message as the user's answer to our `request_contact_info`
