@@ -1,0 +1,148 @@
+"""WhatsApp usernames end to end (issue 22): through the signed webhook, the real Redis pair and the sandbox
+ledger over HTTP, a member known by phone keeps their conversation when Meta withholds the number, and a
+member known only by their business-scoped user id (BSUID) is asked once for their number, shares it through
+WhatsApp's own contact request, opens their account and is then answered at their number."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+
+from bot.models import InboxMessage, MemberIdentity
+from flows import texts
+from tests.e2e import usernames_payloads as u
+from tests.e2e.chat import MOCK, body, options
+from tests.e2e.conftest import onboard
+from tests.support.signing import post_signed
+
+pytestmark = pytest.mark.django_db(transaction=True)
+_ids = itertools.count(1)
+
+
+def new_bsuid() -> str:
+    return f"ZW.{1502576394650000 + next(_ids)}"
+
+
+@dataclass
+class User:
+    """A WhatsApp user who shows the bot their BSUID and, while `shows_phone`, their number too."""
+
+    phone: str
+    bsuid: str = field(default_factory=new_bsuid)
+    shows_phone: bool = True
+    client: Client = field(default_factory=Client)
+    last: list[dict] = field(default_factory=list)
+
+    def deliver(self, message: dict) -> list[dict]:
+        response = post_signed(self.client, u.delivery(message), headers=MOCK)
+        assert response.status_code == 200, response.status_code
+        self.last = response.json()["replies"]
+        return self.last
+
+    def _ids(self) -> dict:
+        return {"phone": self.phone if self.shows_phone else None, "bsuid": self.bsuid}
+
+    def say(self, words: str) -> list[dict]:
+        return self.deliver(u.text(words, **self._ids()))
+
+    def tap(self, title: str) -> list[dict]:
+        for reply in reversed(self.last):
+            for shown, (choice_id, kind) in options(reply).items():
+                if shown.startswith(title):
+                    return self.deliver(u.tap(choice_id, shown, kind=kind, **self._ids()))
+        raise AssertionError(f"no option {title!r}")
+
+    def share_number(self) -> list[dict]:
+        """Tap "Share phone number": WhatsApp's answer, a contact_request card from this very user."""
+        return self.deliver(u.contacts_message(u.card(self.phone, origin="contact_request"), **self._ids()))
+
+    def text(self) -> str:
+        return "\n".join(body(reply) for reply in self.last)
+
+    def key(self) -> str:
+        return MemberIdentity.objects.get(bsuid=self.bsuid).key
+
+
+def addressed(replies: list[dict]) -> set[tuple[str | None, str | None]]:
+    """The (to, recipient) of every reply."""
+    return {(reply.get("to"), reply.get("recipient")) for reply in replies}
+
+
+def requests(ledger) -> int:
+    return ledger.stats()["requests"]
+
+
+@pytest.fixture
+def known(ledger, new_member) -> User:
+    """A member who opened their account while WhatsApp showed both their number and their BSUID."""
+    user = User(phone=new_member().phone)
+    onboard(user, "Tendai", "Moyo")
+    assert "Handle:" in user.text()
+    return user
+
+
+def test_a_member_half_way_through_an_offer_keeps_it_when_the_number_is_withheld(ledger, known, new_member):
+    payee = User(phone=new_member().phone)
+    onboard(payee, "Rudo", "Dube")
+    ledger.mint(known.phone, "8.00")
+    known.say("offer")
+    known.say("2")
+
+    known.shows_phone = False  # the next message carries only the BSUID
+    known.say(payee.phone)
+
+    assert "Offer *2.00 USD* to *Rudo Dube Personal*" in known.text()
+    assert addressed(known.last) == {("+" + known.phone, None)}
+    assert known.key() == known.phone
+    assert set(InboxMessage.objects.filter(event__user_id=known.bsuid).values_list("wa_id", flat=True)) == {
+        known.phone
+    }
+
+
+def test_a_bsuid_only_newcomer_is_asked_once_reads_help_and_touches_no_ledger(ledger, new_member):
+    newcomer = User(phone=new_member().phone, shows_phone=False)
+    before = requests(ledger)
+
+    asked = newcomer.say("hi")
+    ledgerish = [newcomer.say(word) for word in ("balance", "offer", "menu")]
+    helped = newcomer.say("help")
+
+    assert [reply["interactive"]["type"] for reply in asked] == ["request_contact_info"]
+    assert asked[0]["interactive"]["action"] == {"name": "request_contact_info"}
+    assert addressed(asked) == {(None, newcomer.bsuid)}
+    reminder = [texts.SHARE_NUMBER_REMINDER]
+    assert [[body(reply) for reply in replies] for replies in ledgerish] == [reminder] * 3
+    assert [body(reply) for reply in helped] == [texts.UNLINKED_HELP]
+    assert addressed(helped) == {(None, newcomer.bsuid)}
+    assert requests(ledger) == before  # no login, no ledger call of any kind
+    assert newcomer.key().startswith("u") and newcomer.phone not in newcomer.key()
+
+
+def test_a_bsuid_only_newcomer_shares_their_number_opens_an_account_and_is_answered_at_it(ledger, new_member):
+    newcomer = User(phone=new_member().phone, shows_phone=False)
+    newcomer.say("hi")
+    unlinked_key = newcomer.key()
+
+    newcomer.share_number()
+    linked_at = InboxMessage.objects.latest("id").id
+
+    assert newcomer.last[0]["text"]["body"] == texts.NUMBER_LINKED
+    assert "Become a member" in [title for reply in newcomer.last for title in options(reply)]
+    assert newcomer.key() == newcomer.phone
+    assert addressed(newcomer.last) == {("+" + newcomer.phone, None)}
+    newcomer.tap("Become a member")
+    newcomer.say("Tendai")
+    newcomer.say("Moyo")
+    newcomer.tap("USD")
+    newcomer.tap("Open account")
+    assert "Welcome, Tendai!" in newcomer.text() and "Handle:" in newcomer.text()
+
+    newcomer.say("hi")  # still only the BSUID on the wire
+    assert "Handle:" in newcomer.text()
+    assert addressed(newcomer.last) == {("+" + newcomer.phone, None)}
+    later = InboxMessage.objects.filter(event__user_id=newcomer.bsuid, id__gt=linked_at)
+    assert set(later.values_list("wa_id", flat=True)) == {newcomer.phone}
+    assert not MemberIdentity.objects.filter(key=unlinked_key).exists()
