@@ -9,6 +9,7 @@ import pytest
 
 from bot.models import InboxMessage, MemberIdentity
 from flows import texts
+from tests.e2e import usernames_payloads as u
 from tests.e2e.chat import body, options
 from tests.e2e.conftest import onboard
 from tests.e2e.usernames_chat import User, addressed, requests
@@ -87,3 +88,17 @@ def test_a_bsuid_only_newcomer_shares_their_number_opens_an_account_and_is_answe
     later = InboxMessage.objects.filter(event__user_id=newcomer.bsuid, id__gt=linked_at)
     assert set(later.values_list("wa_id", flat=True)) == {newcomer.phone}
     assert not MemberIdentity.objects.filter(key=unlinked_key).exists()
+
+
+def test_a_question_delivered_with_the_contact_request_answer_is_answered_at_the_number(ledger, new_member):
+    newcomer = User(phone=new_member().phone, shows_phone=False)
+    newcomer.say("hi")
+    answer = u.contacts_message(u.card(newcomer.phone, origin="contact_request"), bsuid=newcomer.bsuid)
+    question = u.text("hi", bsuid=newcomer.bsuid, timestamp=str(int(answer["timestamp"]) + 1))
+
+    replies = newcomer.deliver_all(answer, question)
+
+    assert [body(reply) for reply in replies].count(texts.NUMBER_LINKED) == 1
+    assert sum("Become a member" in options(reply) for reply in replies) == 2  # link's greeting, then "hi"
+    assert addressed(replies) == {("+" + newcomer.phone, None)}
+    assert not InboxMessage.objects.filter(event__user_id=newcomer.bsuid, status="pending").exists()

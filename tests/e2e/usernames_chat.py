@@ -32,7 +32,11 @@ class User:
     last: list[dict] = field(default_factory=list)
 
     def deliver(self, message: dict) -> list[dict]:
-        response = post_signed(self.client, u.delivery(message), headers=MOCK)
+        return self.deliver_all(message)
+
+    def deliver_all(self, *messages: dict) -> list[dict]:
+        """One signed delivery holding `messages`; the replies to all of them."""
+        response = post_signed(self.client, u.delivery(*messages), headers=MOCK)
         assert response.status_code == 200, response.status_code
         self.last = response.json()["replies"]
         return self.last
