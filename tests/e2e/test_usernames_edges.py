@@ -127,3 +127,31 @@ def test_one_new_bsuid_in_simultaneous_webhooks_is_one_member(ledger):
     assert rows.count() == count and set(rows.values_list("wa_id", flat=True)) == {key}
     assert key.startswith("u")
     assert p.SENDER not in key
+
+
+@pytest.mark.db_both
+def test_simultaneous_greetings_from_a_new_bsuid_ask_for_the_number_once(ledger):
+    bsuid, count, replies = new_bsuid(), 6, []
+    deliveries = [(u.delivery(u.text("hi", bsuid=bsuid, wamid=f"wamid.HI{n}")),) for n in range(count)]
+
+    errors = run_together(lambda payload: replies.extend(post(payload)["replies"]), deliveries)
+
+    assert errors == []
+    kinds = [reply.get("interactive", {}).get("type") for reply in replies]
+    assert kinds.count("request_contact_info") == 1
+    assert InboxMessage.objects.filter(wamid__startswith="wamid.HI", status="done").count() == count
+
+
+@pytest.mark.db_both
+def test_a_new_person_seen_by_phone_and_by_bsuid_at_once_is_one_member_keyed_by_the_phone(ledger, new_member):
+    phone, bsuid = new_member().phone, new_bsuid()
+    shapes = [{"phone": phone, "bsuid": bsuid}, {"bsuid": bsuid}] * 4
+    deliveries = [(u.delivery(u.text("help", wamid=f"wamid.MIX{n}", **ids)),) for n, ids in enumerate(shapes)]
+
+    errors = run_together(post, deliveries)
+
+    assert errors == []
+    assert list(MemberIdentity.objects.filter(bsuid=bsuid).values_list("key", "phone")) == [(phone, phone)]
+    rows = InboxMessage.objects.filter(wamid__startswith="wamid.MIX")
+    assert rows.count() == len(shapes)
+    assert rows.filter(status="done").count() == len(shapes)  # none stranded under a moved key
