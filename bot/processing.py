@@ -13,7 +13,9 @@
   others wait — and, after releasing the lock, hands a member who still has pending rows back to the end of
   the queue. Without it (inline mode) it drains them all. With `stop` (the worker's shutdown event) the call
   stops between rows once the event is set: the turn in progress ends, the rest stay pending and go back to
-  the queue at once (the same hand-back), so a stopping worker exits after one turn, not a backlog.
+  the queue at once (the same hand-back), so a stopping worker exits after one turn, not a backlog. A turn
+  that links a member's number (`bot.identity_link`) moves their waiting rows to the number: the call then
+  goes on under the number (inline) or hands the number back to the queue (the worker).
 
 A row's turn records all its replies (`bot.outbox.record`, one transaction) before sending any. Each row is
 claimed by a conditional UPDATE (pending → processing), so a row is processed once even if two processors
