@@ -13,7 +13,9 @@
   others wait — and, after releasing the lock, hands a member who still has pending rows back to the end of
   the queue. Without it (inline mode) it drains them all. With `stop` (the worker's shutdown event) the call
   stops between rows once the event is set: the turn in progress ends, the rest stay pending and go back to
-  the queue at once (the same hand-back), so a stopping worker exits after one turn, not a backlog.
+  the queue at once (the same hand-back), so a stopping worker exits after one turn, not a backlog. A turn
+  that links a member's number (`bot.identity_link`) moves their waiting rows to the number: the call then
+  goes on under the number (inline) or hands the number back to the queue (the worker).
 
 A row's turn records all its replies (`bot.outbox.record`, one transaction) before sending any. Each row is
 claimed by a conditional UPDATE (pending → processing), so a row is processed once even if two processors
@@ -28,6 +30,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from django.conf import settings
 from django.utils import timezone
@@ -95,7 +98,7 @@ def process_member(
     wait = settings.MEMBER_LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
     try:
         with member_lock(wa_id, ttl_ms=settings.MEMBER_LOCK_TTL_MS, wait_seconds=wait):
-            processed = _take_turns(wa_id, capture, drain=requeue is None, stop=stop)
+            processed, key = _take_turns(wa_id, capture, drain=requeue is None, stop=stop)
             if capture is None and not processed:
                 outbox.flush(wa_id)  # a retry that fell due (each turn's own flush sends it first)
     except LockBusy:
@@ -103,10 +106,12 @@ def process_member(
         # queues the member again if it finds any; the sweeper catches what is left after a crash.
         logger.info("member %s busy; left to the current holder", mask_phone(wa_id))
         return 0
+    if key != wa_id and requeue is None:  # a linked number re-keyed the member: their rows moved there
+        return processed + process_member(key, capture=capture, wait_seconds=wait, stop=stop)
     if requeue is not None:
-        waiting = _pending(wa_id).values_list("pk", flat=True).first()
+        waiting = _pending(key).values_list("pk", flat=True).first()
         if waiting is not None:
-            requeue(wa_id, waiting)
+            requeue(key, waiting)
     return processed
 
 
@@ -125,21 +130,24 @@ def _unfinished(wa_id: str):
 
 def _take_turns(
     wa_id: str, capture: Capture | None, *, drain: bool, stop: threading.Event | None = None
-) -> int:
+) -> tuple[int, str]:
     """Process the rows unfinished now, in order; with `drain`, again until none is left; none more once
-    `stop` is set (the rows not yet claimed stay pending)."""
+    `stop` is set (the rows not yet claimed stay pending). Returns the rows processed and the member's key,
+    which is new when a turn linked their number (`bot.identity.rekey` moved their pending rows to it)."""
     processed = 0
     while True:
         pending = list(_unfinished(wa_id))
         for row in pending:
             if stop is not None and stop.is_set():
-                return processed
+                return processed, wa_id
             if _claim(row):
                 with correlation.bound(row.correlation_id):  # the delivery's id on every line of this row
-                    _process_row(row, capture)
+                    key = _process_row(row, capture)
                 processed += 1
+                if key != wa_id:
+                    return processed, key
         if not pending or not drain:
-            return processed
+            return processed, wa_id
 
 
 def _claim(row: InboxMessage) -> bool:
@@ -151,15 +159,16 @@ def _claim(row: InboxMessage) -> bool:
     return claimed == 1
 
 
-def _process_row(row: InboxMessage, capture: Capture | None) -> None:
-    """One inbound message: rate limit, the engine's turn, its replies recorded then sent (or captured)."""
+def _process_row(row: InboxMessage, capture: Capture | None) -> str:
+    """One inbound message: rate limit, the engine's turn, its replies recorded then sent (or captured).
+    Returns the member key the turn answered under."""
+    key = row.wa_id
     try:
         if capture is not None:
             key, replies = _turn(row)
             for reply in replies:
                 capture(outbox.record_captured(wa_id=key, reply=reply, in_reply_to_id=row.pk))
         else:
-            key = row.wa_id
             if not (row.attempts and OutboxMessage.objects.filter(in_reply_to_id=row.pk).exists()):
                 key, replies = _turn(row)
                 outbox.record(key, replies, row.pk)  # a re-run keeps the replies it had
@@ -168,8 +177,9 @@ def _process_row(row: InboxMessage, capture: Capture | None) -> None:
         logger.exception("processing failed for inbox row %s", row.pk)
         _finish(row, InboxMessage.Status.FAILED)
         alerts.note_processing_failure()  # repeated failures raise an alert
-        return
+        return key
     _finish(row, InboxMessage.Status.DONE)
+    return key
 
 
 def _turn(row: InboxMessage) -> tuple[str, list]:
@@ -181,7 +191,8 @@ def _turn(row: InboxMessage) -> tuple[str, list]:
         return row.wa_id, [TextReply(body=SLOW_DOWN)]
     if decision is Decision.SILENT:
         return row.wa_id, []
-    event = event_from_dict(row.event)
+    # The row's key, not the one stored in the event: a linked number moves waiting rows (`identity.rekey`).
+    event = replace(event_from_dict(row.event), wa_id=row.wa_id)
     if isinstance(event, IdentityChange):
         return row.wa_id, []
     if not identity.is_linked(row.wa_id):
