@@ -5,6 +5,10 @@ Nothing here can be added, changed or deleted. Phone numbers are shown masked
 shown. Message contents (the inbox's `event`, the outbox's `payload`) are not shown at all: kind, status and
 latency only.
 
+Member identities (`MemberIdentity`: who a member is on WhatsApp, `bot.identity`) are listed the same way:
+the key, number and BSUID masked (`mask_bsuid`: ``ZW.•••5843``), the username never shown (only whether
+there is one); a full key, number or BSUID may be typed into the search box (exact match).
+
 "Members seen" (`/admin/bot/inboxmessage/members/`, listed on the index) groups the inbox by member: masked
 number, first and last message, message count. Its one action, "Reset conversation", deletes the selected
 members' conversation state on the state Redis (`flows.store.ConversationStore.clear`) and writes an audit
@@ -27,11 +31,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 
 from bot.admin_limits import limits_view
-from bot.models import InboxMessage, OutboxMessage, PlatformError, StatusEvent
+from bot.models import InboxMessage, MemberIdentity, OutboxMessage, PlatformError, StatusEvent
 from flows.store import ConversationStore
 from security.admin_lookups import refusal, refuse_unknown_params
 from security.admin_site import ReadOnlyAdmin, add_page, render_page
-from security.redaction import mask_phone
+from security.redaction import mask_bsuid, mask_phone
+from security.validation import is_wa_id
 
 MEMBERS_PER_PAGE = 100
 RESET_PERMISSION = "bot.change_inboxmessage"
@@ -206,3 +211,35 @@ class PlatformErrorAdmin(ReadOnlyAdmin):
     search_fields = ("title",)
     fields = ("code", "title", "details", "digest", "received_at")
     readonly_fields = fields
+
+
+def mask_key(key: str) -> str:
+    """A member key as the admin shows it: a masked number, or ``u•••`` and the last 4 of a `u…` key."""
+    return mask_phone(key) if is_wa_id(key) else "u•••" + key[-4:]
+
+
+@admin.register(MemberIdentity)
+class MemberIdentityAdmin(ReadOnlyAdmin):
+    list_display = ("id", "member", "number", "user_id", "has_username", "refused", "updated_at")
+    list_filter = ("refused", "created_at")
+    search_fields = ("=key", "=phone", "=bsuid")
+    search_help_text = "Exact member key (a number, or u…), WhatsApp number (digits) or BSUID (e.g. ZW.123…)."
+    fields = ("id", "member", "number", "user_id", "has_username", "refused", "contact_requested_at")
+    fields += ("created_at", "updated_at")
+    readonly_fields = fields
+
+    @admin.display(description="member key")
+    def member(self, row: MemberIdentity) -> str:
+        return mask_key(row.key)
+
+    @admin.display(description="number")
+    def number(self, row: MemberIdentity) -> str:
+        return mask_phone(row.phone) if row.phone else "-"
+
+    @admin.display(description="BSUID")
+    def user_id(self, row: MemberIdentity) -> str:
+        return mask_bsuid(row.bsuid) if row.bsuid else "-"
+
+    @admin.display(description="username", boolean=True)
+    def has_username(self, row: MemberIdentity) -> bool:
+        return bool(row.username)
