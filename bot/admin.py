@@ -1,9 +1,9 @@
 """Admin pages of the WhatsApp edge: read-only inbox, outbox, statuses and platform errors, and members seen.
 
-Nothing here can be added, changed or deleted. Phone numbers are shown masked
-(`security.redaction.mask_phone`); a full number may be typed into the search box (exact match) but is never
-shown. Message contents (the inbox's `event`, the outbox's `payload`) are not shown at all: kind, status and
-latency only.
+Nothing here can be added, changed or deleted. Phone numbers and member keys are shown masked
+(`security.redaction.mask_phone`, `mask_member`); a full number may be typed into the search box (exact
+match) but is never shown. Message contents (the inbox's `event`, the outbox's `payload`) are not shown at
+all: kind, status and latency only.
 
 Member identities (`MemberIdentity`: who a member is on WhatsApp, `bot.identity`) are listed the same way:
 the key, number and BSUID masked (`mask_bsuid`: ``ZW.•••5843``), the username never shown (only whether
@@ -35,8 +35,7 @@ from bot.models import InboxMessage, MemberIdentity, OutboxMessage, PlatformErro
 from flows.store import ConversationStore
 from security.admin_lookups import refusal, refuse_unknown_params
 from security.admin_site import ReadOnlyAdmin, add_page, render_page
-from security.redaction import mask_bsuid, mask_phone
-from security.validation import is_wa_id
+from security.redaction import mask_bsuid, mask_member, mask_phone
 
 MEMBERS_PER_PAGE = 100
 RESET_PERMISSION = "bot.change_inboxmessage"
@@ -73,7 +72,7 @@ class InboxMessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description="member")
     def member(self, row: InboxMessage) -> str:
-        return mask_phone(row.wa_id)
+        return mask_member(row.wa_id)
 
     @admin.display(description="latency", ordering="latency_value")
     def latency(self, row: InboxMessage) -> str:
@@ -107,7 +106,7 @@ class InboxMessageAdmin(ReadOnlyAdmin):
             ref=Min("id"), first_seen=Min("received_at"), last_seen=Max("received_at"), messages=Count("id")
         ).order_by("-last_seen", "ref")
         page = Paginator(rows, MEMBERS_PER_PAGE).get_page(request.GET.get("p"))
-        members = [{**row, "member": mask_phone(row["wa_id"]), "wa_id": None} for row in page]
+        members = [{**row, "member": mask_member(row["wa_id"]), "wa_id": None} for row in page]
         context = {"members": members, "page": page, "can_reset": request.user.has_perm(RESET_PERMISSION)}
         return render_page(request, title="Members seen", body=MEMBERS_PAGE, context=context)
 
@@ -184,7 +183,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description="member")
     def member(self, row: OutboxMessage) -> str:
-        return mask_phone(row.wa_id)
+        return mask_member(row.wa_id)
 
     @admin.display(description="latency (to accepted)", ordering="latency_value")
     def latency(self, row: OutboxMessage) -> str:
@@ -213,11 +212,6 @@ class PlatformErrorAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
 
-def mask_key(key: str) -> str:
-    """A member key as the admin shows it: a masked number, or ``u•••`` and the last 4 of a `u…` key."""
-    return mask_phone(key) if is_wa_id(key) else "u•••" + key[-4:]
-
-
 @admin.register(MemberIdentity)
 class MemberIdentityAdmin(ReadOnlyAdmin):
     list_display = ("id", "member", "number", "user_id", "has_username", "refused", "updated_at")
@@ -230,7 +224,7 @@ class MemberIdentityAdmin(ReadOnlyAdmin):
 
     @admin.display(description="member key")
     def member(self, row: MemberIdentity) -> str:
-        return mask_key(row.key)
+        return mask_member(row.key)
 
     @admin.display(description="number")
     def number(self, row: MemberIdentity) -> str:

@@ -6,6 +6,7 @@ log lines can still be correlated by a human without revealing the number or eve
 name the client.
 `mask_bsuid` does for a WhatsApp business-scoped user id (BSUID, `bot.identity`) what `mask_phone` does for
 a number: the country prefix and the last 4 characters stay (``ZW.•••5843``), the rest never reaches a log.
+`mask_member` masks whichever of the three names of a member it is given: number, BSUID or `u…` key.
 """
 
 from __future__ import annotations
@@ -34,6 +35,15 @@ def mask_bsuid(value: object) -> str:
     if not _BSUID_PREFIX.fullmatch(prefix) or not rest:
         return BSUID_MASK
     return f"{prefix}.{BSUID_MASK}{rest[-VISIBLE_DIGITS:] if len(rest) >= MIN_DIGITS_TO_SHOW else ''}"
+
+
+def mask_member(value: str) -> str:
+    """A member's number (`mask_phone`), BSUID (`mask_bsuid`) or key ``u…`` (``u•••`` and its last 4)."""
+    if value.isascii() and value.isdigit():
+        return mask_phone(value)
+    if _BSUID_PREFIX.match(value):
+        return mask_bsuid(value)
+    return "u" + BSUID_MASK + value[-VISIBLE_DIGITS:] if len(value) >= MIN_DIGITS_TO_SHOW else BSUID_MASK
 
 
 def mask_address(value: object) -> str:

@@ -42,8 +42,7 @@ from bot.api.serializers import (
 from credex_api.breaker import breaker_status
 from credex_api.health import ledger_healthy
 from security.login_guard import lockout_refusal, login_refusal
-from security.redaction import mask_bsuid, mask_phone
-from security.validation import is_bsuid, is_wa_id
+from security.redaction import mask_member
 
 logger = logging.getLogger(__name__)
 
@@ -212,16 +211,16 @@ class AuditListView(NoStoreMixin, generics.ListAPIView):
 
 def _audit(request: Request, action: str, member: str, values: dict[str, Any]) -> None:
     """An audit row for an export or erasure, when `security.audit.record` exists (built alongside); the
-    member masked (`_masked`)."""
+    member masked (`mask_member`)."""
     try:
         from security import audit  # noqa: PLC0415 - optional: the audit log is built alongside
     except (ImportError, RuntimeError):  # RuntimeError: its app is not installed
-        logger.info("audit log absent: %s of %s not audited", action, _masked(member))
+        logger.info("audit log absent: %s of %s not audited", action, mask_member(member))
         return
     audit.record(
         action,
         actor=audit.staff(request.user.get_username()),
-        obj=f"member:{_masked(member)}",
+        obj=f"member:{mask_member(member)}",
         new=values,
         request=request,
     )
@@ -241,13 +240,6 @@ class MemberExportView(OperatorView):
             return Response({"error": unknown.reason}, status=unknown.status)
         _audit(request, "member.exported", member, {"rows": sum(map(len, data["records"].values()))})
         return Response(data)
-
-
-def _masked(member: str) -> str:
-    """A member's name as logs and the audit log may show it: a masked number or BSUID, a key's last 4."""
-    if is_bsuid(member):
-        return mask_bsuid(member)
-    return mask_phone(member) if is_wa_id(member) else "u•••" + member[-4:]
 
 
 @extend_schema(

@@ -4,7 +4,7 @@
 
 import pytest
 
-from security.redaction import mask_address, mask_bsuid, mask_phone
+from security.redaction import mask_address, mask_bsuid, mask_member, mask_phone
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,17 @@ def test_mask_address_keeps_only_the_network(value, masked):
 )
 def test_mask_bsuid_keeps_the_country_and_the_last_four_characters(value, masked):
     assert mask_bsuid(value) == masked
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("263771234567", "•••••••4567"),
+        ("ZW.1502576394655843", "ZW.•••5843"),
+        ("u3fa93fa93fa93fa93fa93fa9", "u•••3fa9"),
+        ("u1", "•••"),
+        ("", "•••"),
+    ],
+)
+def test_mask_member_masks_a_number_a_bsuid_or_a_member_key(value, masked):
+    assert mask_member(value) == masked
