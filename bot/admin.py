@@ -1,9 +1,13 @@
 """Admin pages of the WhatsApp edge: read-only inbox, outbox, statuses and platform errors, and members seen.
 
-Nothing here can be added, changed or deleted. Phone numbers are shown masked
-(`security.redaction.mask_phone`); a full number may be typed into the search box (exact match) but is never
-shown. Message contents (the inbox's `event`, the outbox's `payload`) are not shown at all: kind, status and
-latency only.
+Nothing here can be added, changed or deleted. Phone numbers and member keys are shown masked
+(`security.redaction.mask_phone`, `mask_member`); a full number may be typed into the search box (exact
+match) but is never shown. Message contents (the inbox's `event`, the outbox's `payload`) are not shown at
+all: kind, status and latency only.
+
+Member identities (`MemberIdentity`: who a member is on WhatsApp, `bot.identity`) are listed the same way:
+the key, number and BSUID masked (`mask_bsuid`: ``ZW.•••5843``), the username never shown (only whether
+there is one); a full key, number or BSUID may be typed into the search box (exact match).
 
 "Members seen" (`/admin/bot/inboxmessage/members/`, listed on the index) groups the inbox by member: masked
 number, first and last message, message count. Its one action, "Reset conversation", deletes the selected
@@ -27,11 +31,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 
 from bot.admin_limits import limits_view
-from bot.models import InboxMessage, OutboxMessage, PlatformError, StatusEvent
+from bot.models import InboxMessage, MemberIdentity, OutboxMessage, PlatformError, StatusEvent
 from flows.store import ConversationStore
 from security.admin_lookups import refusal, refuse_unknown_params
 from security.admin_site import ReadOnlyAdmin, add_page, render_page
-from security.redaction import mask_phone
+from security.redaction import mask_bsuid, mask_member, mask_phone
 
 MEMBERS_PER_PAGE = 100
 RESET_PERMISSION = "bot.change_inboxmessage"
@@ -68,7 +72,7 @@ class InboxMessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description="member")
     def member(self, row: InboxMessage) -> str:
-        return mask_phone(row.wa_id)
+        return mask_member(row.wa_id)
 
     @admin.display(description="latency", ordering="latency_value")
     def latency(self, row: InboxMessage) -> str:
@@ -102,7 +106,7 @@ class InboxMessageAdmin(ReadOnlyAdmin):
             ref=Min("id"), first_seen=Min("received_at"), last_seen=Max("received_at"), messages=Count("id")
         ).order_by("-last_seen", "ref")
         page = Paginator(rows, MEMBERS_PER_PAGE).get_page(request.GET.get("p"))
-        members = [{**row, "member": mask_phone(row["wa_id"]), "wa_id": None} for row in page]
+        members = [{**row, "member": mask_member(row["wa_id"]), "wa_id": None} for row in page]
         context = {"members": members, "page": page, "can_reset": request.user.has_perm(RESET_PERMISSION)}
         return render_page(request, title="Members seen", body=MEMBERS_PAGE, context=context)
 
@@ -179,7 +183,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description="member")
     def member(self, row: OutboxMessage) -> str:
-        return mask_phone(row.wa_id)
+        return mask_member(row.wa_id)
 
     @admin.display(description="latency (to accepted)", ordering="latency_value")
     def latency(self, row: OutboxMessage) -> str:
@@ -206,3 +210,30 @@ class PlatformErrorAdmin(ReadOnlyAdmin):
     search_fields = ("title",)
     fields = ("code", "title", "details", "digest", "received_at")
     readonly_fields = fields
+
+
+@admin.register(MemberIdentity)
+class MemberIdentityAdmin(ReadOnlyAdmin):
+    list_display = ("id", "member", "number", "user_id", "has_username", "refused", "updated_at")
+    list_filter = ("refused", "created_at")
+    search_fields = ("=key", "=phone", "=bsuid")
+    search_help_text = "Exact member key (a number, or u…), WhatsApp number (digits) or BSUID (e.g. ZW.123…)."
+    fields = ("id", "member", "number", "user_id", "has_username", "refused", "contact_requested_at")
+    fields += ("created_at", "updated_at")
+    readonly_fields = fields
+
+    @admin.display(description="member key")
+    def member(self, row: MemberIdentity) -> str:
+        return mask_member(row.key)
+
+    @admin.display(description="number")
+    def number(self, row: MemberIdentity) -> str:
+        return mask_phone(row.phone) if row.phone else "-"
+
+    @admin.display(description="BSUID")
+    def user_id(self, row: MemberIdentity) -> str:
+        return mask_bsuid(row.bsuid) if row.bsuid else "-"
+
+    @admin.display(description="username", boolean=True)
+    def has_username(self, row: MemberIdentity) -> bool:
+        return bool(row.username)

@@ -4,7 +4,9 @@ audit log and the alerts (`redact_text`, `redact_data`, `is_sensitive_key`).
 What a record looks like after the filter (config/logconfig.py puts it on every handler, Gunicorn's too):
 - the message is formatted once (args applied; a dict argument loses its sensitive values first), then
   - every run of 7–15 digits that stands alone (optionally after "+", or "+" and spaced digits) is a phone
-    number to `mask_phone` (•••••••4567); UUIDs are left alone so ids stay searchable;
+    number to `mask_phone` (•••••••4567); UUIDs are left alone so ids stay searchable; before that, every
+    WhatsApp business-scoped user id (BSUID: "CC." or "CC.ENT." then 6–128 letters and digits, at least one
+    digit) goes to `mask_bsuid` (ZW.•••5843);
   - `token=…`, `"secret": "…"`, `Authorization: Bearer …`, JWTs and the current values of our secret
     settings (`KNOWN_SECRET_SETTINGS`) are replaced by `[redacted]`;
   - control characters, CR/LF and the Unicode line separators are escaped (`\\n`, `\\x1b`): user text can
@@ -36,7 +38,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from security import correlation
-from security.redaction import mask_phone
+from security.redaction import mask_bsuid, mask_phone
 
 REDACTED = "[redacted]"
 DROPPED = "[dropped]"
@@ -63,6 +65,11 @@ _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _PHONE = r"(?<![0-9A-Za-z])\+?[0-9]{7,15}(?![0-9A-Za-z])|\+[0-9][0-9 \-]{5,22}[0-9](?![0-9A-Za-z])"
 _PHONE_OR_UUID = re.compile(f"(?P<uuid>{_UUID})|(?P<phone>{_PHONE})")
+# `security.validation.BSUID_PATTERN` inside free text: not after a letter, digit or dot (a module path), and
+# with a digit in its tail (Meta's BSUIDs carry digits; "OK.Thanks" is not one).
+_BSUID = re.compile(
+    r"(?<![A-Za-z0-9.])[A-Z]{2}\.(?:ENT\.)?(?=[A-Za-z]*[0-9])[A-Za-z0-9]{6,128}(?![A-Za-z0-9])"
+)
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]+")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*")
 _KEY_VALUE = re.compile(
@@ -102,6 +109,11 @@ def mask_phones(text: str) -> str:
     return _PHONE_OR_UUID.sub(replace, text)
 
 
+def mask_bsuids(text: str) -> str:
+    """Every business-scoped user id in `text` masked (`mask_bsuid`)."""
+    return _BSUID.sub(lambda found: mask_bsuid(found[0]), text)
+
+
 def known_secrets() -> tuple[str, ...]:
     """The current values of our secret settings, longest first (none before settings exist).
 
@@ -139,7 +151,7 @@ def redact_text(text: str, *, escape: bool = True) -> str:
     text = _BEARER.sub(lambda found: f"{found[1]} {REDACTED}", text)
     text = _JWT.sub(REDACTED, text)
     text = _KEY_VALUE.sub(lambda found: f"{found[1]}{found[2]}{REDACTED}", text)
-    text = mask_phones(text)
+    text = mask_phones(mask_bsuids(text))
     return escape_controls(text) if escape else text
 
 

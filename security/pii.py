@@ -11,6 +11,11 @@ Kinds:
   wipes it to ``{}`` in the member's rows, and removes the member's number and names where they appear in
   other members' rows (an offer to the member names them).
 - `TEXT`: free text that may name a member (a ledger error message); wiped to ``""`` like JSON.
+- `BSUID`: the member's WhatsApp business-scoped user id (`bot.identity`): it, too, finds the member's rows
+  (a status sent to a member known only by it); erasure blanks it.
+- `PROFILE`: what else WhatsApp tells us about who the member is (their username, their parent BSUID);
+  exported, blanked on erasure, and removed where other rows mention it.
+A member's identity row (`bot.MemberIdentity`) is deleted outright by an erasure, not pseudonymised.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from dataclasses import dataclass
 PHONE = "phone"
 JSON = "json"
 TEXT = "text"
-KINDS = (PHONE, JSON, TEXT)
+BSUID = "bsuid"
+PROFILE = "profile"
+KINDS = (PHONE, JSON, TEXT, BSUID, PROFILE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +46,12 @@ REGISTRY: tuple[PiiField, ...] = (
     PiiField("bot.OutboxMessage", "wa_id", PHONE, "the recipient's WhatsApp id"),
     PiiField("bot.OutboxMessage", "payload", JSON, "the message sent: text, names, amounts, phone numbers"),
     PiiField("bot.StatusEvent", "recipient_id", PHONE, "the recipient's WhatsApp id"),
+    PiiField("bot.StatusEvent", "recipient_user_id", BSUID, "the recipient's business-scoped user id"),
+    PiiField("bot.MemberIdentity", "key", PHONE, "the member key: their ledger phone, or u… (BSUID only)"),
+    PiiField("bot.MemberIdentity", "phone", PHONE, "the member's current WhatsApp number"),
+    PiiField("bot.MemberIdentity", "bsuid", BSUID, "the member's business-scoped user id"),
+    PiiField("bot.MemberIdentity", "parent_bsuid", PROFILE, "the member's parent BSUID (linked portfolios)"),
+    PiiField("bot.MemberIdentity", "username", PROFILE, "the member's WhatsApp username"),
     PiiField("credex_api.Instruction", "member", PHONE, "the member's WhatsApp id"),
     PiiField("credex_api.Instruction", "params", JSON, "names at onboarding, counterparty handles (phones)"),
     PiiField("credex_api.Instruction", "result", JSON, "the ledger's answer: names, handles"),
@@ -63,6 +76,7 @@ NOT_PERSONAL: frozenset[str] = frozenset(
         "bot.PlatformError.details",
         "bot.PlatformError.digest",
         "bot.SettledNotice.told_state",
+        "bot.MemberIdentity.refused",  # a reason code ("number_in_use")
         "credex_api.Instruction.action",
         "credex_api.Instruction.state",
         "credex_api.Instruction.ledger_ref",

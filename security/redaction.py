@@ -4,15 +4,21 @@
 log lines can still be correlated by a human without revealing the number or even its length.
 `mask_address` keeps only the network of an IP address (IPv4 /24, IPv6 /48): enough to block it, not to
 name the client.
+`mask_bsuid` does for a WhatsApp business-scoped user id (BSUID, `bot.identity`) what `mask_phone` does for
+a number: the country prefix and the last 4 characters stay (``ZW.•••5843``), the rest never reaches a log.
+`mask_member` masks whichever of the three names of a member it is given: number, BSUID or `u…` key.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 
 MASK = "•••••••"
 VISIBLE_DIGITS = 4
 MIN_DIGITS_TO_SHOW = 8  # shorter values (test ids, typos) are masked entirely
+BSUID_MASK = "•••"
+_BSUID_PREFIX = re.compile(r"[A-Z]{2}(?:\.ENT)?", re.ASCII)
 
 
 def mask_phone(value: object) -> str:
@@ -21,6 +27,23 @@ def mask_phone(value: object) -> str:
     if len(digits) < MIN_DIGITS_TO_SHOW:
         return MASK
     return MASK + digits[-VISIBLE_DIGITS:]
+
+
+def mask_bsuid(value: object) -> str:
+    """`ZW.•••5843` for ZW.1502576394655843 (`US.ENT.•••…` for a parent BSUID); the bare mask otherwise."""
+    prefix, _, rest = str(value or "").rpartition(".")
+    if not _BSUID_PREFIX.fullmatch(prefix) or not rest:
+        return BSUID_MASK
+    return f"{prefix}.{BSUID_MASK}{rest[-VISIBLE_DIGITS:] if len(rest) >= MIN_DIGITS_TO_SHOW else ''}"
+
+
+def mask_member(value: str) -> str:
+    """A member's number (`mask_phone`), BSUID (`mask_bsuid`) or key ``u…`` (``u•••`` and its last 4)."""
+    if value.isascii() and value.isdigit():
+        return mask_phone(value)
+    if _BSUID_PREFIX.match(value):
+        return mask_bsuid(value)
+    return "u" + BSUID_MASK + value[-VISIBLE_DIGITS:] if len(value) >= MIN_DIGITS_TO_SHOW else BSUID_MASK
 
 
 def mask_address(value: object) -> str:

@@ -1,11 +1,17 @@
 """GDPR export and erasure of one member, over the PII field registry (`security.pii`).
 
-- `export_member(wa_id)`: every registered field of every row found by the member's phone fields, plus what
-  the member has in Redis (their conversation state, and whether a marker, a lock, confirmation nonces or a
-  ledger token exist; a token's value is never exported).
-- `erase_member(wa_id)`: in one transaction, the member's rows get their phone fields pseudonymised
-  (``erased-<keyed hash>``) and their text and JSON fields wiped; other members' rows that mention the
-  member's number or name (an offer to them, say) get those mentions replaced. Then Redis
+The member is named by their phone number, their member key or their BSUID (`bot.api.gdpr_subject`); every
+store keys them on the member key, and their phone fields hold it (or their current number), their BSUID
+fields their BSUID.
+
+- `export_member(name)`: every registered field of every row found by the member's phone or BSUID fields
+  (their identity row: key, number, BSUID, parent BSUID, username), plus what the member has in Redis
+  (their conversation state, and whether a marker, a lock, confirmation nonces or a ledger token exist; a
+  token's value is never exported).
+- `erase_member(name)`: in one transaction, the member's identity row is deleted, their other rows get their
+  phone fields pseudonymised (``erased-<keyed hash>`` of the key), their text, JSON, BSUID and profile
+  fields wiped; other members' rows that mention the member's number, name, BSUID, username or key (an
+  offer to them, say) get those mentions replaced. Then Redis
   (`bot.api.gdpr_redis`): the member's keys on both instances, every key that mentions them, and a rewrite
   of the state instance's append-only file so that no file of it still holds the number (what that cannot
   reach is listed there). Refused while one of the member's money instructions is in flight at the ledger
@@ -26,6 +32,7 @@ from django.db import models, transaction
 from django.db.models.functions import Cast
 
 from bot.api import gdpr_redis
+from bot.api.gdpr_subject import Subject, resolve
 from credex_api import states
 from credex_api.models import Instruction
 from security import pii
@@ -39,6 +46,11 @@ ERASED_TEXT = "[erased]"
 State = Instruction.State
 IN_FLIGHT_STATES = ("confirmed", "sent", "unknown")
 _PSEUDONYM_PURPOSE = "gdpr.pseudonym"
+IDENTITY = "bot.MemberIdentity"
+# Rows that name the member by BSUID inside their JSON: a message they sent, a message addressed to their
+# BSUID. Rows stored under a `u…` key the member no longer has (`bot.identity.rekey` moves only waiting
+# messages to the number) are theirs all the same.
+BSUID_IN_JSON = {"bot.InboxMessage": "event__user_id", "bot.OutboxMessage": "payload__recipient"}
 
 
 class ErasureRefused(Exception):  # noqa: N818 (a verdict, like Django's PermissionDenied)
@@ -58,54 +70,64 @@ def _model(label: str) -> type[models.Model]:
     return apps.get_model(label)
 
 
-def _own_rows(label: str, phone_fields: list[str], wa_id: str) -> models.QuerySet:
+def _own_rows(label: str, kinds: dict[str, list[str]], subject: Subject) -> models.QuerySet:
+    """The member's rows of `label`: their identity row itself, or rows whose phone or BSUID fields match."""
+    if label == IDENTITY:  # by its pk: another identity may hold the number that is this member's key
+        return _model(label).objects.filter(pk=subject.identity).order_by("pk")
     match = models.Q()
-    for field in phone_fields:
-        match |= models.Q(**{field: wa_id})
+    for field in kinds.get(pii.PHONE, []):
+        match |= models.Q(**{f"{field}__in": subject.numbers})
+    lookups = kinds.get(pii.BSUID, []) + ([BSUID_IN_JSON[label]] if label in BSUID_IN_JSON else [])
+    for lookup in lookups if subject.bsuids else ():
+        match |= models.Q(**{f"{lookup}__in": subject.bsuids})
     return _model(label).objects.filter(match).order_by("pk")
 
 
-def export_member(wa_id: str) -> dict[str, Any]:
+def export_member(name: str) -> dict[str, Any]:
     """The member's personal data: every registered field of their rows, and their Redis data."""
+    subject = resolve(name)
     records: dict[str, list[dict[str, Any]]] = {}
     for label, kinds in pii.registered_models().items():
         fields = [field for kind in pii.KINDS for field in kinds[kind]]
-        rows = _own_rows(label, kinds[pii.PHONE], wa_id).values("pk", *fields)
+        rows = _own_rows(label, kinds, subject).values("pk", *fields)
         records[label] = [{**row, "pk": str(row["pk"])} for row in rows]
     return {
-        "member": wa_id,
+        "member": subject.key,
         "fields": sorted(pii.qualified_names()),
         "records": records,
-        "redis": gdpr_redis.export(wa_id),
+        "redis": gdpr_redis.export(subject.key),
         "ledger": LEDGER_NOTE,
     }
 
 
-def member_names(wa_id: str) -> set[str]:
+def member_names(subject: Subject) -> set[str]:
     """The member's names we hold: WhatsApp profile names and the names given at onboarding."""
     names = set()
-    for event in _own_rows("bot.InboxMessage", ["wa_id"], wa_id).values_list("event", flat=True):
+    inbox_rows = _own_rows("bot.InboxMessage", {pii.PHONE: ["wa_id"]}, subject)
+    for event in inbox_rows.values_list("event", flat=True):
         if isinstance(event, dict) and isinstance(event.get("profile_name"), str):
             names.add(event["profile_name"].strip())
-    for params in _own_rows("credex_api.Instruction", ["member"], wa_id).values_list("params", flat=True):
+    instructions = _own_rows("credex_api.Instruction", {pii.PHONE: ["member"]}, subject)
+    for params in instructions.values_list("params", flat=True):
         if isinstance(params, dict):
             full = f"{params.get('first_name') or ''} {params.get('last_name') or ''}".strip()
             names.add(full)
     return {name for name in names if len(name) >= 3}
 
 
-def erase_member(wa_id: str) -> dict[str, Any]:
+def erase_member(name: str) -> dict[str, Any]:
     """Erase the member (see the module docstring); returns what was done, for the operator."""
-    names = member_names(wa_id)
-    replacer = _Replacer(wa_id, names, pseudonym(wa_id))
+    subject = resolve(name)
+    words = member_names(subject) | set(subject.words)
+    replacer = _Replacer(subject.numbers, words, pseudonym(subject.key))
     with transaction.atomic():
-        _refuse_in_flight(wa_id)
+        _refuse_in_flight(subject)
         database = {}
         for label, kinds in pii.registered_models().items():
-            own = _erase_own_rows(label, kinds, wa_id, replacer.pseudonym)
+            own = _erase_own_rows(label, kinds, subject, replacer.pseudonym)
             mentions = _scrub_mentions(label, kinds, replacer)
             database[label] = {"pseudonymised": own, "mentions_removed": mentions}
-    redis_done = gdpr_redis.erase(wa_id, replacer.needles)
+    redis_done = gdpr_redis.erase(subject.key, replacer.needles)
     return {
         "member": replacer.pseudonym,
         "database": database,
@@ -114,14 +136,17 @@ def erase_member(wa_id: str) -> dict[str, Any]:
     }
 
 
-def _refuse_in_flight(wa_id: str) -> None:
-    in_flight = _own_rows("credex_api.Instruction", ["member"], wa_id).filter(state__in=IN_FLIGHT_STATES)
+def _refuse_in_flight(subject: Subject) -> None:
+    instructions = _own_rows("credex_api.Instruction", {pii.PHONE: ["member"]}, subject)
+    in_flight = instructions.filter(state__in=IN_FLIGHT_STATES)
     if in_flight.select_for_update().exists():
         raise ErasureRefused("a money instruction of this member is still in flight; retry once it settles")
 
 
-def _erase_own_rows(label: str, kinds: dict[str, list[str]], wa_id: str, stand_in: str) -> int:
-    rows = _own_rows(label, kinds[pii.PHONE], wa_id)
+def _erase_own_rows(label: str, kinds: dict[str, list[str]], subject: Subject, stand_in: str) -> int:
+    rows = _own_rows(label, kinds, subject)
+    if label == IDENTITY:  # who the member is on WhatsApp: nothing of it is kept
+        return rows.delete()[0]
     if label == "bot.InboxMessage":  # an erased message must never be processed
         rows.filter(status__in=["pending", "processing"]).update(status="failed", error_ref="erased")
     elif label == "credex_api.Instruction":  # a pending instruction can no longer be confirmed
@@ -129,7 +154,7 @@ def _erase_own_rows(label: str, kinds: dict[str, list[str]], wa_id: str, stand_i
             states.move(key, State.PENDING, State.FAILED, error_code="erased")
     changes: dict[str, Any] = {field: stand_in for field in kinds[pii.PHONE]}
     changes |= {field: {} for field in kinds[pii.JSON]}
-    changes |= {field: "" for field in kinds[pii.TEXT]}
+    changes |= {field: "" for kind in (pii.TEXT, pii.BSUID, pii.PROFILE) for field in kinds[kind]}
     return rows.update(**changes)
 
 
@@ -152,12 +177,15 @@ def _scrub_mentions(label: str, kinds: dict[str, list[str]], replacer: _Replacer
 
 
 class _Replacer:
-    """Finds and replaces the member's number (not inside a longer number) and names, in any JSON value."""
+    """Finds and replaces the member's numbers and key (not inside a longer number) and their names, BSUID
+    and username, in any JSON value."""
 
-    def __init__(self, wa_id: str, names: set[str], stand_in: str) -> None:
+    def __init__(self, numbers: tuple[str, ...], names: set[str], stand_in: str) -> None:
         self.pseudonym = stand_in
-        self.needles = [wa_id, *sorted(names)]
-        self._phone = re.compile(rf"(?<![0-9]){re.escape(wa_id)}(?![0-9])")
+        names = {name for name in names if name not in numbers}
+        self.needles = [*numbers, *sorted(names)]
+        found = "|".join(re.escape(number) for number in sorted(numbers, key=len, reverse=True))
+        self._phone = re.compile(rf"(?<![0-9])(?:{found})(?![0-9])")
         alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
         self._names = re.compile(alternatives, re.IGNORECASE) if names else None
 

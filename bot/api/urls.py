@@ -3,10 +3,11 @@
 from django.urls import path, re_path
 
 from bot.api import views
-from security.validation import WA_ID_PATTERN
 
-# A member's WhatsApp id: 6–15 ASCII digits, no leading 0 (anything else is 404 before any view runs).
-WA_ID = rf"(?P<wa_id>{WA_ID_PATTERN})"
+# A member, named by their WhatsApp number, their BSUID or their member key: any one path segment here;
+# the view checks it (`bot.api.gdpr_subject.resolve`: 400 with a reason when it is none of the three, 404
+# when it names no member), after authentication, so an anonymous caller learns nothing.
+MEMBER = r"(?P<member>[^/]{1,200})"
 
 urlpatterns = [
     path("token/", views.TokenObtainView.as_view(), name="api-token"),
@@ -14,7 +15,7 @@ urlpatterns = [
     path("health/", views.HealthView.as_view(), name="api-health"),
     path("breaker/", views.BreakerView.as_view(), name="api-breaker"),
     path("audit/", views.AuditListView.as_view(), name="api-audit"),
-    re_path(rf"^members/{WA_ID}/export/$", views.MemberExportView.as_view(), name="api-member-export"),
-    re_path(rf"^members/{WA_ID}/erase/$", views.MemberEraseView.as_view(), name="api-member-erase"),
+    re_path(rf"^members/{MEMBER}/export/$", views.MemberExportView.as_view(), name="api-member-export"),
+    re_path(rf"^members/{MEMBER}/erase/$", views.MemberEraseView.as_view(), name="api-member-erase"),
     path("schema/", views.SchemaView.as_view(), name="api-schema"),
 ]

@@ -32,6 +32,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from bot.api import gdpr
 from bot.api.auth import HasNamedPermission, OperatorJWTAuthentication, require_signing_key
+from bot.api.gdpr_subject import UnknownMember
 from bot.api.serializers import (
     AtomicTokenRefreshSerializer,
     AuditEventSerializer,
@@ -41,7 +42,7 @@ from bot.api.serializers import (
 from credex_api.breaker import breaker_status
 from credex_api.health import ledger_healthy
 from security.login_guard import lockout_refusal, login_refusal
-from security.redaction import mask_phone
+from security.redaction import mask_member
 
 logger = logging.getLogger(__name__)
 
@@ -208,44 +209,55 @@ class AuditListView(NoStoreMixin, generics.ListAPIView):
         return rows.filter(**{lookups[name]: value for name, value in filters.items() if name in lookups})
 
 
-def _audit(request: Request, action: str, wa_id: str, values: dict[str, Any]) -> None:
-    """An audit row for an export or erasure, when `security.audit.record` exists (built alongside)."""
+def _audit(request: Request, action: str, member: str, values: dict[str, Any]) -> None:
+    """An audit row for an export or erasure, when `security.audit.record` exists (built alongside); the
+    member masked (`mask_member`)."""
     try:
         from security import audit  # noqa: PLC0415 - optional: the audit log is built alongside
     except (ImportError, RuntimeError):  # RuntimeError: its app is not installed
-        logger.info("audit log absent: %s of %s not audited", action, mask_phone(wa_id))
+        logger.info("audit log absent: %s of %s not audited", action, mask_member(member))
         return
     audit.record(
         action,
         actor=audit.staff(request.user.get_username()),
-        obj=f"member:{mask_phone(wa_id)}",
+        obj=f"member:{mask_member(member)}",
         new=values,
         request=request,
     )
 
 
-@extend_schema(responses={200: OpenApiTypes.OBJECT})
+@extend_schema(responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT})
 class MemberExportView(OperatorView):
-    """`GET /api/members/<wa_id>/export/`: every registered personal-data field of the member, as JSON."""
+    """`GET /api/members/<phone, BSUID or member key>/export/`: every registered personal-data field of the
+    member, as JSON; 400 for a malformed name, 404 for a BSUID or key of no member (`gdpr_subject`)."""
 
     required_permission = "bot.export_member_data"
 
-    def get(self, request: Request, wa_id: str) -> Response:
-        data = gdpr.export_member(wa_id)
-        _audit(request, "member.exported", wa_id, {"rows": sum(map(len, data["records"].values()))})
+    def get(self, request: Request, member: str) -> Response:
+        try:
+            data = gdpr.export_member(member)
+        except UnknownMember as unknown:
+            return Response({"error": unknown.reason}, status=unknown.status)
+        _audit(request, "member.exported", member, {"rows": sum(map(len, data["records"].values()))})
         return Response(data)
 
 
-@extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
+@extend_schema(
+    request=None,
+    responses={code: OpenApiTypes.OBJECT for code in (200, 400, 404, 409)},
+)
 class MemberEraseView(OperatorView):
-    """`POST /api/members/<wa_id>/erase/`: pseudonymise the member's data and delete their Redis keys."""
+    """`POST /api/members/<phone, BSUID or member key>/erase/`: pseudonymise the member's data, delete their
+    identity and their Redis keys; 400 / 404 as the export."""
 
     required_permission = "bot.erase_member_data"
 
-    def post(self, request: Request, wa_id: str) -> Response:
+    def post(self, request: Request, member: str) -> Response:
         try:
-            done = gdpr.erase_member(wa_id)
+            done = gdpr.erase_member(member)
+        except UnknownMember as unknown:
+            return Response({"error": unknown.reason}, status=unknown.status)
         except gdpr.ErasureRefused as refused:
             return Response({"error": refused.reason}, status=status.HTTP_409_CONFLICT)
-        _audit(request, "member.erased", wa_id, {"database": done["database"], "redis": done["redis"]})
+        _audit(request, "member.erased", member, {"database": done["database"], "redis": done["redis"]})
         return Response(done)

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from bot.models import InboxMessage, OutboxMessage, PlatformError, StatusEvent
+from bot.models import InboxMessage, MemberIdentity, OutboxMessage, PlatformError, StatusEvent
 from credex_api.breaker import FAILURE, CircuitBreaker
 from credex_api.conf import ClientConfig, cache_redis
 from credex_api.models import Instruction
@@ -24,14 +24,15 @@ from flows.state import ConversationState
 from flows.store import ConversationStore
 from security import ratelimit
 from security.models import AuditEvent
-from security.redaction import mask_phone
+from security.redaction import mask_bsuid, mask_phone
 from tests.support.admin import logged_in, login, make_operator
 
 pytestmark = pytest.mark.django_db
 
 WA_ID, OTHER = "263771234567", "263779876543"
 TEXT = "my private message 4711"
-MODELS = (InboxMessage, OutboxMessage, StatusEvent, PlatformError, Instruction)
+BSUID, USERNAME, UNLINKED = "ZW.1502576394655843", "rudo.moyo", "u" + "3fa9" * 6
+MODELS = (InboxMessage, OutboxMessage, StatusEvent, PlatformError, Instruction, MemberIdentity)
 
 
 @pytest.fixture
@@ -44,6 +45,8 @@ def traffic():
         received_at=now, processed_at=now + timedelta(seconds=1.5)
     )
     InboxMessage.objects.create(wamid="wamid.IN2", wa_id=WA_ID, kind="button", message_ts=now, event={})
+    MemberIdentity.objects.create(key=WA_ID, phone=WA_ID, bsuid=BSUID, username=USERNAME)
+    MemberIdentity.objects.create(key=UNLINKED, bsuid="ZW.77766655544", username="someone.else")
     InboxMessage.objects.create(
         wamid="wamid.IN3", wa_id=OTHER, kind="text", message_ts=now, event={"t": TEXT}
     )
@@ -81,8 +84,19 @@ def test_every_page_masks_numbers_and_shows_no_message_content(staff_client, tra
         html = response.content.decode()
         assert WA_ID not in html and OTHER not in html, page
         assert TEXT not in html, page
+        assert BSUID not in html and USERNAME not in html and UNLINKED not in html, page
     assert mask_phone(WA_ID) in staff_client.get(admin_url(InboxMessage, "changelist")).content.decode()
     assert mask_phone(WA_ID) in staff_client.get(admin_url(Instruction, "changelist")).content.decode()
+
+
+def test_member_identities_are_masked_and_found_by_an_exact_key_number_or_bsuid(staff_client, traffic):
+    listing = staff_client.get(admin_url(MemberIdentity, "changelist")).content.decode()
+    assert mask_bsuid(BSUID) in listing and mask_phone(WA_ID) in listing and "u•••3fa9" in listing
+    for query, found in ((UNLINKED, 1), (BSUID, 1), (WA_ID, 1), (BSUID[:-1], 0), ("ZW.", 0), (USERNAME, 0)):
+        response = staff_client.get(admin_url(MemberIdentity, "changelist"), {"q": query})
+        assert response.context["cl"].result_count == found, query
+        rows = re.search(r"<tbody>(.*)</tbody>", response.content.decode(), re.S)
+        assert not rows or BSUID not in rows.group(1).replace(f"q%3D{BSUID}", "")
 
 
 def test_the_inbox_shows_processing_latency_in_milliseconds(staff_client, traffic):

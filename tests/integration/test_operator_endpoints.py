@@ -159,8 +159,8 @@ def test_the_schema_is_for_operators_and_describes_the_api(client, access):
         "/api/health/",
         "/api/breaker/",
         "/api/audit/",
-        "/api/members/{wa_id}/export/",
-        "/api/members/{wa_id}/erase/",
+        "/api/members/{member}/export/",
+        "/api/members/{member}/erase/",
     }
     assert "jwtAuth" in schema["components"]["securitySchemes"]
 

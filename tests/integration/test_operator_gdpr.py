@@ -1,6 +1,7 @@
 """GDPR export and erasure through the real views, the real database and both real Redis instances.
 
-The member (Rudo) has rows in every registered model and keys on both Redis instances; another member
+The member (Rudo) has rows in every registered model (her identity: her number, BSUID, parent BSUID and
+WhatsApp username) and keys on both Redis instances; another member
 (Tendai) offered Rudo credex, so Tendai's rows, conversation and confirmation mention Rudo's number and name.
 After erasure, a dump of every table and of every Redis key and value holds neither, while Tendai's data
 is still there (so the dump is not vacuously clean).
@@ -20,7 +21,7 @@ from django_redis import get_redis_connection
 from bot import queue
 from bot.api import gdpr
 from bot.events import event_to_dict
-from bot.models import InboxMessage, OutboxMessage, StatusEvent
+from bot.models import InboxMessage, MemberIdentity, OutboxMessage, StatusEvent
 from bot.queue import enqueue_members
 from credex_api.auth import TokenStore
 from credex_api.models import Instruction
@@ -36,6 +37,7 @@ pytestmark = pytest.mark.django_db
 RUDO, TENDAI = "263771234567", "263770000001"
 NAMES = ("Rudo Moyo", "Rudo Moyö")  # onboarding name; WhatsApp profile name (non-ASCII)
 LEDGER_TOKEN = "ledger-jwt-of-rudo-0123456789"
+BSUID, PARENT, USERNAME = "ZW.1502576394655843", "US.ENT.11815799212886844", "rudo.moyo"
 
 
 def inbox(wa_id: str, body: str, profile: str, status: str = "done") -> None:
@@ -48,19 +50,24 @@ def inbox(wa_id: str, body: str, profile: str, status: str = "done") -> None:
     )  # fmt: skip
 
 
-def outbox(wa_id: str, text: str) -> None:
+def outbox(wa_id: str, text: str, user_id: str = "") -> None:
     payload = {"messaging_product": "whatsapp", "to": wa_id, "type": "text", "text": {"body": text}}
     row = OutboxMessage.objects.create(
         wa_id=wa_id, kind="text", payload=payload, wamid=f"wamid.out.{time.time_ns()}"
     )
-    StatusEvent.objects.create(wamid=row.wamid, status="sent", status_ts=timezone.now(), recipient_id=wa_id)
+    StatusEvent.objects.create(
+        wamid=row.wamid, status="sent", status_ts=timezone.now(), recipient_id=wa_id,
+        recipient_user_id=user_id,
+    )  # fmt: skip
 
 
 @pytest.fixture
 def members():
     inbox(RUDO, "hi", NAMES[1])
     inbox(RUDO, "my new number is 263771234567", NAMES[1], status="pending")
-    outbox(RUDO, f"Welcome, {NAMES[0]}!")
+    outbox(RUDO, f"Welcome, {NAMES[0]}!", BSUID)
+    MemberIdentity.objects.create(key=RUDO, phone=RUDO, bsuid=BSUID, parent_bsuid=PARENT, username=USERNAME)
+    MemberIdentity.objects.create(key=TENDAI, phone=TENDAI, bsuid="ZW.99887766554433", username="tendai")
     Instruction.objects.create(
         member=RUDO, action="member_onboard", state="done", result={"memberID": "m-1", "firstname": "Rudo"},
         params={"first_name": "Rudo", "last_name": "Moyo", "default_denom": "USD"},
@@ -120,7 +127,7 @@ def redis_dump(alias: str) -> str:
 
 
 def occurrences(text: str) -> list[str]:
-    forms = [RUDO, *NAMES, "Moy\\u00f6", "Moy\\xc3\\xb6"]  # raw, JSON-escaped, bytes-repr of ö
+    forms = [RUDO, *NAMES, "Moy\\u00f6", "Moy\\xc3\\xb6", BSUID, PARENT, USERNAME]  # ö: JSON, bytes-repr
     return [form for form in forms if form.lower() in text.lower()]
 
 
@@ -147,6 +154,9 @@ def test_export_covers_every_registered_field_and_the_redis_keys(client, access,
     }
     assert '"first": "Rudo"' in json.dumps(data["redis"]["state_redis"]["conversation"])
     assert data["redis"]["cache_redis"] == {"ledger_token": True}
+    [identity] = data["records"]["bot.MemberIdentity"]
+    assert (identity["key"], identity["bsuid"], identity["parent_bsuid"]) == (RUDO, BSUID, PARENT)
+    assert identity["username"] == USERNAME
     assert LEDGER_TOKEN not in response.content.decode()
     assert "not ours to delete" in data["ledger"]
 
@@ -211,6 +221,8 @@ def test_a_member_with_no_data_exports_empty_records_and_erases_to_zero_counts(c
 
 
 @pytest.mark.parametrize("path", ["/api/members/0123456/export/", "/api/members/26377abc/erase/"])
-def test_a_malformed_member_id_is_not_found(client, access, path):
+def test_a_malformed_member_id_is_refused_with_a_reason(client, access, path):
     method = client.post if path.endswith("erase/") else client.get
-    assert method(path, **bearer(access)).status_code == 404
+    response = method(path, **bearer(access))
+    assert response.status_code == 400
+    assert "not a WhatsApp number" in response.json()["error"]

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from bot.models import InboxMessage, OutboxMessage, PlatformError, StatusEvent
+from bot.models import InboxMessage, MemberIdentity, OutboxMessage, PlatformError, StatusEvent
 from credex_api.models import Instruction
 from flows.state import ConversationState
 from flows.store import ConversationStore
@@ -48,6 +48,7 @@ def fill_every_list() -> InboxMessage:
         wa_id=WA_ID, in_reply_to=first, kind="text", payload={"text": "Secured: 48.00 USD"}, status="accepted"
     )
     StatusEvent.objects.create(wamid="wamid.OUT1", status="delivered", status_ts=now, recipient_id=WA_ID)
+    MemberIdentity.objects.create(key=WA_ID, phone=WA_ID, bsuid="ZW.15025763946", username="private.name")
     PlatformError.objects.create(code=131056, title="Pair rate limit hit", details="secret", digest="d1")
     Instruction.objects.create(member=WA_ID, action="credex_offer", params={"to": WA_ID}, result={"USD": 1})
     Group.objects.create(name="support")

@@ -191,3 +191,27 @@ def test_a_handler_added_without_the_filter_gets_it_from_the_guard():
 def test_the_last_resort_handler_redacts():
     """A logger with no handler to reach writes WARNING records through `logging.lastResort`."""
     assert any(isinstance(item, RedactingFilter) for item in logging.lastResort.filters)
+
+
+BSUID, PARENT_BSUID = "ZW.1502576394655843", "US.ENT.11815799212886844"
+
+
+def test_business_scoped_user_ids_are_masked_wherever_they_appear():
+    logger, stream = capture("json")
+    logger.warning(
+        "reply to %s (parent %s) at /api/members/%s/export/",
+        BSUID,
+        PARENT_BSUID,
+        BSUID,
+        extra={"recipient": BSUID, "event": {"user_id": BSUID, "parent_user_id": PARENT_BSUID}},
+    )
+    output = stream.getvalue()
+    line = json.loads(output)
+    assert BSUID not in output and PARENT_BSUID not in output and "1502576394655843" not in output
+    assert line["message"] == "reply to ZW.•••5843 (parent US.ENT.•••6844) at /api/members/ZW.•••5843/export/"
+    assert line["recipient"] == "ZW.•••5843" and line["event"]["parent_user_id"] == "US.ENT.•••6844"
+
+
+@pytest.mark.parametrize("text", ["bot.identity.resolve", "OK.Thanks", "HTTP.Response", "v1.2.3", "ZW.abc"])
+def test_text_that_only_looks_like_a_bsuid_is_left_alone(text):
+    assert redact_text(text) == text
