@@ -24,7 +24,7 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from bot.models import InboxMessage, MemberIdentity
+from bot.models import InboxMessage, MemberIdentity, OutboxMessage
 from flows.types import IdentityChange, InboundMessage
 from security.alerts import raise_alert
 from security.validation import is_wa_id
@@ -126,11 +126,11 @@ def _refuse_recycled(*, phone: str | None, bsuid: str | None) -> str:
 
 
 def rekey(row: MemberIdentity, phone: str) -> None:
-    """Give a BSUID-only member their number as key; their waiting messages follow them."""
+    """Give a BSUID-only member their number as key; their messages, waiting or answered, follow them."""
     old = row.key
     row.key, row.phone = phone, phone
     row.save(update_fields=["key", "phone", "updated_at"])
-    InboxMessage.objects.filter(wa_id=old, status=InboxMessage.Status.PENDING).update(wa_id=phone)
+    _move_history(old, phone)
 
 
 def fold_into(unlinked: MemberIdentity, member: MemberIdentity) -> str:
@@ -139,8 +139,14 @@ def fold_into(unlinked: MemberIdentity, member: MemberIdentity) -> str:
     unlinked.delete()
     member.bsuid = bsuid
     member.save(update_fields=["bsuid", "updated_at"])
-    InboxMessage.objects.filter(wa_id=old, status=InboxMessage.Status.PENDING).update(wa_id=member.key)
+    _move_history(old, member.key)
     return member.key
+
+
+def _move_history(old: str, new: str) -> None:
+    """Every inbox and outbox row of `old` becomes `new`'s: one member, one history (admin, export)."""
+    InboxMessage.objects.filter(wa_id=old).update(wa_id=new)
+    OutboxMessage.objects.filter(wa_id=old).update(wa_id=new)
 
 
 def _refresh_profile(key: str, message: InboundMessage) -> None:

@@ -81,7 +81,8 @@ def zoo(known: User, asked: User, *, parent: str) -> tuple[dict, dict[str, str |
                 u.status("wamid.OUT-B", "read", phone=known.phone, bsuid=known.bsuid)]  # fmt: skip
     payload = u.delivery(*good.values(), *bad, contacts=contacts, statuses=statuses)
     expected = {"wamid.Z1": known.phone, "wamid.Z2": known.phone, "wamid.Z3": None,
-                "wamid.Z4": "263779990003", "wamid.Z5": asked.key(), "wamid.Z6": forwarder,
+                "wamid.Z4": "263779990003", "wamid.Z6": forwarder,
+                "wamid.Z5": asked.phone,  # the answer linked the number: the member's rows moved to it
                 "wamid.Z7": mover}  # fmt: skip
     return payload, expected
 
