@@ -15,10 +15,13 @@ from django_redis import get_redis_connection
 
 from bot.api import gdpr
 from bot.models import InboxMessage, MemberIdentity
+from tests.e2e.usernames_chat import User
 from tests.integration.test_operator_gdpr import database_dump, redis_dump
-from tests.support.bsuid import BSUID, PARENT_BSUID, USERNAME, BsuidMember
 from tests.support.logs import emitted_logs
 from tests.support.operators import bearer, make_user, tokens
+from tests.support.payloads_bsuid import PARENT_BSUID
+from tests.support.payloads_bsuid import SENDER_BSUID as BSUID
+from tests.support.payloads_bsuid import SENDER_USERNAME as USERNAME
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +34,9 @@ def access(client) -> str:
     return tokens(client)["access"]
 
 
-def chat_before_linking() -> tuple[BsuidMember, str]:
+def chat_before_linking() -> tuple[User, str]:
     """The BSUID-only member's first messages; their `u…` key."""
-    member = BsuidMember()
+    member = User(PHONE, BSUID, shows_phone=False, username=USERNAME, parent=PARENT_BSUID)
     assert member.say("hi"), "asked for the number"
     member.say("help")
     member.say("about")
@@ -57,8 +60,8 @@ def test_no_redis_key_name_holds_the_bsuid_the_username_or_the_member_key(ledger
     member, key = chat_before_linking()
     words = [BSUID, USERNAME, PARENT_BSUID, key]
     assert secrets_in_key_names(words) == {"state": [], "default": []}
-    member.share_number(PHONE)  # linked: now served by number, through the ledger
-    member.phone = PHONE
+    member.share_number()  # linked: now served by number, through the ledger
+    member.shows_phone = True
     member.say("hi")
     assert MemberIdentity.objects.get(bsuid=BSUID).key == PHONE
     assert secrets_in_key_names(words) == {"state": [], "default": []}
@@ -67,8 +70,8 @@ def test_no_redis_key_name_holds_the_bsuid_the_username_or_the_member_key(ledger
 def test_a_whole_bsuid_and_username_conversation_logs_neither(ledger):
     with emitted_logs() as logs:
         member, _key = chat_before_linking()
-        member.share_number(PHONE)
-        member.phone = PHONE
+        member.share_number()
+        member.shows_phone = True
         member.say("hi")
     assert logs.lines(), "the conversation was logged"
     for text in (logs.raw, logs.text):  # as the code logged it, and as it was written
@@ -84,7 +87,7 @@ def test_export_by_bsuid_by_member_key_and_by_number_returns_the_identity(ledger
         profile = (identity["bsuid"], identity["parent_bsuid"], identity["username"])
         assert profile == (BSUID, PARENT_BSUID, USERNAME)
         assert data["member"] == key and len(data["records"]["bot.InboxMessage"]) == 3
-    member.share_number(PHONE)
+    member.share_number()
     data = client.get(f"/api/members/{PHONE}/export/", **bearer(access)).json()
     [identity] = data["records"]["bot.MemberIdentity"]
     assert (identity["key"], identity["bsuid"], identity["username"]) == (PHONE, BSUID, USERNAME)
@@ -97,7 +100,7 @@ def test_export_by_bsuid_by_member_key_and_by_number_returns_the_identity(ledger
 def test_erasure_by_bsuid_leaves_no_bsuid_username_or_member_key_anywhere(ledger, client, access, linked):
     member, key = chat_before_linking()
     if linked:
-        member.share_number(PHONE)
+        member.share_number()
     words = [BSUID, USERNAME, PARENT_BSUID, key] + ([PHONE] if linked else [])
     before = database_dump()  # the dump does see them (the old key: messages stored before the link)
     assert [word for word in words if word in before] == words

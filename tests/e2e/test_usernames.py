@@ -9,10 +9,10 @@ import pytest
 
 from bot.models import InboxMessage, MemberIdentity
 from flows import texts
-from tests.e2e import usernames_payloads as u
 from tests.e2e.chat import body, options
 from tests.e2e.conftest import onboard
 from tests.e2e.usernames_chat import User, addressed, requests
+from tests.support import payloads_bsuid as u
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,7 +93,7 @@ def test_a_bsuid_only_newcomer_shares_their_number_opens_an_account_and_is_answe
 def test_a_question_delivered_with_the_contact_request_answer_is_answered_at_the_number(ledger, new_member):
     newcomer = User(phone=new_member().phone, shows_phone=False)
     newcomer.say("hi")
-    answer = u.contacts_message(u.card(newcomer.phone, origin="contact_request"), bsuid=newcomer.bsuid)
+    answer = u.contact_request_answer(newcomer.phone, bsuid=newcomer.bsuid)
     question = u.text("hi", bsuid=newcomer.bsuid, timestamp=str(int(answer["timestamp"]) + 1))
 
     replies = newcomer.deliver_all(answer, question)

@@ -10,12 +10,13 @@ from django.test import Client
 
 from bot.models import InboxMessage, MemberIdentity, StatusEvent
 from flows import texts
-from tests.e2e import usernames_payloads as u
 from tests.e2e.chat import MOCK
 from tests.e2e.conftest import onboard
-from tests.e2e.usernames_chat import User, addressed, new_bsuid, requests
+from tests.e2e.usernames_chat import User, addressed, requests
 from tests.support import payloads as p
+from tests.support import payloads_bsuid as u
 from tests.support.concurrency import run_together
+from tests.support.payloads_bsuid import new_bsuid
 from tests.support.signing import post_signed
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,8 +34,7 @@ def test_a_changed_number_keeps_the_member_and_the_old_number_reaches_nothing(le
     old_phone, old_bsuid = member.phone, member.bsuid
     new_phone, new_id = new_member().phone, new_bsuid()
 
-    member.deliver(u.changed_number(old_phone=old_phone, old_bsuid=old_bsuid, new_phone=new_phone,
-                                    new_bsuid=new_id))  # fmt: skip
+    member.deliver(u.number_changed(new_phone, new_id, phone=old_phone, bsuid=old_bsuid))
     member.phone, member.bsuid = new_phone, new_id
     member.say("hi")
 
@@ -60,17 +60,15 @@ def zoo(known: User, asked: User, *, parent: str) -> tuple[dict, dict[str, str |
         "wamid.Z2": u.text("help", bsuid=known.bsuid, wamid="wamid.Z2"),
         "wamid.Z3": u.text("hi", bsuid=newcomer, wamid="wamid.Z3"),
         "wamid.Z4": u.text("hi", phone="263779990003", bsuid=new_bsuid(), parent=parent, wamid="wamid.Z4"),
-        "wamid.Z5": u.contacts_message(u.card(asked.phone, origin="contact_request"), bsuid=asked.bsuid,
-                                       wamid="wamid.Z5"),
-        "wamid.Z6": u.contacts_message(u.card(known.phone, origin="other"), phone=forwarder,
-                                       wamid="wamid.Z6"),
-        "wamid.Z7": u.changed_number(old_phone=mover, old_bsuid=new_bsuid(), new_phone="263779990004",
-                                     new_bsuid=new_bsuid(), wamid="wamid.Z7"),
+        "wamid.Z5": u.contact_request_answer(asked.phone, bsuid=asked.bsuid, wamid="wamid.Z5"),
+        "wamid.Z6": u.forwarded_vcard(known.phone, phone=forwarder, bsuid=None, wamid="wamid.Z6"),
+        "wamid.Z7": u.number_changed("263779990004", new_bsuid(), phone=mover, bsuid=new_bsuid(),
+                                     wamid="wamid.Z7"),
     }  # fmt: skip
     bad = [
-        u.text("x", phone="0"),
+        u.text("x", phone="0", bsuid=None),
         {**u.text("x", bsuid=known.bsuid), "from_user_id": "not a bsuid"},
-        {key: value for key, value in u.text("x", phone=known.phone).items() if key != "from"},
+        {key: value for key, value in u.text("x", phone=known.phone, bsuid=None).items() if key != "from"},
     ]
     contacts = [
         u.sender(phone=known.phone, bsuid=known.bsuid, username="tendai.m"),

@@ -11,8 +11,7 @@ from django.test import Client
 from bot import processing
 from bot.models import InboxMessage, MemberIdentity
 from flows import texts
-from tests.e2e import usernames_payloads as u
-from tests.e2e.usernames_chat import new_bsuid
+from tests.support import payloads_bsuid as u
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401 (fixture)
 from tests.support.signing import post_signed
 
@@ -24,7 +23,7 @@ def post(*messages: dict) -> None:
 
 
 def answer_and_question(phone: str, bsuid: str) -> tuple[dict, dict]:
-    answer = u.contacts_message(u.card(phone, origin="contact_request"), bsuid=bsuid)
+    answer = u.contact_request_answer(phone, bsuid=bsuid)
     return answer, u.text("hi", bsuid=bsuid, timestamp=str(int(answer["timestamp"]) + 1))
 
 
@@ -33,7 +32,7 @@ def sent(fake_graph) -> list[dict]:
 
 
 def test_replies_go_to_the_bsuid_then_to_the_linked_number(ledger, new_member, fake_graph):
-    phone, bsuid = new_member().phone, new_bsuid()
+    phone, bsuid = new_member().phone, u.new_bsuid()
 
     post(u.text("hi", bsuid=bsuid))
     asked = sent(fake_graph)
@@ -50,7 +49,7 @@ def test_replies_go_to_the_bsuid_then_to_the_linked_number(ledger, new_member, f
 def test_a_worker_that_links_a_number_hands_the_waiting_message_on_under_the_number(
     ledger, new_member, fake_graph, settings
 ):
-    phone, bsuid = new_member().phone, new_bsuid()
+    phone, bsuid = new_member().phone, u.new_bsuid()
     post(u.text("hi", bsuid=bsuid))
     unlinked = MemberIdentity.objects.get(bsuid=bsuid).key
     settings.PROCESSING_MODE = "queue"

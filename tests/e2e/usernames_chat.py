@@ -4,30 +4,26 @@ replies come back): they show their business-scoped user id (BSUID) always and t
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 from django.test import Client
 
 from bot.models import MemberIdentity
-from tests.e2e import usernames_payloads as u
 from tests.e2e.chat import MOCK, body, options
+from tests.support import payloads_bsuid as b
 from tests.support.signing import post_signed
-
-_ids = itertools.count(1)
-
-
-def new_bsuid() -> str:
-    return f"ZW.{1502576394650000 + next(_ids)}"
 
 
 @dataclass
 class User:
-    """A WhatsApp user who shows the bot their BSUID and, while `shows_phone`, their number too."""
+    """A WhatsApp user who shows the bot their BSUID and, while `shows_phone`, their number too; their
+    contact carries `username` and `parent` (BSUID) when given."""
 
     phone: str
-    bsuid: str = field(default_factory=new_bsuid)
+    bsuid: str = field(default_factory=b.new_bsuid)
     shows_phone: bool = True
+    username: str | None = None
+    parent: str | None = None
     client: Client = field(default_factory=Client)
     last: list[dict] = field(default_factory=list)
 
@@ -36,7 +32,8 @@ class User:
 
     def deliver_all(self, *messages: dict) -> list[dict]:
         """One signed delivery holding `messages`; the replies to all of them."""
-        response = post_signed(self.client, u.delivery(*messages), headers=MOCK)
+        payload = b.delivery(*messages, username=self.username, parent=self.parent)
+        response = post_signed(self.client, payload, headers=MOCK)
         assert response.status_code == 200, response.status_code
         self.last = response.json()["replies"]
         return self.last
@@ -45,18 +42,18 @@ class User:
         return {"phone": self.phone if self.shows_phone else None, "bsuid": self.bsuid}
 
     def say(self, words: str) -> list[dict]:
-        return self.deliver(u.text(words, **self._ids()))
+        return self.deliver(b.text(words, **self._ids()))
 
     def tap(self, title: str) -> list[dict]:
         for reply in reversed(self.last):
             for shown, (choice_id, kind) in options(reply).items():
                 if shown.startswith(title):
-                    return self.deliver(u.tap(choice_id, shown, kind=kind, **self._ids()))
+                    return self.deliver(b.tap(choice_id, shown, kind=kind, **self._ids()))
         raise AssertionError(f"no option {title!r}")
 
     def share_number(self) -> list[dict]:
         """Tap "Share phone number": WhatsApp's answer, a contact_request card from this very user."""
-        return self.deliver(u.contacts_message(u.card(self.phone, origin="contact_request"), **self._ids()))
+        return self.deliver(b.contact_request_answer(self.phone, **self._ids()))
 
     def text(self) -> str:
         return "\n".join(body(reply) for reply in self.last)

@@ -5,38 +5,16 @@ message goes through the real signed webhook; the answers are the bot's real rep
 import io
 
 import pytest
-import requests
 from django.core.management import CommandError, call_command
 
 from deploy.localredis import free_port
 from flows import texts
 from flows.definitions.help import TOPICS
+from tests.support.devchat import browser_fixture, dev_on_fixture, send  # noqa: F401 (fixtures)
 
 MEMBER = "263771234567"
 OTHER_MEMBER = "263779876543"
 TOPIC_TITLES = [title for title, _description, _text in TOPICS.values()] + [texts.ABOUT_TITLE]
-
-
-@pytest.fixture
-def dev_on(settings):
-    settings.DEBUG = True
-    settings.MOCK_TESTING_ENABLED = True
-    return settings
-
-
-@pytest.fixture
-def browser(live_server, dev_on):
-    """A requests session that has loaded the page, so it holds the CSRF cookie like a browser."""
-    session = requests.Session()
-    page = session.get(live_server.url + "/dev/chat", timeout=10)
-    assert page.status_code == 200
-    yield session
-    session.close()
-
-
-def send(session, live_server, body, *, token=True):
-    headers = {"X-CSRFToken": session.cookies.get("csrftoken", "")} if token else {}
-    return session.post(live_server.url + "/dev/chat/send", json=body, headers=headers, timeout=30)
 
 
 def row(screen, title):

@@ -6,32 +6,16 @@ message goes through the real signed webhook; the answers are the bot's real rep
 import io
 
 import pytest
-import requests
 from django.core.management import call_command
 
 from bot import devchat
 from bot.models import MemberIdentity
 from deploy.samples import sample_bsuid
 from flows import texts
-from tests.integration.test_devchat import MEMBER, OTHER_MEMBER, send
+from tests.integration.test_devchat import MEMBER, OTHER_MEMBER
+from tests.support.devchat import browser_fixture, dev_on_fixture, send  # noqa: F401 (fixtures)
 
 NEWCOMER = "263775550123"
-
-
-@pytest.fixture
-def dev_on(settings):
-    settings.DEBUG = True
-    settings.MOCK_TESTING_ENABLED = True
-    return settings
-
-
-@pytest.fixture
-def browser(live_server, dev_on):
-    """A requests session that has loaded the page, so it holds the CSRF cookie like a browser."""
-    session = requests.Session()
-    assert session.get(live_server.url + "/dev/chat", timeout=10).status_code == 200
-    yield session
-    session.close()
 
 
 def bodies(answer) -> list[str]:

@@ -18,10 +18,10 @@ import pytest
 
 from bot.models import InboxMessage, MemberIdentity
 from flows import texts
-from tests.e2e import usernames_payloads as u
 from tests.e2e.chat import body
 from tests.e2e.conftest import ledger, new_member, onboard  # noqa: F401 (fixtures)
 from tests.e2e.usernames_chat import User, addressed, requests
+from tests.support import payloads_bsuid as u
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -86,17 +86,13 @@ def contact(
 ) -> dict:  # fmt: skip
     """A `contacts[]` entry; `wa_id=None` leaves the phone out (a member whose number WhatsApp withholds).
     `user_id`, `parent_user_id`, `profile.username`: Meta's BSUID fields ("Business-scoped user IDs")."""
-    profile = {"name": name}
-    if username is not None:
-        profile["username"] = username
-    item: dict = {"profile": profile}
-    if wa_id is not None:
-        item["wa_id"] = wa_id
-    if user_id is not None:
-        item["user_id"] = user_id
-    if parent_user_id is not None:
-        item["parent_user_id"] = parent_user_id
-    return item
+    profile = {"name": name} | present(username=username)
+    return {"profile": profile} | present(wa_id=wa_id, user_id=user_id, parent_user_id=parent_user_id)
+
+
+def present(**fields: object) -> dict:
+    """The `fields` that are not None: Meta leaves an absent field out rather than sending null."""
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def text_payload(body: str, *, sender: str = SENDER, name: str = SENDER_NAME, **message_fields) -> dict:

@@ -7,28 +7,25 @@ messages"):
 - `contacts[]`: `{"profile": {"name", "username"?}, "wa_id"?, "user_id": BSUID, "parent_user_id"?}`;
 - `messages[]`: `{"from"?: phone, "from_user_id": BSUID, "from_parent_user_id"?, ...}`: `from` only while
   the user shares their number;
-- `statuses[]`: `{"recipient_id"?: phone, "recipient_user_id": BSUID, ...}` (`payloads.status`);
+- `statuses[]`: `{"recipient_id"?: phone, "recipient_user_id": BSUID, ...}`;
 - a `contacts` message: WhatsApp's answer to our `request_contact_info` has `origin: "contact_request"`;
   a card the user forwarded has origin "other" (or none);
 - `system` messages carry no `contacts[]`: `user_changed_number` (`system.wa_id`, `system.user_id` the new
   ones) and `user_changed_user_id` (`system.user_id` the new BSUID).
 
-    payload = bsuid_payload(text_message_from("hi"))                       # BSUID only, with a username
-    payload = bsuid_payload(text_message_from("hi", phone=SENDER), phone=SENDER)   # phone + BSUID
+Every message builder takes the sender as keywords `phone=` (default none: the number is withheld),
+`bsuid=` (default `SENDER_BSUID`; None names no BSUID) and `parent=`; a field left None is left out.
+
+    payload = delivery(text("hi"))                                  # BSUID only
+    payload = delivery(text("hi", phone=SENDER), username="tendai.moyo")   # phone + BSUID, a username
 """
 
 from __future__ import annotations
 
-from tests.support.payloads import (
-    SENDER,
-    SENDER_NAME,
-    change,
-    contact,
-    entry,
-    envelope,
-    new_wamid,
-    now_ts,
-)
+import itertools
+
+from tests.support import payloads as p
+from tests.support.payloads import SENDER, SENDER_NAME
 
 SENDER_BSUID = "ZW.1502576394655843"
 OTHER_BSUID = "ZW.2604119883107731"
@@ -37,50 +34,38 @@ SENDER_USERNAME = "tendai.moyo"
 OTHER_NAME = "Rudo Chikwanha"
 OTHER_USERNAME = "rudo_c"
 
+_bsuids = itertools.count(1)
 
-def bsuid_message(
-    kind: str, *, user_id: str | None = SENDER_BSUID, phone: str | None = None,
-    parent_user_id: str | None = None, wamid: str | None = None, timestamp: str | None = None,
+
+def new_bsuid() -> str:
+    """A BSUID no other test of this run uses."""
+    return f"ZW.{1502576394650000 + next(_bsuids)}"
+
+
+def sender(
+    *, phone: str | None = None, bsuid: str | None = SENDER_BSUID, username: str | None = SENDER_USERNAME,
+    parent: str | None = None, name: str = SENDER_NAME,
 ) -> dict:  # fmt: skip
-    """The common part of a `messages[]` item sent by a BSUID (`from_user_id`), with `from` only when
-    `phone` is given. `user_id=None` and `phone=None` make a message naming no sender (malformed)."""
-    message: dict = {"id": wamid or new_wamid(), "timestamp": timestamp or now_ts(), "type": kind}
-    if phone is not None:
-        message["from"] = phone
-    if user_id is not None:
-        message["from_user_id"] = user_id
-    if parent_user_id is not None:
-        message["from_parent_user_id"] = parent_user_id
-    return message
+    """A `contacts[]` entry naming the sender by BSUID, phone or both (`wa_id` only with a phone)."""
+    return p.contact(phone, name, user_id=bsuid, username=username, parent_user_id=parent)
 
 
-def text_message_from(body: str, **sender: str | None) -> dict:
-    """A text message from a BSUID (keywords of `bsuid_message`)."""
-    return {**bsuid_message("text", **sender), "text": {"body": body}}
+def _from(message: dict, *, phone: str | None = None, bsuid: str | None = SENDER_BSUID,
+          parent: str | None = None) -> dict:  # fmt: skip
+    """`message` re-addressed: `from` only with a phone, `from_user_id` with a BSUID."""
+    message.pop("from", None)
+    return message | p.present(**{"from": phone, "from_user_id": bsuid, "from_parent_user_id": parent})
 
 
-def typed_number(number: str = "+263 77 123 4567", **sender: str | None) -> dict:
-    """A member typing a phone number as text: never a contact request answer, so it links nothing."""
-    return text_message_from(number, **sender)
+def text(body: str, *, wamid: str | None = None, timestamp: str | None = None, **ids: str | None) -> dict:
+    """A text message (a typed phone number is one too: it links nothing)."""
+    return _from(p.text_message(body, wamid=wamid, timestamp=timestamp), **ids)
 
 
-def bsuid_contact(
-    user_id: str = SENDER_BSUID, *, name: str = SENDER_NAME, username: str | None = SENDER_USERNAME,
-    phone: str | None = None, parent_user_id: str | None = None,
-) -> dict:  # fmt: skip
-    """A `contacts[]` entry for a BSUID sender: no `wa_id` unless `phone` is given."""
-    return contact(phone, name, user_id=user_id, username=username, parent_user_id=parent_user_id)
-
-
-def bsuid_payload(
-    *messages: dict, user_id: str = SENDER_BSUID, phone: str | None = None, name: str = SENDER_NAME,
-    username: str | None = SENDER_USERNAME, parent_user_id: str | None = None,
-    phone_number_id: str | None = None,
-) -> dict:  # fmt: skip
-    """A whole delivery of `messages` from one BSUID sender and that sender's contact entry."""
-    sender = bsuid_contact(user_id, name=name, username=username, phone=phone, parent_user_id=parent_user_id)
-    value = change(messages=list(messages), contacts=[sender], phone_number_id=phone_number_id)
-    return envelope(entry(value))
+def tap(choice_id: str, title: str = "", *, kind: str = "button", **ids: str | None) -> dict:
+    """A tap on a reply button (`kind="button"`) or a list row of a message we sent."""
+    build = p.button_reply if kind == "button" else p.list_reply
+    return _from(build(choice_id, title), **ids)
 
 
 def card(phone: str, *, name: str = SENDER_NAME, origin: str | None = None) -> dict:
@@ -90,41 +75,65 @@ def card(phone: str, *, name: str = SENDER_NAME, origin: str | None = None) -> d
         "name": {"formatted_name": name, "first_name": first, "last_name": last},
         "phones": [{"phone": f"+{phone}", "wa_id": phone, "type": "CELL"}],
     }
-    if origin is not None:
-        item["origin"] = origin
-    return item
+    return item | p.present(origin=origin)
 
 
-def contact_request_answer(phone: str = SENDER, **sender: str | None) -> dict:
-    """WhatsApp's answer to our `request_contact_info`: the member's own card, origin "contact_request"."""
-    return {**bsuid_message("contacts", **sender), "contacts": [card(phone, origin="contact_request")]}
+def contacts_message(*cards: dict, wamid: str | None = None, **ids: str | None) -> dict:
+    """A `type=contacts` message carrying `cards`."""
+    message = p._message("contacts", wamid=wamid, sender="0", timestamp=None, context_id=None)
+    return _from(message | {"contacts": list(cards)}, **ids)
 
 
-def forwarded_vcard(*phones: str, origin: str | None = "other", **sender: str | None) -> dict:
+def contact_request_answer(number: str = SENDER, /, *, wamid: str | None = None, **ids: str | None) -> dict:
+    """WhatsApp's answer to our `request_contact_info`: the member's own card of `number`, origin
+    "contact_request" (the sender's own `phone=` is shown only while they share it)."""
+    return contacts_message(card(number, origin="contact_request"), wamid=wamid, **ids)
+
+
+def forwarded_vcard(*phones: str, origin: str | None = "other", wamid: str | None = None,
+                    **ids: str | None) -> dict:  # fmt: skip
     """Cards the member forwarded (of `phones`, one card each): origin "other", or none when None."""
     cards = [card(phone, name=OTHER_NAME, origin=origin) for phone in phones or (SENDER,)]
-    return {**bsuid_message("contacts", **sender), "contacts": cards}
+    return contacts_message(*cards, wamid=wamid, **ids)
 
 
-def number_changed(
-    new_phone: str, new_user_id: str = OTHER_BSUID, *, old_user_id: str = SENDER_BSUID,
-    old_phone: str | None = SENDER,
-) -> dict:  # fmt: skip
-    """Meta's `user_changed_number` system message, sent from the old identity."""
-    body = f"User {SENDER_NAME} changed from {old_phone or 'a hidden number'} to {new_phone}"
-    system = {"body": body, "wa_id": new_phone, "user_id": new_user_id, "type": "user_changed_number"}
-    return {**bsuid_message("system", user_id=old_user_id, phone=old_phone), "system": system}
+def _system(system: dict, *, wamid: str | None, ids: dict) -> dict:
+    message = p._message("system", wamid=wamid, sender="0", timestamp=None, context_id=None)
+    return _from(message | {"system": system}, **ids)
 
 
-def user_id_changed(
-    new_user_id: str = OTHER_BSUID, *, old_user_id: str = SENDER_BSUID, old_phone: str | None = None
-) -> dict:
+def number_changed(new_phone: str, new_bsuid: str = OTHER_BSUID, *, phone: str | None = SENDER,
+                   wamid: str | None = None, **ids: str | None) -> dict:  # fmt: skip
+    """Meta's `user_changed_number` system message, sent from the old identity (`phone`, `bsuid`)."""
+    body = f"User {SENDER_NAME} changed from {phone or 'a hidden number'} to {new_phone}"
+    system = {"body": body, "wa_id": new_phone, "user_id": new_bsuid, "type": "user_changed_number"}
+    return _system(system, wamid=wamid, ids={"phone": phone, **ids})
+
+
+def user_id_changed(new_bsuid: str = OTHER_BSUID, *, wamid: str | None = None, **ids: str | None) -> dict:
     """Meta's `user_changed_user_id` system message (the BSUID changed; no `system.wa_id`)."""
-    system = {"body": f"User {SENDER_NAME} changed their user ID", "user_id": new_user_id,
+    system = {"body": f"User {SENDER_NAME} changed their user ID", "user_id": new_bsuid,
               "type": "user_changed_user_id"}  # fmt: skip
-    return {**bsuid_message("system", user_id=old_user_id, phone=old_phone), "system": system}
+    return _system(system, wamid=wamid, ids=ids)
 
 
-def system_payload(message: dict, *, phone_number_id: str | None = None) -> dict:
-    """A delivery holding one system message and, as Meta sends them, no `contacts[]`."""
-    return envelope(entry(change(messages=[message], phone_number_id=phone_number_id)))
+def status(wamid: str, value: str, *, phone: str | None = None, bsuid: str | None = SENDER_BSUID) -> dict:
+    """A `statuses[]` item addressed by phone (`recipient_id`) and/or BSUID (`recipient_user_id`)."""
+    return p.status(wamid, value, recipient=phone, recipient_user_id=bsuid)
+
+
+def delivery(
+    *messages: dict, contacts: list[dict] | None = None, statuses: list[dict] = (),
+    username: str | None = None, parent: str | None = None, phone_number_id: str | None = None,
+) -> dict:  # fmt: skip
+    """One webhook body. `contacts` default to one entry per distinct sender of `messages` (with
+    `username` and `parent`); `contacts=[]` sends none, as Meta does with system messages."""
+    if contacts is None:
+        seen: dict[tuple, dict] = {}
+        for message in messages:
+            ids = (message.get("from"), message.get("from_user_id"))
+            if ids != (None, None):
+                seen.setdefault(ids, sender(phone=ids[0], bsuid=ids[1], username=username, parent=parent))
+        contacts = list(seen.values())
+    value = p.change(messages=messages, contacts=contacts, statuses=statuses, phone_number_id=phone_number_id)
+    return p.envelope(p.entry(value))
