@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench.common import Request, base_environment
 from deploy.localredis import RedisServer, free_port
-from deploy.samples import new_wamid, whatsapp_text_payload
+from deploy.samples import new_wamid, sample_bsuid, whatsapp_text_payload
 from security.signatures import sign_body
 
 PHONE_NUMBER_ID = "100000000000001"
@@ -24,11 +24,13 @@ def signed_deliveries(count: int, secret: str) -> list[Request]:
     """`count` deliveries from MEMBERS members, each with its own wamid, signed like Meta signs them."""
     deliveries = []
     for index in range(count):
+        member = f"2637700{index % MEMBERS:05d}"
         payload = whatsapp_text_payload(
             text=TEXTS[index % len(TEXTS)],
             wamid=new_wamid(),
             phone_number_id=PHONE_NUMBER_ID,
-            wa_id=f"2637700{index % MEMBERS:05d}",
+            wa_id=member,
+            user_id=sample_bsuid(member),  # Meta sends the BSUID beside the number: the identity lookup runs
         )
         body = _compact_json(payload)
         headers = {

@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from bench.turn_graph import ReplyRecorder
-from deploy.samples import new_wamid, whatsapp_text_payload
+from deploy.samples import new_wamid, sample_bsuid, whatsapp_text_payload
 from security.signatures import sign_body
 
 SENDING_THREADS = 8
@@ -57,7 +57,7 @@ class Poster:
     def hi(self, member: str, sent: Sent) -> bool:
         """POST one "hi" from `member`; note its send time in `sent`; True when acknowledged (2xx)."""
         payload = whatsapp_text_payload(text="hi", wamid=new_wamid(), phone_number_id=self.phone_number_id,
-                                        wa_id=member)  # fmt: skip
+                                        wa_id=member, user_id=sample_bsuid(member))  # fmt: skip
         body = json.dumps(payload, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign_body(body, self.secret),
                    "User-Agent": "facebookexternalua"}  # fmt: skip

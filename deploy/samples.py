@@ -42,16 +42,20 @@ def whatsapp_text_payload(
     wa_id: str = SAMPLE_WA_ID,
     name: str = "Tendai Moyo",
     timestamp: int | None = None,
+    user_id: str | None = None,
 ) -> dict:
-    """One delivery holding one text message from `wa_id` to our number `phone_number_id`."""
+    """One delivery holding one text message from `wa_id` to our number `phone_number_id`; with `user_id`
+    the sender's BSUID too, as Meta's webhooks carry it beside the number since April 2026."""
     sent_at = str(int(time.time()) if timestamp is None else timestamp)
+    message = {"from": wa_id, "id": wamid, "timestamp": sent_at, "type": "text", "text": {"body": text}}
+    contact = {"profile": {"name": name}, "wa_id": wa_id}
+    if user_id is not None:
+        contact["user_id"] = message["from_user_id"] = user_id
     value = {
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": SAMPLE_DISPLAY_NUMBER, "phone_number_id": phone_number_id},
-        "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
-        "messages": [
-            {"from": wa_id, "id": wamid, "timestamp": sent_at, "type": "text", "text": {"body": text}}
-        ],
+        "contacts": [contact],
+        "messages": [message],
     }
     change = {"field": "messages", "value": value}
     return {"object": "whatsapp_business_account", "entry": [{"id": SAMPLE_WABA_ID, "changes": [change]}]}
