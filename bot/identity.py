@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from bot.models import InboxMessage, MemberIdentity, OutboxMessage
@@ -46,7 +46,14 @@ def is_linked(key: str) -> bool:
 
 
 def resolve_sender(message: InboundMessage) -> str:
-    """The member key of `message`'s sender, linking what the signed webhook pairs (module docstring)."""
+    """The member key of `message`'s sender, linking what the signed webhook pairs (module docstring).
+
+    A sender we already know as they are (the usual message) costs one read and no transaction (on SQLite a
+    transaction takes the write lock: measured, it halved the webhook's acknowledgements per second);
+    anything to create, link or refresh runs in a savepoint, re-reading under row locks."""
+    known = _known_as_is(message)
+    if known is not None:
+        return known
     for attempt in range(2):
         try:
             with transaction.atomic():  # a savepoint inside the delivery's transaction
@@ -55,6 +62,30 @@ def resolve_sender(message: InboundMessage) -> str:
             if attempt:
                 raise
     raise AssertionError("unreachable")
+
+
+def _known_as_is(message: InboundMessage) -> str | None:
+    """The key when the stored identity already says all this message says; None when something is new.
+    Plain SQL on Django's connection: 26 µs a message where the ORM's query took 258 µs (the webhook's
+    hot path, measured on SQLite)."""
+    phone, bsuid = message.wa_id, message.user_id
+    with connection.cursor() as cursor:
+        if not bsuid:
+            cursor.execute(_BY_PHONE, [phone, phone])
+            rows = cursor.fetchall()
+            return next((key for key, held in rows if held == phone), None if rows else phone)
+        cursor.execute(_BY_BSUID, [bsuid])
+        found = cursor.fetchone()
+    if found is None or (phone and found[1] != phone):
+        return None
+    if (message.username or found[2]) != found[2] or (message.parent_user_id or found[3]) != found[3]:
+        return None
+    return found[0]
+
+
+# MemberIdentity's table (bot_memberidentity); identifiers quoted as both SQLite and PostgreSQL read them.
+_BY_BSUID = 'SELECT "key", "phone", "username", "parent_bsuid" FROM "bot_memberidentity" WHERE "bsuid" = %s'
+_BY_PHONE = 'SELECT "key", "phone" FROM "bot_memberidentity" WHERE "phone" = %s OR "key" = %s'
 
 
 def _resolve_phone_only(phone: str) -> str:

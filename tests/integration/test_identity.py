@@ -81,3 +81,10 @@ def test_a_contact_request_answer_folds_into_the_numbers_member_seen_before_with
     key = sent_by(bsuid=BSUID)
     assert link_number(MemberIdentity.objects.get(key=key), PHONE) == PHONE
     assert list(MemberIdentity.objects.values_list("key", "bsuid")) == [(PHONE, BSUID)]
+
+
+def test_the_webhooks_plain_sql_reads_the_identity_table_the_model_names():
+    assert MemberIdentity._meta.db_table == "bot_memberidentity"  # bot.identity's _BY_BSUID / _BY_PHONE
+    MemberIdentity.objects.create(key=PHONE, phone=PHONE, bsuid=BSUID, username="rudo")
+    assert sent_by(PHONE, BSUID, username="rudo") == PHONE  # answered by the plain read alone
+    assert sent_by(PHONE) == PHONE
