@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from credex_api.results import Money
+from security.ledger_rules import Money
 
 _FORMATTED = re.compile(r"(-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?) ([A-Z]{3})", re.ASCII)
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
@@ -66,7 +66,7 @@ def to_money(value: Any, path: str) -> Money:
         raise ShapeError(f"{path}: expected a formatted amount")
     try:
         return Money(Decimal(match.group(1).replace(",", "")), match.group(2))
-    except InvalidOperation as exc:  # pragma: no cover - the pattern only admits valid numbers
+    except (InvalidOperation, ValueError) as exc:  # an unknown denomination or more decimals than it has
         raise ShapeError(f"{path}: expected a formatted amount") from exc
 
 

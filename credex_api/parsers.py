@@ -30,11 +30,11 @@ from credex_api.results import (
     LedgerPage,
     LoginResult,
     Member,
-    Money,
     Offer,
     OnboardResult,
     RecurringCreated,
 )
+from security.ledger_rules import Money
 
 
 def expect_type(envelope: Envelope, *types: str) -> None:
