@@ -5,9 +5,10 @@
   token, explicit (connect, read) timeouts, no redirects (the token never follows one). It never waits: when
   the error may be retried, `delay()` says after how long — throttling (130429, 4, 80007: exponential with
   jitter), the pair rate limit (131056: 4^X × base seconds, X = 0, 1, 2 …), transient errors (131000, 131016,
-  131057, 5xx) and connection failures that happened before the request left (connect timeout, refused,
-  unresolvable) — and `bot.outbox` schedules that retry for later instead of holding the turn (and with it
-  every other member) in a sleep. A read timeout or a connection dropped after sending is NOT retried: Meta
+  131057, 5xx) and connection failures that certainly happened before the request left (connect timeout,
+  refused, unresolvable, a TLS handshake failure: `credex_api.policy.never_sent`, the ledger client's rule)
+  — and `bot.outbox` schedules that retry for later instead of holding the turn (and every other member) in
+  a sleep. A read timeout or a connection dropped after sending is NOT retried: Meta
   may have accepted the message (the Messages API has no idempotency key), so the result is
   `outcome_unknown`, and the outbox row keeps our id in `biz_opaque_callback_data` for reconciliation from
   status webhooks.
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -28,12 +28,11 @@ import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from bot.graph_errors import ErrorClass, GraphError, from_response
+from credex_api.policy import never_sent
 
 MAX_DELAY_SECONDS = 64.0
-_NOT_SENT_CAUSES = (NewConnectionError, ConnectTimeoutError, ConnectionRefusedError, socket.gaierror)
 _BAD_REQUEST_SETUP = (
     requests.exceptions.InvalidURL,
     requests.exceptions.MissingSchema,
@@ -81,21 +80,6 @@ def _new_session() -> requests.Session:
     return session
 
 
-def _never_sent(exc: BaseException) -> bool:
-    """Whether a connection error happened before the request could leave (refused, DNS, connect timeout)."""
-    seen: set[int] = set()
-    pending: list[object] = [exc]
-    while pending:
-        item = pending.pop()
-        if not isinstance(item, BaseException) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, _NOT_SENT_CAUSES):
-            return True
-        pending.extend([*item.args, getattr(item, "reason", None), item.__cause__])
-    return False
-
-
 def _transport_error(title: str, *, sent: bool) -> SendResult:
     klass = ErrorClass.OUTCOME_UNKNOWN if sent else ErrorClass.RETRY_TRANSIENT
     return SendResult(False, None, GraphError(None, title, klass, None), 0, outcome_unknown=sent)
@@ -106,7 +90,7 @@ def _from_exception(exc: requests.exceptions.RequestException) -> SendResult:
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return _transport_error("connect timeout", sent=False)
     if isinstance(exc, requests.exceptions.ConnectionError):
-        if _never_sent(exc):
+        if never_sent(exc):
             return _transport_error("connection failed before sending", sent=False)
         return _transport_error("connection lost after sending", sent=True)
     if isinstance(exc, _BAD_REQUEST_SETUP):  # nothing left: a settings problem, retrying cannot help

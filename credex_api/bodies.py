@@ -84,7 +84,7 @@ def offer_body(
         "OFFERSorREQUESTS": "OFFERS",
         "securedCredex": secured,
     }
-    due = v.check_due_date(due_date, secured=secured)
+    due = v.check_due_date_presence(due_date, secured=secured)
     if body["issuerAccountID"] == body["receiverAccountID"]:
         raise CredexInvalid(
             "You cannot send credex to the same account.", code="INVALID_ACCOUNTS", field="receiverAccountID"

@@ -72,10 +72,6 @@ def instruction_create(*, member: str, action: str, params: dict[str, Any]) -> I
     return row
 
 
-def instruction_get(key: uuid.UUID | str) -> Instruction:
-    return Instruction.objects.get(key=key)
-
-
 def instruction_confirm(key: uuid.UUID | str) -> bool:
     """pending → confirmed, once, within the confirmation TTL (the member's tap). False if someone else
     did, or it expired (then it is moved pending → failed, `EXPIRED_CODE`, here: lazily)."""

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from credex_api.results import Money
+from security.ledger_rules import Money
 
 _FORMATTED = re.compile(r"(-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?) ([A-Z]{3})", re.ASCII)
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
@@ -59,15 +59,25 @@ def to_decimal(value: Any, path: str) -> Decimal:
     return number
 
 
+def exact_money(amount: Decimal, denom: str, path: str) -> Money:
+    """`Money(amount, denom)`; a denomination the bot does not know, or more decimals than it has, is a
+    ShapeError (a ledger change we must not round away)."""
+    try:
+        return Money(amount, denom)
+    except (TypeError, ValueError) as exc:
+        raise ShapeError(f"{path}: expected an amount in a known denomination") from exc
+
+
 def to_money(value: Any, path: str) -> Money:
     """`"1,234.56 USD"` → `Money(Decimal("1234.56"), "USD")`."""
     match = _FORMATTED.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is None:
         raise ShapeError(f"{path}: expected a formatted amount")
     try:
-        return Money(Decimal(match.group(1).replace(",", "")), match.group(2))
+        number = Decimal(match.group(1).replace(",", ""))
     except InvalidOperation as exc:  # pragma: no cover - the pattern only admits valid numbers
         raise ShapeError(f"{path}: expected a formatted amount") from exc
+    return exact_money(number, match.group(2), path)
 
 
 def to_list(value: Any, path: str) -> list:
@@ -175,6 +185,10 @@ class Reader:
 
     def money(self, key: str) -> Money:
         return to_money(self._get(key), self.where(key))
+
+    def amount(self, amount_key: str, denom_key: str) -> Money:
+        """Money from a JSON number (or numeric string) and a denomination held in two fields."""
+        return exact_money(self.decimal(amount_key), self.text(denom_key), self.where(amount_key))
 
     def opt_money(self, key: str) -> Money | None:
         value = self._get(key, required=False)

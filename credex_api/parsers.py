@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from credex_api.normalise import Reader, ShapeError
+from credex_api.normalise import Reader, ShapeError, exact_money
 from credex_api.responses import Envelope
 from credex_api.results import (
     Account,
@@ -30,11 +30,11 @@ from credex_api.results import (
     LedgerPage,
     LoginResult,
     Member,
-    Money,
     Offer,
     OnboardResult,
     RecurringCreated,
 )
+from security.ledger_rules import Money
 
 
 def expect_type(envelope: Envelope, *types: str) -> None:
@@ -148,7 +148,7 @@ def credex_created_of(envelope: Envelope) -> CredexCreated:
     receiver = d.opt_text("acceptorAccountID") or d.text("receiverAccountID")
     return CredexCreated(
         credex_id=envelope.action_id or d.text("credexID"),
-        amount=Money(d.decimal("amount"), d.text("denomination")),
+        amount=d.amount("amount", "denomination"),
         secured=d.flag("securedCredex"),
         due_date=d.opt_date("dueDate"),
         receiver_account_id=receiver,
@@ -162,7 +162,7 @@ def credex_accepted_of(envelope: Envelope) -> CredexAccepted:
     d = envelope.details
     return CredexAccepted(
         credex_id=envelope.action_id or d.text("credexID"),
-        amount=Money(d.decimal("amount"), d.text("denomination")),
+        amount=d.amount("amount", "denomination"),
         secured=d.flag("securedCredex"),
         acceptor_account_id=d.text("acceptorAccountID"),
         dashboard=dashboard_of(envelope.dashboard),
@@ -195,7 +195,7 @@ def credex_detail_of(envelope: Envelope, credex_id: str) -> CredexDetail:
     amount = d.decimal("amount") if d.has("amount") else d.decimal("initialAmount")
     return CredexDetail(
         credex_id=envelope.action_id or credex_id,
-        amount=Money(amount, denom),
+        amount=exact_money(amount, denom, d.where("amount")),
         secured=d.flag("securedCredex", default=False),
         counterparty_name=d.opt_text("receiverAccountName") or "",
         transaction_type=d.text("transactionType"),

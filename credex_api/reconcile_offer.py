@@ -27,7 +27,7 @@ from credex_api.actions import decode_params
 from credex_api.client import CredexClient
 from credex_api.errors import CredexNotFound
 from credex_api.models import Instruction
-from credex_api.results import Money
+from security.ledger_rules import Money
 
 State = Instruction.State
 OPEN_STATES = (State.SENT, State.UNKNOWN)

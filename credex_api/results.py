@@ -1,9 +1,10 @@
 """Typed, frozen results of ledger calls: what callers get instead of raw JSON (pure).
 
-Amounts are `Money(amount: Decimal, denom)`, parsed exactly from the ledger's formatted strings
-("1,234.56 USD") or JSON numbers. Optional fields the ledger may omit are `None`; `remaining_available_usd`
-is None when the ledger says null (unknown or unlimited — tier ≥ 3). Mutations return the dashboard of the
-one account acted on. Tokens are kept out of `repr()` so a logged result never shows one.
+Amounts are `security.ledger_rules.Money(amount: Decimal, denom)`, parsed exactly from the ledger's
+formatted strings ("1,234.56 USD") or JSON numbers. Optional fields the ledger may omit are `None`;
+`remaining_available_usd` is None when the ledger says null (unknown or unlimited — tier ≥ 3). Mutations
+return the dashboard of the one account acted on. Tokens are kept out of `repr()` so a logged result never
+shows one.
 """
 
 from __future__ import annotations
@@ -12,16 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-
-@dataclass(frozen=True, slots=True)
-class Money:
-    """An exact amount in one denomination."""
-
-    amount: Decimal
-    denom: str
-
-    def __str__(self) -> str:
-        return f"{self.amount} {self.denom}"
+from security.ledger_rules import Money
 
 
 @dataclass(frozen=True, slots=True)

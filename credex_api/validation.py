@@ -2,13 +2,12 @@
 
 Each check returns the value as the ledger wants it (digits-only phone, lower-case handle, upper-case
 denomination, ...) or raises `CredexInvalid(reason, code=..., field=...)` with a member-readable reason that
-never echoes the input (so no phone number or name ends up in an error or a log line). Rules (contract §4.2,
-§2.1–2.4): phone 2–15 ASCII digits, no leading 0; names 3–50 ASCII letters, spaces, hyphens (we refuse
-other characters instead of letting the ledger silently drop them); handle `^[a-z0-9_]{3,30}$` after
-lower-casing; amounts exact (`Decimal` or `int`, never float or bool), finite, > 0, below 10¹⁰, with at most
-the denomination's decimals (USD/CAD/ZWG 2, CXX 3, XAU 4); denominations from the ledger's list; booleans
-real booleans; ids RFC-4122 UUIDs. The unsecured due-date window depends on the ledger's own day, so only
-its presence (and absence for secured credex) is checked here; the ledger judges the window.
+never echoes the input (so no phone number or name ends up in an error or a log line). Rules: phone 2–15
+ASCII digits, no leading 0; names, handles, denominations and their decimals as `security.ledger_rules`
+holds them (we refuse characters the ledger would silently drop); amounts exact (`Decimal` or `int`, never
+float or bool), finite, > 0, below 10¹⁰; booleans real booleans; ids RFC-4122 UUIDs. The unsecured
+due-date window depends on the ledger's own day, so `check_due_date_presence` checks only that an
+unsecured credex has a due date and a secured one has none; the ledger judges the window.
 """
 
 from __future__ import annotations
@@ -19,9 +18,16 @@ from datetime import date
 from decimal import Decimal
 
 from credex_api.errors import CredexInvalid
+from security.ledger_rules import (
+    ACCOUNT_NAME,
+    DECIMAL_PLACES,
+    DENOMINATIONS,
+    HANDLE,
+    NAME_MAX_LENGTH,
+    NAME_MIN_LENGTH,
+    PERSON_NAME,
+)
 
-DENOMINATION_PLACES: dict[str, int] = {"CAD": 2, "CXX": 3, "USD": 2, "XAU": 4, "ZWG": 2}
-DENOMINATIONS = tuple(sorted(DENOMINATION_PLACES))
 MAX_AMOUNT = Decimal(10) ** 10
 ACCOUNT_TYPES = ("PERSONAL", "BUSINESS", "CREDEX_FOUNDATION", "TRUST", "OPERATIONS")
 MAX_BULK_IDS = 100
@@ -29,16 +35,13 @@ MAX_LEDGER_ROWS = 100
 
 _PHONE = re.compile(r"[1-9][0-9]{1,14}", re.ASCII)
 _PHONE_PUNCTUATION = re.compile(r"[\s+()\-.]")
-_NAME = re.compile(r"[A-Za-z -]+", re.ASCII)
-_ACCOUNT_NAME = re.compile(r"[A-Za-z0-9 -]+", re.ASCII)
-_HANDLE = re.compile(r"[a-z0-9_]{3,30}", re.ASCII)
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", re.ASCII)
 
 REASON_PHONE = "That phone number is not valid: use the country code and digits only, with no leading 0."
 REASON_NAME = "Names must be 3 to 50 letters long (A–Z, spaces and hyphens only)."
 REASON_ACCOUNT_NAME = "Account names must be 3 to 50 characters: letters, digits, spaces and hyphens."
 REASON_HANDLE = "Handles must be 3 to 30 characters: lower-case letters, digits and underscores."
-REASON_DENOMINATION = "That currency is not supported. Use one of: " + ", ".join(DENOMINATIONS) + "."
+REASON_DENOMINATION = "That currency is not supported. Use one of: " + ", ".join(sorted(DENOMINATIONS)) + "."
 REASON_AMOUNT = "The amount must be a positive number."
 REASON_AMOUNT_EXACT = "The amount must be an exact number."
 REASON_AMOUNT_LARGE = "That amount is too large."
@@ -69,14 +72,14 @@ def check_phone(value: object, field: str = "phone") -> str:
 def check_name(value: object, field: str) -> str:
     """A first or last name: trimmed, 3–50 of A–Z, a–z, space, hyphen."""
     text = value.strip() if isinstance(value, str) else ""
-    if not _NAME.fullmatch(text) or not 3 <= len(text) <= 50:
+    if not PERSON_NAME.fullmatch(text) or not NAME_MIN_LENGTH <= len(text) <= NAME_MAX_LENGTH:
         raise _invalid(REASON_NAME, "INVALID_NAME", field)
     return text
 
 
 def check_account_name(value: object, field: str = "accountName") -> str:
     text = value.strip() if isinstance(value, str) else ""
-    if not _ACCOUNT_NAME.fullmatch(text) or not 3 <= len(text) <= 50:
+    if not ACCOUNT_NAME.fullmatch(text) or not NAME_MIN_LENGTH <= len(text) <= NAME_MAX_LENGTH:
         raise _invalid(REASON_ACCOUNT_NAME, "INVALID_ACCOUNT_NAME", field)
     return text
 
@@ -84,14 +87,14 @@ def check_account_name(value: object, field: str = "accountName") -> str:
 def check_handle(value: object, field: str = "accountHandle") -> str:
     """Trimmed and lower-cased, then `^[a-z0-9_]{3,30}$`."""
     handle = value.strip().lower() if isinstance(value, str) else ""
-    if not _HANDLE.fullmatch(handle):
+    if not HANDLE.fullmatch(handle):
         raise _invalid(REASON_HANDLE, "INVALID_HANDLE", field)
     return handle
 
 
 def check_denomination(value: object, field: str = "denomination") -> str:
     denom = value.strip().upper() if isinstance(value, str) else ""
-    if denom not in DENOMINATION_PLACES:
+    if denom not in DECIMAL_PLACES:
         raise _invalid(REASON_DENOMINATION, "INVALID_DENOMINATION", field)
     return denom
 
@@ -105,7 +108,7 @@ def check_amount(value: object, denom: str, field: str = "amount") -> Decimal:
         raise _invalid(REASON_AMOUNT, "INVALID_AMOUNT", field)
     if amount >= MAX_AMOUNT:
         raise _invalid(REASON_AMOUNT_LARGE, "INVALID_AMOUNT", field)
-    places = DENOMINATION_PLACES[check_denomination(denom)]
+    places = DECIMAL_PLACES[check_denomination(denom)]
     if amount != amount.quantize(Decimal(1).scaleb(-places)):
         reason = REASON_AMOUNT_PLACES.format(denom=denom, places=places)
         raise _invalid(reason, "INVALID_AMOUNT", field)
@@ -126,7 +129,7 @@ def check_boolean(value: object, field: str) -> bool:
     return value
 
 
-def check_due_date(value: object, *, secured: bool, field: str = "dueDate") -> str | None:
+def check_due_date_presence(value: object, *, secured: bool, field: str = "dueDate") -> str | None:
     """`YYYY-MM-DD` for unsecured credex (required), None for secured (forbidden)."""
     if secured:
         if value is not None:

@@ -38,7 +38,6 @@ from credex_api.instructions import (
     instruction_confirm,
     instruction_create,
     instruction_execute,
-    instruction_get,
 )
 from credex_api.models import Instruction
 from credex_api.results import AccountRef, CredexDetail, LedgerPage, LoginResult, OnboardResult
@@ -169,7 +168,7 @@ class MemberLedger:
         ledger was busy): the confirmation given back stands for it. None: no copy is needed."""
         if self._sent_key is None:
             return None
-        row = instruction_get(self._sent_key)
+        row = Instruction.objects.get(key=self._sent_key)
         if row.state != Instruction.State.FAILED:
             return None
         params = decode_params(row.params)
@@ -179,7 +178,7 @@ class MemberLedger:
         """(action, decoded params, state now) of the instruction this turn sent, or None if none was."""
         if self._sent_key is None:
             return None
-        row = instruction_get(self._sent_key)
+        row = Instruction.objects.get(key=self._sent_key)
         return row.action, decode_params(row.params), row.state
 
     def in_flight(self, *, action: str, params: Mapping[str, Any]) -> bool:
@@ -193,7 +192,7 @@ class MemberLedger:
 
 def _told(key: Any) -> str | None:
     """The true sentence about a row this tap could not confirm (None while it is still pending)."""
-    row = instruction_get(key)
+    row = Instruction.objects.get(key=key)
     if row.state == Instruction.State.PENDING:
         return None
     return outcomes.told(row.action, decode_params(row.params), row.state)

@@ -37,7 +37,7 @@ from flows.ports import ConsumeStatus, InstructionNotRun, MoneyRateLimited
 from flows.refusals import balance_refusal
 from flows.state import ConversationState
 from flows.types import Button, ListReply, ListRow, ListSection
-from security.amounts import DECIMAL_PLACES, DENOMINATIONS
+from security.ledger_rules import DECIMAL_PLACES, DENOMINATION_NAMES, DENOMINATIONS
 
 ACTIVE_ACCOUNT = "acct"  # session key: the account every flow acts for
 
@@ -110,15 +110,6 @@ def twin_in_flight(turn: Turn, action: str, params: Mapping[str, Any]) -> bool:
     a test's fake — has none)."""
     check = getattr(turn.ledger, "in_flight", None)
     return bool(check(action=action, params=params)) if check is not None else False
-
-
-DENOMINATION_NAMES = {
-    "USD": "US dollar",
-    "ZWG": "Zimbabwe Gold",
-    "CAD": "Canadian dollar",
-    "XAU": "Gold, troy ounce",
-    "CXX": "Credcoin",
-}
 
 
 def denomination_list(flow: str, body: str) -> ListReply:

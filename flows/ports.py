@@ -8,14 +8,11 @@ testable with a small fake that records calls.
   it over `credex_api` (reads through the guarded client, mutations through money instructions).
 - `ConfirmationsPort`: single-use confirmation nonces for money and other sensitive steps;
   `flows.confirmations` implements it on the state Redis. `consume` returns a pure `ConsumeResult`.
-- `Clock`: a source of "now" in unix seconds, for the caller that builds the turn (the engine itself only
-  sees the `now` integer it is given).
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -149,17 +146,6 @@ class NoConfirmations:
 
     def __repr__(self) -> str:
         return "NoConfirmations()"
-
-
-class Clock(Protocol):
-    """Wall-clock time in whole unix seconds."""
-
-    def __call__(self) -> int: ...
-
-
-def system_clock() -> int:
-    """The real clock (`Clock`)."""
-    return int(time.time())
 
 
 @dataclass(frozen=True, slots=True)

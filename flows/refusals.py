@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from credex_api.errors import CredexRejected, InsufficientSecuredBalance
-from security.amounts import DECIMAL_PLACES
+from security.ledger_rules import DECIMAL_PLACES
 
 NOTHING_SENT = "Nothing was sent."
 REFUSED = "The ledger refused to send {amount} because of your {what}: {reason}"

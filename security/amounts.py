@@ -1,7 +1,7 @@
 """Money amounts: the strict member grammar, exact rendering and the ledger's formatted strings (pure).
 
-Amounts are `Decimal` (or integer minor units), never `float`. `Money` always holds its amount at exactly
-its denomination's decimals (``12.5 USD`` is stored as ``Decimal("12.50")``), so equal amounts render alike.
+Amounts are `Decimal` (or integer minor units), never `float`: `Money`, the denominations and their decimals
+are the ledger's rules, kept in `security.ledger_rules`.
 
 Member grammar (`parse_amount`), after trimming surrounding whitespace:
 
@@ -28,16 +28,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
-from types import MappingProxyType
 
+from security.ledger_rules import DECIMAL_PLACES, DENOMINATIONS, MAX_INTEGER_DIGITS, Money
 from security.validation import InvalidInput
 
-DECIMAL_PLACES = MappingProxyType({"USD": 2, "ZWG": 2, "CAD": 2, "XAU": 4, "CXX": 3})
-DENOMINATIONS = tuple(DECIMAL_PLACES)
 _EXAMPLE_UNITS = {"USD": 1250, "ZWG": 1250, "CAD": 1250, "XAU": 125, "CXX": 12125}  # 12.50, 0.0125, 12.125
-MAX_INTEGER_DIGITS = 15
 MAX_INPUT_LENGTH = 64
 
 _KNOWN = ", ".join(DENOMINATIONS[:-1]) + " and " + DENOMINATIONS[-1]
@@ -80,30 +76,6 @@ class InvalidAmount(InvalidInput):
 
 class LedgerAmountError(ValueError):
     """A ledger-formatted amount we cannot read exactly (a ledger change or a bug; never member input)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Money:
-    """An exact amount in one denomination, held at exactly the denomination's decimals."""
-
-    amount: Decimal
-    denom: str
-
-    def __post_init__(self) -> None:
-        if self.denom not in DECIMAL_PLACES:
-            raise ValueError(f"unknown denomination {self.denom!r}")
-        if not isinstance(self.amount, Decimal) or not self.amount.is_finite():
-            raise TypeError("Money.amount must be a finite Decimal")
-        if not self.amount.is_zero() and self.amount.adjusted() >= MAX_INTEGER_DIGITS:
-            raise ValueError(f"more than {MAX_INTEGER_DIGITS} digits before the decimal point")
-        exact = self.amount.quantize(Decimal(1).scaleb(-DECIMAL_PLACES[self.denom]))
-        if exact != self.amount:
-            raise ValueError(f"{self.denom} has {DECIMAL_PLACES[self.denom]} decimals; the amount has more")
-        object.__setattr__(self, "amount", exact.copy_abs() if exact.is_zero() else exact)
-
-    @property
-    def places(self) -> int:
-        return DECIMAL_PLACES[self.denom]
 
 
 def parse_amount(text: str, *, default_denom: str, max_amount: Decimal) -> Money:

@@ -82,13 +82,9 @@ def _digest_from_header(header: str) -> bytes:
     return digest.lower()
 
 
-def accepted_secrets(current: str, previous: str = "") -> tuple[bytes, ...]:
-    """The app secrets to accept, as bytes: the current one and, during a rotation, the previous one."""
-    return tuple(secret.encode("utf-8") for secret in (current, previous) if secret)
-
-
 def accepted_keys(current: str, previous: str = "") -> tuple[Secret, ...]:
-    """`accepted_secrets` as `Secret` objects (what the webhook view passes to `verify_meta_signature`)."""
+    """The app secrets to accept: the current one and, during a rotation, the previous one (what the webhook
+    view passes to `verify_meta_signature`)."""
     return tuple(Secret(secret) for secret in (current, previous) if secret)
 
 

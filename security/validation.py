@@ -3,8 +3,9 @@
 Each `parse_*` returns the clean value or raises `InvalidInput` whose `reason` is a member-facing sentence
 saying what to type instead (the constants below, shared with tests; `{first}`/`{last}` are filled in).
 Nothing is silently stripped: a character the ledger would drop (an apostrophe, an accent) is refused with
-a reason, so the member sees exactly what will be stored. The rules are the ledger's own (contract §2.2,
-§2.3, §3.4, §4.2), checked here so that a member gets a clear answer before any ledger call:
+a reason, so the member sees exactly what will be stored. The rules are the ledger's own (their patterns,
+lengths and the due-date window live in `security.ledger_rules`), checked here so that a member gets a clear
+answer before any ledger call:
 
 - handle: lower-cased, ``^[a-z0-9_]{3,30}$`` (a member's handle is their phone digits with country code);
 - person name: 3–50 of ASCII letters, spaces, hyphens (runs of spaces collapse to one);
@@ -26,8 +27,15 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-DUE_MIN_DAYS = 7
-DUE_MAX_DAYS = 34
+from security.ledger_rules import (
+    ACCOUNT_NAME,
+    HANDLE,
+    NAME_MAX_LENGTH,
+    NAME_MIN_LENGTH,
+    PERSON_NAME,
+    due_date_window,
+)
+
 QUICK_PICK_WEEKS = (1, 2, 4)
 CLOCK_SKEW_SECONDS = 60  # a message stamped this far in the future still counts as fresh
 
@@ -66,11 +74,8 @@ _WA_ID = re.compile(WA_ID_PATTERN, re.ASCII)
 # business-messaging/whatsapp/business-scoped-user-ids).
 BSUID_PATTERN = "[A-Z]{2}\\.(?:ENT\\.)?[A-Za-z0-9]{1,128}"
 _BSUID = re.compile(BSUID_PATTERN, re.ASCII)
-_HANDLE = re.compile(r"[a-z0-9_]{3,30}", re.ASCII)
 _HANDLE_CHARS = re.compile(r"[a-z0-9_]+", re.ASCII)
 _PHONE_LIKE = re.compile(r"\+?[0-9][0-9 ()\-]*[0-9]", re.ASCII)
-_NAME_CHARS = re.compile(r"[A-Za-z \-]+", re.ASCII)
-_ACCOUNT_NAME_CHARS = re.compile(r"[A-Za-z0-9 \-]+", re.ASCII)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
@@ -100,7 +105,7 @@ def parse_handle(text: str) -> str:
     if not cleaned.isascii():
         raise InvalidInput(HANDLE_CHARACTERS)
     handle = cleaned.lower()
-    if _HANDLE.fullmatch(handle):
+    if HANDLE.fullmatch(handle):
         return handle
     if _PHONE_LIKE.fullmatch(handle) and not handle.isdigit():
         raise InvalidInput(HANDLE_PHONE_FORMAT)
@@ -113,7 +118,7 @@ def parse_person_name(text: str) -> str:
     """A first or last name as the ledger stores it: 3–50 ASCII letters, spaces or hyphens."""
     return _parse_name(
         text,
-        allowed=_NAME_CHARS,
+        allowed=PERSON_NAME,
         reasons=(NAME_CHARACTERS, NAME_LENGTH, NAME_NO_LETTERS),
     )
 
@@ -122,7 +127,7 @@ def parse_account_name(text: str) -> str:
     """An account name as the ledger stores it: 3–50 ASCII letters, digits, spaces or hyphens."""
     return _parse_name(
         text,
-        allowed=_ACCOUNT_NAME_CHARS,
+        allowed=ACCOUNT_NAME,
         reasons=(ACCOUNT_NAME_CHARACTERS, ACCOUNT_NAME_LENGTH, ACCOUNT_NAME_NO_LETTERS),
     )
 
@@ -133,16 +138,11 @@ def _parse_name(text: str, *, allowed: re.Pattern[str], reasons: tuple[str, str,
     name = " ".join(text.split()) if isinstance(text, str) else ""
     if name and not allowed.fullmatch(name):
         raise InvalidInput(characters)
-    if not 3 <= len(name) <= 50:
+    if not NAME_MIN_LENGTH <= len(name) <= NAME_MAX_LENGTH:
         raise InvalidInput(length)
     if not any(char.isalnum() for char in name):
         raise InvalidInput(no_letters)
     return name
-
-
-def due_date_window(today: date) -> tuple[date, date]:
-    """The first and last due dates the ledger accepts for an unsecured credex offered on `today`."""
-    return today + timedelta(days=DUE_MIN_DAYS), today + timedelta(days=DUE_MAX_DAYS)
 
 
 def parse_due_date(text: str, *, today: date) -> date:

@@ -27,10 +27,8 @@ from sandbox.ledger.ledgerfloat import as_decimal, secured_refused
 from sandbox.ledger.limits import check_tier_limit
 from sandbox.ledger.models import OFFERS, REQUESTS, Account, Credex, Member
 from sandbox.ledger.units import to_units
-from sandbox.ledger.validation import parse_date
+from sandbox.ledger.validation import CREDSPAN_DAYS, FIRST_DUE_DAYS, parse_date
 
-CREDSPAN_DAYS = 35
-FIRST_DUE_DAYS = 7
 DUE_DATE_MESSAGE = (
     "Due date must be permitted date, in format YYYY-MM-DD. First permitted due date is 1 week from today. "
     "Last permitted due date is 5 weeks from today."

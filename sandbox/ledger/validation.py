@@ -26,6 +26,7 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 CREDEX_TYPES = ("PURCHASE", "GIFT", "DCO_GIVE", "DCO_RECEIVE")
 ACCOUNT_TYPES = ("PERSONAL", "BUSINESS", "CREDEX_FOUNDATION", "TRUST", "OPERATIONS")
+FIRST_DUE_DAYS, CREDSPAN_DAYS = 7, 35  # constants/credspan.ts checkDueDate: day + 7 <= due < day + credspan
 
 
 class InvalidValueError(ValueError):

@@ -40,10 +40,10 @@ def credex_ok() -> Reply:
     return reply_json(200, envelope("CREDEX_RETRIEVED", details, action_id=CREDEX))
 
 
-def created_ok() -> Reply:
+def created_ok(denom: str = "USD") -> Reply:
     details = {
         "amount": "10.50",
-        "denomination": "USD",
+        "denomination": denom,
         "securedCredex": True,
         "dueDate": None,
         "acceptorAccountID": RECEIVER,

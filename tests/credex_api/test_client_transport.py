@@ -120,6 +120,7 @@ def test_every_call_has_a_read_timeout(client, fake_ledger, make_client):
             "unreadable answer",
         ),
         (reply_json(200, envelope("CREDEX_ACCEPTED", {"amount": "1"})), "unexpected success shape"),
+        (created_ok(denom="EUR"), "unexpected success shape"),  # a denomination the bot cannot show
     ],
 )
 def test_a_mutation_that_may_have_arrived_is_never_sent_again(client, fake_ledger, answer, cause):

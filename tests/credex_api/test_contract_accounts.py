@@ -19,7 +19,7 @@ from credex_api.errors import (
     HandleTaken,
     TierLimitExceeded,
 )
-from credex_api.results import Money
+from security.ledger_rules import Money
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from credex_api.errors import (
     InsufficientSecuredBalance,
     TierLimitExceeded,
 )
-from credex_api.results import Money
+from security.ledger_rules import Money
 from tests.credex_api.conftest import MemberInfo
 
 pytestmark = pytest.mark.django_db

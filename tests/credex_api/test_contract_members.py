@@ -16,7 +16,7 @@ from credex_api.errors import (
     DuplicateMember,
     HandleTaken,
 )
-from credex_api.results import Money
+from security.ledger_rules import Money
 from tests.credex_api.conftest import SleepRecorder, new_phone
 
 pytestmark = pytest.mark.django_db

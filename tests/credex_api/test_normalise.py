@@ -17,7 +17,7 @@ from credex_api import parsers
 from credex_api.errors import CredexBadResponse
 from credex_api.normalise import ShapeError, to_int, to_money
 from credex_api.responses import decode_json, read_answer
-from credex_api.results import Money
+from security.ledger_rules import Money
 
 MEMBER_ID = "531af627-85c4-4170-a1ac-7c3f3655f12b"
 ACCOUNT_ID = "12732a08-ca65-4cd9-ac4b-8bb022dd5d4b"
@@ -168,7 +168,8 @@ def test_formatted_amounts_parse_exactly(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["1.234,56 USD", "USD 10.00", "10.00", "1,23.00 USD", "NaN USD", "", "10 usd"]
+    "text",
+    ["1.234,56 USD", "USD 10.00", "10.00", "1,23.00 USD", "NaN USD", "", "10 usd", "10.00 EUR", "10.005 USD"],
 )
 def test_malformed_formatted_amounts_are_shape_errors(text):
     with pytest.raises(ShapeError):

@@ -7,9 +7,7 @@ is written, so it is still retried (a read here; the same rule lets a mutation b
 
 from __future__ import annotations
 
-import shutil
 import ssl
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,22 +17,12 @@ from credex_api.errors import CredexConnectionFailed, CredexOutcomeUnknown
 from tests.credex_api.conftest import new_phone
 from tests.credex_api.fake_ledger import TLS_BREAK, FakeLedger
 from tests.credex_api.scripted import created_ok, credex_ok, get_credex, login_ok, offer
+from tests.support.tls import self_signed_certificate
 
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 (made with the openssl command)."""
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is needed to make a test certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return cert, key
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture

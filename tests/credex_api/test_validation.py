@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from credex_api import bodies, validation
 from credex_api.errors import CredexInvalid
+from security.ledger_rules import DECIMAL_PLACES, DENOMINATIONS
 
 ISSUER = "12732a08-ca65-4cd9-ac4b-8bb022dd5d4b"
 RECEIVER = "c7b57059-8a3f-4a25-981a-6c2256e2f961"
@@ -193,9 +194,9 @@ def test_json_strings_are_escaped():
     }
 
 
-@given(cents=st.integers(min_value=1, max_value=10**12 - 1), denom=st.sampled_from(validation.DENOMINATIONS))
+@given(cents=st.integers(min_value=1, max_value=10**12 - 1), denom=st.sampled_from(DENOMINATIONS))
 def test_any_valid_amount_round_trips_exactly_through_json(cents, denom):
-    places = validation.DENOMINATION_PLACES[denom]
+    places = DECIMAL_PLACES[denom]
     amount = Decimal(cents).scaleb(-places)
     if amount >= validation.MAX_AMOUNT:
         return

@@ -6,6 +6,7 @@ retried" = 1 request).
 """
 
 import socket
+import ssl
 from datetime import timedelta
 
 import pytest
@@ -18,11 +19,13 @@ from bot.models import OutboxMessage
 from bot.outbox import record_and_send
 from bot.rendering import ReplyLimitError
 from flows.types import Button, ButtonsReply, TextReply
+from tests.credex_api.fake_ledger import FakeLedger
 from tests.support.fake_graph import (  # noqa: F401 - the imports register the fixtures
     JITTER,
     fake_graph_fixture,
     graph_sender_fixture,
 )
+from tests.support.tls import self_signed_certificate
 
 pytestmark = pytest.mark.django_db
 
@@ -198,6 +201,21 @@ def test_connection_refused_is_retried_up_to_max_attempts(graph_sender, settings
     row = stored(row)
     assert (row.status, row.attempts, row.error_class) == ("failed", 3, "retry_transient")
     assert recorded_delays == [1.0 * (1 + JITTER), 2.0 * (1 + JITTER)]
+
+
+def test_a_tls_handshake_failure_is_retried_because_nothing_left(graph_sender, settings, tmp_path):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*self_signed_certificate(tmp_path))  # a certificate the sender does not trust
+    server = FakeLedger(tls=context).start()  # any HTTPS server will do: no request gets past the handshake
+    try:
+        settings.WHATSAPP_API_URL = server.url
+        settings.WHATSAPP_SEND_MAX_ATTEMPTS = 2
+        row = send_text(graph_sender)
+        retry_until_settled(graph_sender, row)
+    finally:
+        server.stop()
+    row = stored(row)
+    assert (row.status, row.attempts, row.error_class) == ("failed", 2, "retry_transient")
 
 
 # --- not retried -----------------------------------------------------------------------------------------

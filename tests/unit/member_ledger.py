@@ -21,10 +21,10 @@ from credex_api.results import (
     LedgerPage,
     LoginResult,
     Member,
-    Money,
     Offer,
 )
 from flows.ports import ConsumeResult, ConsumeStatus
+from security.ledger_rules import Money
 
 ACCOUNT_ID = "11111111-1111-4111-8111-111111111111"
 

@@ -17,16 +17,14 @@ from hypothesis import strategies as st
 
 from security import amounts
 from security.amounts import (
-    DECIMAL_PLACES,
-    DENOMINATIONS,
     InvalidAmount,
-    Money,
     from_minor_units,
     parse_amount,
     render_amount,
     render_number,
     to_minor_units,
 )
+from security.ledger_rules import DECIMAL_PLACES, DENOMINATIONS, Money
 from security.validation import InvalidInput
 
 MAX = Decimal("1000000")

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from security.amounts import DENOMINATIONS, LedgerAmountError, Money, from_minor_units, parse_ledger_amount
+from security.amounts import LedgerAmountError, from_minor_units, parse_ledger_amount
+from security.ledger_rules import DENOMINATIONS, Money
 
 
 @pytest.mark.parametrize(

@@ -97,3 +97,4 @@ def test_signature_verification_with_secret_keys_matches_bytes_keys():
     with pytest.raises(Exception, match="mismatch"):
         verify_meta_signature(body=body, header=forged, secrets=keys)
     assert accepted_keys("", "") == ()
+    assert len(accepted_keys("current-secret", "")) == 1  # an unset previous secret is no empty key
