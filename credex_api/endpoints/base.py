@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from credex_api.responses import Envelope
@@ -32,22 +32,22 @@ class Endpoint:
     mutation: bool = False
     ref: Callable[[Any], str] | None = None
     doc: str = ""
+    takes_phone: bool = field(init=False)  # the body itself carries the member's phone (login, onboarding)
+    reads_body: bool = field(init=False)  # the parser needs what was asked (getCredex, getLedger)
+
+    def __post_init__(self) -> None:
+        """Read the builder's and parser's signatures once, not on every call."""
+        object.__setattr__(self, "takes_phone", "phone" in inspect.signature(self.body).parameters)
+        object.__setattr__(self, "reads_body", len(inspect.signature(self.parse).parameters) > 1)
 
     @property
     def bearer(self) -> bool:
         """Whether the call carries the member's token (every route but the keyholes)."""
         return not self.keyhole
 
-    @property
-    def takes_phone(self) -> bool:
-        """Whether the body itself carries the member's phone (login, onboarding)."""
-        return "phone" in inspect.signature(self.body).parameters
-
     def read(self, envelope: Envelope, body: dict) -> Any:
         """The typed result of a success answer (raises `ShapeError` on a wrong shape)."""
-        if len(inspect.signature(self.parse).parameters) > 1:
-            return self.parse(envelope, body)
-        return self.parse(envelope)
+        return self.parse(envelope, body) if self.reads_body else self.parse(envelope)
 
     def build(self, params: dict, *, phone: str = PLACEHOLDER_PHONE) -> dict:
         """The request body for these keyword arguments (raises `CredexInvalid` on a bad value)."""

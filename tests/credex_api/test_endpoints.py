@@ -69,8 +69,8 @@ def test_the_actions_and_the_stored_choices_are_the_declared_mutations():
     "broken",
     [
         (FLAG, FLAG),
-        (Endpoint("a", service="a", body=dict, parse=dict, result=dict, mutation=True),),
-        (Endpoint("b", service="b", body=dict, parse=dict, result=dict, ref=str),),
+        (Endpoint("a", service="a", body=_flag_body, parse=_flagged, result=str, mutation=True),),
+        (Endpoint("b", service="b", body=_flag_body, parse=_flagged, result=str, ref=str),),
     ],
     ids=["declared twice", "mutation without ref", "read with ref"],
 )
