@@ -199,7 +199,8 @@ def prepare_members(ledger: Ledger, client: CredexClient) -> tuple[str, dict]:
 def offer_floor(ledger: Ledger, client: CredexClient, payer: str, params: dict) -> Callable[[], None]:
     """The floor of an offer: the same createCredex body, posted bare with the payer's token."""
     from credex_api import services
-    from credex_api.bodies import encode_json, offer_body
+    from credex_api.encoding import encode_json
+    from credex_api.endpoints.credex import offer_body
 
     body = encode_json(offer_body(**params))
     token = services.member_login(phone=payer, client=client).token  # the ledger keeps several tokens live
@@ -240,8 +241,8 @@ def benchmark(url: str, redis_url: str, options: argparse.Namespace, with_instru
     import redis
 
     from credex_api import services
-    from credex_api.bodies import encode_json
     from credex_api.client import CredexClient
+    from credex_api.encoding import encode_json
 
     logging.getLogger("credex_api").setLevel(logging.WARNING)  # per-instruction INFO lines would be timed too
     ledger = Ledger(url)

@@ -1,6 +1,7 @@
 """What each instruction action does: its ledger operation, its local check, its stored parameters (pure
 except for calling `credex_api.services`).
 
+There is one action per mutation endpoint (`credex_api.endpoints`), named by its service.
 `ACTIONS[name]` gives an `ActionSpec`: `validate(params)` applies the ledger's rules before a row is stored
 (so a bad instruction is refused with a clear reason and never saved), `run(phone=, client=, priority=,
 **params)` performs it (`priority`: its throttle class, default `MONEY`), `ref(result)` names what it
@@ -12,13 +13,15 @@ offers (not sent to the ledger): it lets reconciliation match the counterparty b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from credex_api import bodies, services
+from credex_api import services
+from credex_api.endpoints import ENDPOINTS
+from credex_api.endpoints.base import Endpoint
 from credex_api.errors import CredexInvalid
 
 DECIMAL_PARAMS = frozenset({"amount"})
@@ -30,58 +33,41 @@ HINT_PARAMS = frozenset({"receiver_account_name"})
 class ActionSpec:
     name: str
     service: Callable[..., Any]
-    body: Callable[..., dict]
-    ref: Callable[[Any], str]
+    endpoint: Endpoint
 
     def validate(self, params: dict) -> None:
         """The ledger's rules, applied without sending anything (raises `CredexInvalid`)."""
         try:
-            self.body(**_without_hints(params))
+            self.endpoint.build(
+                _without_hints(params)
+            )  # the phone is the instruction's member, checked apart
         except TypeError as exc:  # a missing or unexpected parameter is a programming error, said clearly
             raise CredexInvalid(f"bad parameters for {self.name}", code="INVALID_PARAMS") from exc
 
     def run(self, *, phone: str, client: Any = None, priority: Any = None, **params: Any) -> Any:
         return self.service(phone=phone, client=client, priority=priority, **_without_hints(params))
 
+    def ref(self, result: Any) -> str:
+        """What the action produced at the ledger (a credexID, accountID, ...; "" when nothing one)."""
+        return self.endpoint.ref(result) if self.endpoint.ref else ""
+
 
 def _without_hints(params: dict) -> dict:
     return {key: value for key, value in params.items() if key not in HINT_PARAMS}
 
 
-def _onboard_body(**params: Any) -> dict:
-    return bodies.onboard_body(phone="10", **params)  # the phone is the instruction's member, checked apart
+def derive(
+    endpoints: Iterable[Endpoint], functions: Mapping[str, Callable[..., Any]]
+) -> dict[str, ActionSpec]:
+    """One action per mutation endpoint, run by its service function: the only path to a mutation."""
+    return {
+        endpoint.service: ActionSpec(endpoint.service, functions[endpoint.service], endpoint)
+        for endpoint in endpoints
+        if endpoint.mutation
+    }
 
 
-ACTIONS: dict[str, ActionSpec] = {
-    spec.name: spec
-    for spec in (
-        ActionSpec("credex_offer", services.credex_offer, bodies.offer_body, lambda r: r.credex_id),
-        ActionSpec("credex_accept", services.credex_accept, bodies.credex_id_body, lambda r: r.credex_id),
-        ActionSpec("credex_accept_bulk", services.credex_accept_bulk, bodies.bulk_body, lambda r: ""),
-        ActionSpec("credex_decline", services.credex_decline, bodies.credex_id_body, lambda r: r.credex_id),
-        ActionSpec("credex_cancel", services.credex_cancel, bodies.credex_id_body, lambda r: r.credex_id),
-        ActionSpec("tier_upgrade", services.tier_upgrade, bodies.subscription_body, lambda r: r.recurring_id),
-        ActionSpec(
-            "account_create", services.account_create, bodies.create_account_body, lambda r: r.account_id
-        ),
-        ActionSpec(
-            "account_authorize", services.account_authorize, bodies.authorize_body, lambda r: r.account_id
-        ),
-        ActionSpec(
-            "account_unauthorize",
-            services.account_unauthorize,
-            bodies.account_member_body,
-            lambda r: r.account_id,
-        ),
-        ActionSpec(
-            "send_offers_to_update",
-            services.send_offers_to_update,
-            bodies.account_member_body,
-            lambda r: r.account_id,
-        ),
-        ActionSpec("member_onboard", services.member_onboard, _onboard_body, lambda r: r.member.member_id),
-    )
-}
+ACTIONS: dict[str, ActionSpec] = derive(ENDPOINTS, services.SERVICES)
 
 
 def encode_params(params: dict) -> dict:

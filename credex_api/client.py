@@ -49,10 +49,12 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 
 from credex_api.auth import TokenStore
-from credex_api.bodies import encode_json, login_body
 from credex_api.breaker import SUCCESS, CircuitBreaker, Permit
 from credex_api.conf import DEFAULT_POOL_SIZE, ClientConfig, cache_redis
 from credex_api.deadline import MIN_ATTEMPT_SECONDS, fits, time_for_call
+from credex_api.encoding import encode_json
+from credex_api.endpoints.base import Endpoint
+from credex_api.endpoints.member import LOGIN, login_body
 from credex_api.errors import (
     CircuitOpen,
     CredexBadResponse,
@@ -64,7 +66,6 @@ from credex_api.errors import (
 from credex_api.normalise import ShapeError
 from credex_api.policy import AttemptFailure, answer_failure, transport_failure
 from credex_api.responses import Envelope, bearer_token, read_answer
-from credex_api.routes import LOGIN, Route
 from credex_api.throttle import Priority, Throttle
 from security.redaction import mask_phone
 
@@ -136,7 +137,7 @@ class CredexClient:
     def close(self) -> None:
         self.session.close()
 
-    def call(self, route: Route, body: dict, *, phone: str, priority: Priority | None = None) -> Envelope:
+    def call(self, route: Endpoint, body: dict, *, phone: str, priority: Priority | None = None) -> Envelope:
         """One ledger call as member `phone`, in throttle class `priority` (default: `MONEY` for a mutation,
         `MEMBER` otherwise); see the module docstring for auth, 401 and retries."""
         slot = (priority if priority is not None else DEFAULT_PRIORITY[route.mutation], phone)
@@ -165,7 +166,7 @@ class CredexClient:
             raise CredexBadResponse("login answer without a token", route=LOGIN.name) from exc
 
     def _request(
-        self, route: Route, body: dict, *, token: str | None, phone: str | None, slot: Slot
+        self, route: Endpoint, body: dict, *, token: str | None, phone: str | None, slot: Slot
     ) -> Envelope:
         """The only HTTP call site: attempts, backoff and budget around `_attempt` (each attempt first takes
         a throttle `slot`: its class and the number it is for)."""
@@ -207,7 +208,7 @@ class CredexClient:
     def _left(self, started: float) -> float:
         return time_for_call(self.config.call_budget - (time.monotonic() - started))
 
-    def _timeout(self, route: Route, started: float) -> tuple[float, float]:
+    def _timeout(self, route: Endpoint, started: float) -> tuple[float, float]:
         """This attempt's (connect, read) timeouts, capped at the time left (`CredexBusy`: none is left)."""
         left = self._left(started)
         if left < MIN_ATTEMPT_SECONDS:
@@ -215,7 +216,7 @@ class CredexClient:
         return (min(self.config.connect_timeout, left), min(self.config.read_timeout, left))
 
     def _attempt(
-        self, route: Route, payload: bytes, headers: dict, phone: str | None, token: str | None, *,
+        self, route: Endpoint, payload: bytes, headers: dict, phone: str | None, token: str | None, *,
         slot: Slot, started: float,
     ) -> Envelope:  # fmt: skip
         self.throttle.acquire(*slot)
@@ -255,7 +256,7 @@ class CredexClient:
         return self._rand() * ceiling
 
     def _log_failure(
-        self, route: Route, error: CredexError, attempts: int, phone: str | None, started: float
+        self, route: Endpoint, error: CredexError, attempts: int, phone: str | None, started: float
     ) -> None:
         expected = isinstance(error, CredexRejected | CredexUnauthorized | CredexBusy | CircuitOpen)
         level = logging.INFO if expected else logging.WARNING

@@ -17,6 +17,8 @@ import uuid
 
 from django.db import models
 
+from credex_api.endpoints import ACTION_NAMES
+
 
 class Instruction(models.Model):
     """One ledger mutation for one member, executed at most once."""
@@ -29,18 +31,7 @@ class Instruction(models.Model):
         FAILED = "failed"
         UNKNOWN = "unknown"
 
-    class Action(models.TextChoices):
-        CREDEX_OFFER = "credex_offer"
-        CREDEX_ACCEPT = "credex_accept"
-        CREDEX_ACCEPT_BULK = "credex_accept_bulk"
-        CREDEX_DECLINE = "credex_decline"
-        CREDEX_CANCEL = "credex_cancel"
-        TIER_UPGRADE = "tier_upgrade"
-        ACCOUNT_CREATE = "account_create"
-        ACCOUNT_AUTHORIZE = "account_authorize"
-        ACCOUNT_UNAUTHORIZE = "account_unauthorize"
-        SEND_OFFERS_TO_UPDATE = "send_offers_to_update"
-        MEMBER_ONBOARD = "member_onboard"
+    Action = models.TextChoices("Action", [(name.upper(), name) for name in ACTION_NAMES])  # one per mutation
 
     key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     member = models.CharField(max_length=32, help_text="WhatsApp id of the member (PII).")

@@ -32,6 +32,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.ssl_match_hostname import CertificateError
 
 from credex_api.breaker import FAILURE, NEUTRAL, SUCCESS
+from credex_api.endpoints.base import Endpoint
 from credex_api.errors import (
     CredexBadResponse,
     CredexBusy,
@@ -42,7 +43,6 @@ from credex_api.errors import (
     CredexUnavailable,
 )
 from credex_api.refusals import before_any_write
-from credex_api.routes import Route
 
 _NOT_SENT_CAUSES = (NewConnectionError, ConnectTimeoutError, ConnectionRefusedError, socket.gaierror)
 _AFTER_SENDING = (
@@ -96,7 +96,7 @@ def never_sent(exc: BaseException) -> bool:
     return any(isinstance(item, _NOT_SENT_CAUSES) or _raised_by_handshake(item) for item in _chain(exc))
 
 
-def transport_failure(route: Route, exc: requests.RequestException) -> AttemptFailure:
+def transport_failure(route: Endpoint, exc: requests.RequestException) -> AttemptFailure:
     """A request that got no HTTP answer."""
     name = route.name
     if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -119,7 +119,9 @@ def transport_failure(route: Route, exc: requests.RequestException) -> AttemptFa
     return AttemptFailure(error, False, NEUTRAL)
 
 
-def answer_failure(route: Route, status: int, error: CredexError, retry_after_max: float) -> AttemptFailure:
+def answer_failure(
+    route: Endpoint, status: int, error: CredexError, retry_after_max: float
+) -> AttemptFailure:
     """An HTTP answer that `responses.read_answer` turned into `error`."""
     if isinstance(error, CredexBusy):
         return AttemptFailure(error, error.retry_after <= retry_after_max, NEUTRAL, delay=error.retry_after)

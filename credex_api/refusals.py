@@ -20,13 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from credex_api import routes as r
+from credex_api.endpoints import MUTATIONS
 from credex_api.errors import CredexError, CredexOutcomeUnknown
 
 ANY = "*"
-MUTATIONS = frozenset(
-    route.name for route in vars(r).values() if isinstance(route, r.Route) and route.mutation
-)
 
 
 @dataclass(frozen=True, slots=True)

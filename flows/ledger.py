@@ -32,6 +32,7 @@ from django.conf import settings
 
 from credex_api import services
 from credex_api.actions import HINT_PARAMS, decode_params, encode_params
+from credex_api.endpoints import LOGIN
 from credex_api.errors import CredexInvalid, CredexNotFound, CredexOutcomeUnknown
 from credex_api.instructions import (
     InstructionStateError,
@@ -41,7 +42,6 @@ from credex_api.instructions import (
 )
 from credex_api.models import Instruction
 from credex_api.results import AccountRef, CredexDetail, LedgerPage, LoginResult, OnboardResult
-from credex_api.routes import LOGIN
 from credex_api.throttle import Priority
 from flows import outcomes
 from flows.membership import (

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from credex_api import routes, services
+from credex_api import endpoints, services
 from credex_api.errors import (
     ActiveSubscriptionExists,
     CredexForbidden,
@@ -181,6 +181,6 @@ def test_the_ledger_refuses_other_subscription_terms(sandbox, ledger, onboard):
     }
 
     with pytest.raises(CredexInvalid) as caught:
-        ledger.call(routes.CREATE_RECURRING, body, phone=member.phone)
+        ledger.call(endpoints.recurring.CREATE, body, phone=member.phone)
 
     assert (caught.value.code, caught.value.field) == ("INVALID_AMOUNT", "amount")

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from credex_api import routes, services
+from credex_api import endpoints, services
 from credex_api.errors import (
     AlreadyProcessed,
     CredexForbidden,
@@ -139,7 +139,7 @@ def test_same_account_refusals_from_the_ledger_itself(sandbox, ledger, members):
     }
 
     with pytest.raises(CredexInvalid) as caught:
-        ledger.call(routes.CREATE_CREDEX, body, phone=members.payer.phone)
+        ledger.call(endpoints.credex.CREATE, body, phone=members.payer.phone)
 
     assert caught.value.code == "INVALID_ACCOUNTS"
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from credex_api import routes, services
+from credex_api import endpoints, services
 from credex_api.errors import (
     CredexBadResponse,
     CredexInvalid,
@@ -80,7 +80,7 @@ def test_invalid_names_are_refused_before_sending(sandbox, ledger):
 
 def test_the_ledgers_own_schema_400_is_mapped_when_it_happens(sandbox, ledger):
     with pytest.raises(CredexInvalid) as caught:
-        ledger.call(routes.LOGIN, {"phone": "0123"}, phone=new_phone())
+        ledger.call(endpoints.LOGIN, {"phone": "0123"}, phone=new_phone())
 
     assert caught.value.status == 400
     assert caught.value.reason == "Invalid phone number: must be a valid international phone number"

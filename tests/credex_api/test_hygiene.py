@@ -75,9 +75,10 @@ def test_credex_api_never_imports_bot_flows_or_the_sandbox():
 
 MONEY_MODULES = (
     "validation",
-    "bodies",
+    "encoding",
     "normalise",
-    "parsers",
+    "dashboard",
+    *sorted(f"endpoints/{path.stem}" for path in (PACKAGE / "endpoints").glob("*.py")),
     "results",
     "actions",
     "instructions",

@@ -13,7 +13,9 @@ from decimal import Decimal
 
 import pytest
 
-from credex_api import parsers
+from credex_api.dashboard import dashboard_of
+from credex_api.endpoints.member import login_of
+from credex_api.endpoints.recurring import recurring_created_of
 from credex_api.errors import CredexBadResponse
 from credex_api.normalise import ShapeError, to_int, to_money
 from credex_api.responses import decode_json, read_answer
@@ -106,7 +108,7 @@ def login_envelope(**member_changes) -> bytes:
 
 
 def test_login_envelope_becomes_typed_result_with_exact_money():
-    result = parsers.login_of(read_answer("login", 200, JSON, login_envelope()))
+    result = login_of(read_answer("login", 200, JSON, login_envelope()))
 
     assert result.member.member_id == MEMBER_ID
     assert result.member.tier == 1
@@ -129,16 +131,14 @@ def test_numbers_are_decoded_as_decimal_never_float():
 
 
 def test_neo4j_integer_objects_are_integers():
-    result = parsers.login_of(
-        read_answer("login", 200, JSON, login_envelope(memberTier={"low": 3, "high": 0}))
-    )
+    result = login_of(read_answer("login", 200, JSON, login_envelope(memberTier={"low": 3, "high": 0})))
     assert result.member.tier == 3
     assert to_int({"low": -5, "high": -1}, "$") == -5
     assert to_int({"low": 0, "high": 1}, "$") == 2**32
 
 
 def test_remaining_available_null_means_unknown_or_unlimited():
-    result = parsers.login_of(read_answer("login", 200, JSON, login_envelope(remainingAvailableUSD=None)))
+    result = login_of(read_answer("login", 200, JSON, login_envelope(remainingAvailableUSD=None)))
     assert result.member.remaining_available_usd is None
 
 
@@ -148,7 +148,7 @@ def test_v1_empty_dict_lists_mean_no_pending_offers():
         {"token": "t"},
         dashboard={"member": member(), "accounts": [account(pendingInData={}, pendingOutData={})]},
     )
-    result = parsers.login_of(read_answer("login", 200, JSON, body(raw)))
+    result = login_of(read_answer("login", 200, JSON, body(raw)))
     assert result.accounts[0].pending_in == ()
     assert result.accounts[0].pending_out == ()
 
@@ -178,7 +178,7 @@ def test_malformed_formatted_amounts_are_shape_errors(text):
 
 def test_raw_account_result_dashboard_of_bulk_accept_and_recurring():
     raw = {"success": True, "data": account(), "message": "Account dashboard retrieved successfully"}
-    dashboard = parsers.dashboard_of(raw)
+    dashboard = dashboard_of(raw)
     assert dashboard.member is None
     assert dashboard.accounts[0].account_id == ACCOUNT_ID
 
@@ -195,7 +195,7 @@ def test_neo4j_date_objects_in_recurring_answers():
     env = read_answer(
         "createRecurring", 201, JSON, body(envelope("RECURRING_CREATED", details, action_id=CREDEX_ID))
     )
-    result = parsers.recurring_created_of(env)
+    result = recurring_created_of(env)
     assert (result.pay_frequency, result.next_date, result.member_tier) == (28, date(2025, 2, 1), 3)
 
 
@@ -224,10 +224,10 @@ def test_unreadable_2xx_is_bad_response(content):
 def test_2xx_with_other_action_type_or_missing_fields_is_a_shape_error():
     wrong_type = read_answer("login", 200, JSON, body(envelope("ERROR_NOT_FOUND", {"code": "NOT_FOUND"})))
     with pytest.raises(ShapeError):
-        parsers.login_of(wrong_type)
+        login_of(wrong_type)
     no_member = read_answer("login", 200, JSON, body(envelope("MEMBER_LOGIN", {"token": "t"})))
     with pytest.raises(ShapeError, match="member"):
-        parsers.login_of(no_member)
+        login_of(no_member)
     bad_money = envelope(
         "MEMBER_LOGIN",
         {"token": "t"},
@@ -237,12 +237,12 @@ def test_2xx_with_other_action_type_or_missing_fields_is_a_shape_error():
         },
     )
     with pytest.raises(ShapeError, match="formattedInitialAmount"):
-        parsers.login_of(read_answer("login", 200, JSON, body(bad_money)))
+        login_of(read_answer("login", 200, JSON, body(bad_money)))
 
 
 def test_shape_errors_name_the_path_not_the_value():
     raw = envelope("MEMBER_LOGIN", {"token": "t"}, dashboard={"member": member(memberTier="263771234567")})
     with pytest.raises(ShapeError) as caught:
-        parsers.login_of(read_answer("login", 200, JSON, body(raw)))
+        login_of(read_answer("login", 200, JSON, body(raw)))
     assert "memberTier" in str(caught.value)
     assert "263771234567" not in str(caught.value)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from credex_api import routes
+from credex_api import endpoints
 from credex_api.errors import (
     CredexInvalid,
     CredexNotFound,
@@ -91,25 +91,25 @@ def test_a_mutations_error_answer_after_the_write_becomes_unknown_and_is_never_r
     error = CredexRejected(
         "Digital signature error", status=400, code="SIGNATURE_ERROR", route="createCredex"
     )
-    failure = answer_failure(routes.CREATE_CREDEX, 400, error, retry_after_max=5)
+    failure = answer_failure(endpoints.credex.CREATE, 400, error, retry_after_max=5)
     assert isinstance(failure.error, CredexOutcomeUnknown)
     assert failure.error.cause == "HTTP 400 SIGNATURE_ERROR"
     assert not failure.retryable
     dashboard = CredexNotFound(
         "Failed to fetch dashboard data", status=404, code="UNCODED", route="acceptCredex"
     )
-    assert isinstance(answer_failure(routes.ACCEPT_CREDEX, 404, dashboard, 5).error, CredexOutcomeUnknown)
+    assert isinstance(answer_failure(endpoints.credex.ACCEPT, 404, dashboard, 5).error, CredexOutcomeUnknown)
 
 
 def test_refusals_and_reads_are_surfaced_as_they_are():
     refusal = InsufficientSecuredBalance(
         "max", status=400, code="INSUFFICIENT_SECURED_BALANCE", route="createCredex"
     )
-    assert answer_failure(routes.CREATE_CREDEX, 400, refusal, 5).error is refusal
+    assert answer_failure(endpoints.credex.CREATE, 400, refusal, 5).error is refusal
     unauthorized = CredexUnauthorized("Token expired", status=401, route="createCredex")
-    assert answer_failure(routes.CREATE_CREDEX, 401, unauthorized, 5).error is unauthorized  # re-login
+    assert answer_failure(endpoints.credex.CREATE, 401, unauthorized, 5).error is unauthorized  # re-login
     missing = CredexNotFound("Member not found", status=404, code="UNCODED", route="login")
-    assert answer_failure(routes.LOGIN, 404, missing, 5).error is missing
+    assert answer_failure(endpoints.LOGIN, 404, missing, 5).error is missing
 
 
 def test_an_instruction_fails_only_on_proof_that_nothing_was_written():

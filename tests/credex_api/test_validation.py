@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from credex_api import bodies, validation
+from credex_api import endpoints, validation
+from credex_api.encoding import encode_json
 from credex_api.errors import CredexInvalid
 from security.ledger_rules import DECIMAL_PLACES, DENOMINATIONS
 
@@ -123,7 +124,7 @@ def offer(**changes):
         "secured": True,
         **changes,
     }
-    return bodies.offer_body(**values)
+    return endpoints.credex.offer_body(**values)
 
 
 def test_offer_body_is_what_the_bot_sends():
@@ -160,8 +161,8 @@ def test_unsecured_offer_carries_its_due_date():
 
 
 def test_subscription_body_matches_contract_2_11():
-    body = bodies.subscription_body(source_account_id=ISSUER, start_date=date(2025, 1, 15))
-    assert json.loads(bodies.encode_json(body)) == {
+    body = endpoints.recurring.subscription_body(source_account_id=ISSUER, start_date=date(2025, 1, 15))
+    assert json.loads(encode_json(body)) == {
         "sourceAccountID": ISSUER,
         "templateType": "MEMBERTIER_SUBSCRIPTION",
         "memberTier": 3,
@@ -171,13 +172,11 @@ def test_subscription_body_matches_contract_2_11():
         "denomination": "USD",
         "securedCredex": True,
     }
-    assert b'"amount":1.00' in bodies.encode_json(body)
+    assert b'"amount":1.00' in encode_json(body)
 
 
 def test_json_amounts_keep_their_exact_digits():
-    encoded = bodies.encode_json(
-        {"InitialAmount": Decimal("10.50"), "x": [Decimal("0.0001"), Decimal("1E+2")]}
-    )
+    encoded = encode_json({"InitialAmount": Decimal("10.50"), "x": [Decimal("0.0001"), Decimal("1E+2")]})
     assert encoded == b'{"InitialAmount":10.50,"x":[0.0001,100]}'
     assert json.loads(encoded, parse_float=Decimal)["InitialAmount"] == Decimal("10.50")
 
@@ -185,13 +184,11 @@ def test_json_amounts_keep_their_exact_digits():
 @pytest.mark.parametrize("value", [0.1, Decimal("NaN"), Decimal("-Infinity"), object()])
 def test_json_never_sends_floats_or_non_finite(value):
     with pytest.raises((TypeError, ValueError)):
-        bodies.encode_json({"InitialAmount": value})
+        encode_json({"InitialAmount": value})
 
 
 def test_json_strings_are_escaped():
-    assert json.loads(bodies.encode_json({"name": 'Tendai "T" \\ Moyo\n'})) == {
-        "name": 'Tendai "T" \\ Moyo\n'
-    }
+    assert json.loads(encode_json({"name": 'Tendai "T" \\ Moyo\n'})) == {"name": 'Tendai "T" \\ Moyo\n'}
 
 
 @given(cents=st.integers(min_value=1, max_value=10**12 - 1), denom=st.sampled_from(DENOMINATIONS))
@@ -201,21 +198,21 @@ def test_any_valid_amount_round_trips_exactly_through_json(cents, denom):
     if amount >= validation.MAX_AMOUNT:
         return
     body = offer(amount=amount, denom=denom)
-    sent = json.loads(bodies.encode_json(body), parse_float=Decimal)
+    sent = json.loads(encode_json(body), parse_float=Decimal)
     assert sent["InitialAmount"] == amount
 
 
 def test_bulk_ids_are_checked_and_deduplicated():
-    assert bodies.bulk_body(credex_ids=[ISSUER, ISSUER.upper(), RECEIVER]) == {
+    assert endpoints.credex.bulk_body(credex_ids=[ISSUER, ISSUER.upper(), RECEIVER]) == {
         "credexIDs": [ISSUER, RECEIVER]
     }
     for bad in ([], "abc", [ISSUER] * 0 + ["nope"], [ISSUER, None]):
         with pytest.raises(CredexInvalid):
-            bodies.bulk_body(credex_ids=bad)
+            endpoints.credex.bulk_body(credex_ids=bad)
 
 
 def test_ledger_page_bounds():
-    assert bodies.ledger_body(account_id=ISSUER, start_row=5, num_rows=7)["numRows"] == 7
+    assert endpoints.ledger.ledger_body(account_id=ISSUER, start_row=5, num_rows=7)["numRows"] == 7
     for start, rows in ((-1, 5), (0, 0), (0, 101), (True, 5), (0, 2.0)):
         with pytest.raises(CredexInvalid):
-            bodies.ledger_body(account_id=ISSUER, start_row=start, num_rows=rows)
+            endpoints.ledger.ledger_body(account_id=ISSUER, start_row=start, num_rows=rows)
