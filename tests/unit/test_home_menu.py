@@ -13,8 +13,13 @@ from decimal import Decimal
 import pytest
 
 from credex_api.results import Balances, Money
+from flows import ids
 from flows.definitions import REGISTRY
-from flows.types import ButtonsReply, ListReply
+from flows.definitions.home import Home
+from flows.flow import Flow, InvalidFlowDefinition, Step
+from flows.menu import MenuEntry
+from flows.registry import Registry
+from flows.types import ButtonsReply, ListReply, TextReply
 from tests.unit.demo_flows import Chat
 from tests.unit.member_ledger import MemberLedger, RichMemberLedger
 
@@ -68,6 +73,47 @@ def screens(name: str) -> list[tuple]:
 @pytest.mark.parametrize("name", list(STATES))
 def test_home_reads_as_pinned(name):
     assert screens(name) == PINNED[name]
+
+
+def a_flow(name: str, menu: object, triggers: tuple[str, ...] | None = None) -> Flow:
+    steps = (Step("a", prompt=lambda state: TextReply(body="p")),)
+    attrs = {"name": name, "triggers": (ids.entry(name),) if triggers is None else triggers, "steps": steps}
+    return type(f"Flow_{name}", (Flow,), {**attrs, "menu": menu})()
+
+
+def entry(order: object = 5, **more: object) -> MenuEntry:
+    return MenuEntry(order=order, title="T", description="D", **more)
+
+
+@pytest.mark.parametrize(
+    ("flows", "message"),
+    [
+        ([a_flow("one", entry(0))], "menu order must be a positive int"),
+        ([a_flow("one", entry(True))], "menu order must be a positive int"),
+        ([a_flow("one", entry("1"))], "menu order must be a positive int"),
+        ([a_flow("one", entry(5)), a_flow("two", entry(5))], "two: menu slot 5 is already 'one''s"),
+        ([a_flow("one", entry(min_tier=6))], "unknown tier 6"),
+        ([a_flow("one", entry(max_tier=0))], "unknown tier 0"),
+        ([a_flow("one", entry(min_tier=4, max_tier=2))], "min_tier 4 is above max_tier 2"),
+        ([a_flow("one", MenuEntry(order=1, title="", description="D"))], "text or functions"),
+        ([a_flow("one", MenuEntry(order=1, title="T", description="D", when=True))], "condition"),
+        ([a_flow("one", ("order", 1))], "menu must be a MenuEntry"),
+        ([a_flow("one", entry(), triggers=("one",))], "must be one of its triggers"),
+        ([a_flow(f"f{n}", entry(n + 1)) for n in range(11)], "a WhatsApp list holds 10"),
+    ],
+)
+def test_a_bad_menu_declaration_stops_the_registry(flows, message):
+    with pytest.raises(InvalidFlowDefinition, match=message):
+        Registry(flows, Home())
+
+
+def test_a_new_flow_appears_on_home_by_its_own_declaration_in_its_order_and_for_its_tiers():
+    login = STATES["tier 1"].login()
+    account = login.accounts[0]
+    registry = Registry([*REGISTRY.flows.values(), a_flow("savings", entry(45, max_tier=1))], Home())
+    rows = [row.title for row in registry.menu_rows(login, account)]
+    assert rows[3:6] == ["Ledger", "T", "Upgrade tier"]
+    assert "T" not in [row.title for row in registry.menu_rows(STATES["tier 3"].login(), account)]
 
 
 PINNED: dict[str, list[tuple]] = {
