@@ -41,7 +41,7 @@ from bot.identity_link import unlinked_turn
 from bot.inbound_limits import SLOW_DOWN, Decision, inbound_decision
 from bot.models import InboxMessage, OutboxMessage
 from flows.services import run_turn
-from flows.store import LockBusy, member_lock
+from flows.store import HeldLock, LockBusy, member_lock
 from flows.types import IdentityChange, TextReply
 from security import alerts, correlation
 from security.redaction import mask_phone
@@ -97,8 +97,8 @@ def process_member(
     """Process the member's pending rows under the member lock (see the module docstring); rows processed."""
     wait = settings.MEMBER_LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
     try:
-        with member_lock(wa_id, ttl_ms=settings.MEMBER_LOCK_TTL_MS, wait_seconds=wait):
-            processed, key = _take_turns(wa_id, capture, drain=requeue is None, stop=stop)
+        with member_lock(wa_id, ttl_ms=settings.MEMBER_LOCK_TTL_MS, wait_seconds=wait) as held:
+            processed, key = _take_turns(held, capture, drain=requeue is None, stop=stop)
             if capture is None and not processed:
                 outbox.flush(wa_id)  # a retry that fell due (each turn's own flush sends it first)
     except LockBusy:
@@ -129,12 +129,12 @@ def _unfinished(wa_id: str):
 
 
 def _take_turns(
-    wa_id: str, capture: Capture | None, *, drain: bool, stop: threading.Event | None = None
+    held: HeldLock, capture: Capture | None, *, drain: bool, stop: threading.Event | None = None
 ) -> tuple[int, str]:
     """Process the rows unfinished now, in order; with `drain`, again until none is left; none more once
     `stop` is set (the rows not yet claimed stay pending). Returns the rows processed and the member's key,
     which is new when a turn linked their number (`bot.identity.rekey` moved their pending rows to it)."""
-    processed = 0
+    processed, wa_id = 0, held.wa_id
     while True:
         pending = list(_unfinished(wa_id))
         for row in pending:
@@ -142,7 +142,7 @@ def _take_turns(
                 return processed, wa_id
             if _claim(row):
                 with correlation.bound(row.correlation_id):  # the delivery's id on every line of this row
-                    key = _process_row(row, capture)
+                    key = _process_row(row, capture, held)
                 processed += 1
                 if key != wa_id:
                     return processed, key
@@ -159,18 +159,18 @@ def _claim(row: InboxMessage) -> bool:
     return claimed == 1
 
 
-def _process_row(row: InboxMessage, capture: Capture | None) -> str:
+def _process_row(row: InboxMessage, capture: Capture | None, held: HeldLock) -> str:
     """One inbound message: rate limit, the engine's turn, its replies recorded then sent (or captured).
     Returns the member key the turn answered under."""
     key = row.wa_id
     try:
         if capture is not None:
-            key, replies = _turn(row)
+            key, replies = _turn(row, held)
             for reply in replies:
                 capture(outbox.record_captured(wa_id=key, reply=reply, in_reply_to_id=row.pk))
         else:
             if not (row.attempts and OutboxMessage.objects.filter(in_reply_to_id=row.pk).exists()):
-                key, replies = _turn(row)
+                key, replies = _turn(row, held)
                 outbox.record(key, replies, row.pk)  # a re-run keeps the replies it had
             outbox.flush(key)
     except Exception:
@@ -182,7 +182,7 @@ def _process_row(row: InboxMessage, capture: Capture | None) -> str:
     return key
 
 
-def _turn(row: InboxMessage) -> tuple[str, list]:
+def _turn(row: InboxMessage, held: HeldLock) -> tuple[str, list]:
     """The member key to answer under and the turn's replies; over the inbound limit, one notice and then
     none (`bot.inbound_limits`). A member known only by BSUID gets `bot.identity_link`'s turn instead of
     the engine's (a shared number re-keys them); Meta's system messages get no answer."""
@@ -197,7 +197,7 @@ def _turn(row: InboxMessage) -> tuple[str, list]:
         return row.wa_id, []
     if not identity.is_linked(row.wa_id):
         return unlinked_turn(row.wa_id, event, now=int(time.time()))
-    return row.wa_id, run_turn(event, now=int(time.time()))
+    return row.wa_id, run_turn(event, now=int(time.time()), held=held)
 
 
 def _finish(row: InboxMessage, status: str) -> None:

@@ -24,6 +24,7 @@ from django_redis import get_redis_connection
 
 from bot.models import InboxMessage
 from flows.store import member_keys
+from security import member_redis
 from security.keyed_hash import member_key_part
 
 logger = logging.getLogger(__name__)
@@ -165,3 +166,30 @@ def _unlocked(conn: redis.Redis, members: list[Member]) -> list[Member]:
     for wa_id, _row in members:
         pipe.exists(member_keys(wa_id).lock)
     return [member for member, held in zip(members, pipe.execute(), strict=True) if not held]
+
+
+def member_entries(conn: redis.Redis, wa_id: str) -> list[bytes]:
+    """The member's stream entries: ``m`` is their keyed hash (``wa_id``: an older version's entry)."""
+    entries, start = [], "-"
+    mine, number = member_key_part(wa_id).encode(), wa_id.encode()
+    while batch := conn.xrange(stream_key(), min=start, max="+", count=1000):
+        entries += [
+            entry for entry, fields in batch if mine == fields.get(b"m") or number == fields.get(b"wa_id")
+        ]
+        if len(batch) < 1000:
+            break
+        start = "(" + batch[-1][0].decode()
+    return entries
+
+
+def _erase_entries(conn: redis.Redis, wa_id: str) -> int:
+    entries = member_entries(conn, wa_id)
+    return int(conn.xdel(stream_key(), *entries)) if entries else 0
+
+
+member_redis.register(
+    member_redis.MemberData(
+        "inbox_stream_entries", member_redis.STATE, "the member's waiting deliveries (no number)", __name__,
+        find=member_entries, erase=_erase_entries, export=lambda conn, m: len(member_entries(conn, m)),
+    )
+)  # fmt: skip

@@ -12,6 +12,7 @@
   once itself, so a failed login never leaves anyone waiting forever (wait bounded by `wait_seconds`, and
   by the turn's ledger deadline, `credex_api.deadline`).
 - A refreshed token is written only once the token it replaces has been idle a minute (`put_refreshed`).
+- A member's token and login lock are registered in `security.member_redis` (GDPR export and erasure).
 - If the cache Redis fails, tokens are simply not cached (each call logs in first, logged at most once a
   minute): slower, but members are still served (AV-4: the cache holds nothing that cannot be rebuilt).
 """
@@ -26,9 +27,11 @@ from collections.abc import Callable
 
 import jwt
 import redis
+from django.conf import settings
 
 from credex_api.deadline import remaining
 from credex_api.errors import CredexTimeout
+from security import member_redis
 from security.keyed_hash import keyed_hash
 
 logger = logging.getLogger(__name__)
@@ -42,6 +45,16 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+
+
+def token_key(key_prefix: str, secret: str, phone: str) -> str:
+    """The Redis key of a member's token (a keyed hash of the phone, never the phone)."""
+    return f"{key_prefix}:credex:token:{keyed_hash(phone, purpose=KEY_PURPOSE, secret=secret)}"
+
+
+def login_lock_key(token_key: str) -> str:
+    """The single-flight login lock beside a member's token key."""
+    return token_key + ":login"
 
 
 class TokenStore:
@@ -63,14 +76,14 @@ class TokenStore:
         self._ttl = ttl_seconds
         self._lock_ms = int(lock_seconds * 1000)
         self._wait = wait_seconds
-        self._prefix = f"{key_prefix}:credex:token"
+        self._prefix = key_prefix
         self._sleep = sleep
         self._release = client.register_script(_RELEASE)
         self._warned_at = float("-inf")
 
     def member_key(self, phone: str) -> str:
         """The Redis key of a member's token (a keyed hash of the phone, never the phone)."""
-        return f"{self._prefix}:{keyed_hash(phone, purpose=KEY_PURPOSE, secret=self._secret)}"
+        return token_key(self._prefix, self._secret, phone)
 
     def get(self, phone: str) -> str | None:
         try:
@@ -103,7 +116,7 @@ class TokenStore:
         current = self.get(phone)
         if current and current != stale:
             return current
-        lock_key = self.member_key(phone) + ":login"
+        lock_key = login_lock_key(self.member_key(phone))
         turn_left = remaining()  # the turn's ledger deadline bounds this wait too
         deadline = time.monotonic() + (self._wait if turn_left is None else min(self._wait, turn_left))
         while True:
@@ -170,3 +183,16 @@ def last_activity(token: str) -> float:
     except (jwt.PyJWTError, KeyError, TypeError, ValueError):
         return 0.0
     return value / 1000 if value > MILLISECONDS_THRESHOLD else value
+
+
+def _member_keys(_conn: redis.Redis, phone: str) -> list[str]:
+    key = token_key(settings.REDIS_KEY_PREFIX, settings.SECRET_KEY, phone)  # as `credex_api.client` builds it
+    return [key, login_lock_key(key)]
+
+
+member_redis.register(
+    member_redis.MemberData(
+        "ledger_token", member_redis.CACHE, "the member's ledger session token and its login lock", __name__,
+        find=_member_keys, export=lambda conn, phone: bool(conn.exists(_member_keys(conn, phone)[0])),
+    )
+)  # fmt: skip

@@ -31,9 +31,11 @@ from enum import IntEnum
 from typing import TYPE_CHECKING
 
 import redis
+from django.conf import settings
 
 from credex_api.deadline import fits
 from credex_api.errors import CredexBusy
+from security import member_redis
 from security.ratelimit import fingerprint
 
 if TYPE_CHECKING:  # conf is not needed at run time here
@@ -41,6 +43,16 @@ if TYPE_CHECKING:  # conf is not needed at run time here
 
 logger = logging.getLogger(__name__)
 REDIS_WARNING_EVERY_SECONDS = 60.0
+
+
+def shared_key(key_prefix: str) -> str:
+    """The shared bucket's key (no member)."""
+    return f"{key_prefix}:credex:throttle"
+
+
+def number_key(shared: str, caller: str) -> str:
+    """A number's own bucket: an HMAC of the number under the shared bucket's key."""
+    return f"{shared}:number:{fingerprint(caller)}"
 
 
 class Priority(IntEnum):
@@ -109,7 +121,7 @@ class Throttle:
         self._own_interval_ms = 60_000 // per_number_per_minute if per_number_per_minute > 0 else 0
         self._own_tolerance_ms = self._own_interval_ms * max(0, per_number_burst - 1)
         self._max_wait = max_wait
-        self._key = f"{key_prefix}:credex:throttle"
+        self._key = shared_key(key_prefix)
         self._take = client.register_script(_TAKE)
         self._sleep = sleep
         self._warned_at = float("-inf")
@@ -153,7 +165,7 @@ class Throttle:
         keys = [self._key]
         args = [self._interval_ms, self._tolerance_ms[priority]]
         if caller and self._own_interval_ms and priority is not Priority.MONEY:
-            keys.append(f"{self._key}:number:{fingerprint(caller)}")
+            keys.append(number_key(self._key, caller))
             args += [self._own_interval_ms, self._own_tolerance_ms]
         return keys, args
 
@@ -167,3 +179,11 @@ class Throttle:
                 logger.warning("credex throttle: cache Redis failed; letting the call through")
             return 0.0
         return int(wait_ms) / 1000
+
+
+member_redis.register(
+    member_redis.MemberData(
+        "ledger_throttle", member_redis.CACHE, "when the number's own ledger bucket is next free", __name__,
+        find=lambda _conn, phone: [number_key(shared_key(settings.REDIS_KEY_PREFIX), phone)],
+    )
+)  # fmt: skip

@@ -8,6 +8,7 @@ Key (prefix = settings.REDIS_KEY_PREFIX): ``vp:confirm:<nonce>`` → ``{"m": mem
 "k": instruction key}`` with a PX expiry (settings.CONFIRMATION_TTL_SECONDS, 5 minutes by default). ``m`` is
 a keyed hash of the wa_id (`security.keyed_hash`, purpose "confirmations.member"), so the member's own
 number appears in neither key names nor values (the values may name a counterparty: erasure looks there too).
+`member_confirmations` finds a member's records by ``m``; it is registered in `security.member_redis`.
 
 Exactly-once does not rest on this Redis (issue 20, defect 4): ``k`` is the `pending` instruction row the
 screen created, and only that row's `pending → confirmed` move (in the database) lets a tap execute. A tap
@@ -39,6 +40,7 @@ from django_redis import get_redis_connection
 
 from flows.ports import ConsumeResult, ConsumeStatus
 from flows.state import check_primitives
+from security import member_redis
 from security.keyed_hash import keyed_hash
 
 NONCE_BYTES = 16
@@ -166,3 +168,24 @@ def _key(nonce: str) -> str:
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def member_confirmations(conn: redis.Redis, wa_id: str) -> list[bytes]:
+    """The keys of the member's confirmations (and tombstones): a SCAN, for GDPR export and erasure."""
+    mine, owned = member_hash(wa_id), []
+    for batch in member_redis.scan(conn, _key("*")):
+        for key, raw in zip(batch, conn.mget(batch), strict=True):
+            try:
+                if raw and json.loads(raw).get("m") == mine:
+                    owned.append(key)
+            except (ValueError, AttributeError):
+                continue
+    return owned
+
+
+member_redis.register(
+    member_redis.MemberData(
+        "confirmations", member_redis.STATE, "pending confirmations: action and values (may name others)",
+        __name__, find=member_confirmations,
+    )
+)  # fmt: skip

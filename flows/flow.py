@@ -19,6 +19,7 @@ A flow is one class in one file under `flows/definitions/`::
   shows home. The choices `back`, `cancel` and `menu` are handled by the engine on every screen.
 - `enter(turn, state) -> dict | Done` (optional) runs whenever a step is arrived at (start, goto, back):
   load what the screen shows (through `turn.ledger`), or end the flow (e.g. "no offers left").
+- `menu = MenuEntry(order=..., title=..., ...)` (optional) puts the flow on home's menu (`flows.menu`).
 - `Flow.start(turn, session, arg)` and `Flow.intercept(turn, session)` (free text claimed from any state,
   e.g. the shorthand) may begin at any step listed in `entry_steps`.
 
@@ -33,6 +34,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flows import ids
+from flows.menu import MenuEntry
 from flows.ports import LedgerPort, Ports
 from flows.state import ConversationState
 from flows.types import ChoiceMessage, InboundMessage, Reply, TextMessage
@@ -158,6 +160,7 @@ class Flow:
     triggers: ClassVar[tuple[str, ...]] = ()
     steps: ClassVar[tuple[Step, ...]] = ()
     entry_steps: ClassVar[tuple[str, ...]] = ()  # steps a flow may begin at; default: the first step
+    menu: ClassVar[MenuEntry | None] = None  # its row on home's menu (`flows.menu`); None: not there
 
     @property
     def first_step(self) -> str:

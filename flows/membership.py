@@ -27,7 +27,7 @@ import redis
 from django.conf import settings
 
 from credex_api.conf import cache_redis
-from security import ratelimit
+from security import member_redis, ratelimit
 from security.redaction import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -80,3 +80,11 @@ def forget_not_member(wa_id: str) -> None:
     except redis.RedisError as exc:
         logger.warning("could not forget the not-a-member memory (%s) of %s", type(exc).__name__,
                        mask_phone(wa_id))  # fmt: skip
+
+
+member_redis.register(
+    member_redis.MemberData(
+        "not_member_flag", member_redis.CACHE, "that the ledger did not know the number", __name__,
+        find=lambda _conn, wa_id: [not_member_key(wa_id)],
+    )
+)  # fmt: skip

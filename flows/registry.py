@@ -4,15 +4,19 @@
 are unique across flows and never an engine word (a trigger is a normalised word or the flow's own
 `ids.entry(name)`), step names are valid and unique (`entry` is reserved), choice names are valid and not
 reserved (`back`, `cancel`, `menu`), every `next` and entry step exists, and every step is reachable from an
-entry step. `flows.definitions` builds the process-wide registry; tests build their own.
+entry step; and the flows' home-menu declarations (`flows.menu.check_menu`: order, slot, tiers).
+`flows.definitions` builds the process-wide registry; tests build their own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from flows import ids
 from flows.flow import Flow, FlowError, HomeScreen, InvalidFlowDefinition, Step
+from flows.menu import MenuEntry, MenuError, check_menu, rows
+from flows.types import ListRow
 from flows.words import ENGINE_WORDS, normalize
 
 
@@ -27,6 +31,10 @@ class Registry:
         self.routes: dict[str, Flow] = {}  # trigger word or entry id → flow
         for flow in flows:
             self._add(flow)
+        try:
+            self.menu: tuple[tuple[str, MenuEntry], ...] = check_menu(self.flows.values())
+        except MenuError as exc:
+            raise InvalidFlowDefinition(str(exc)) from exc
         self.interceptors = tuple(
             flow for flow in self.flows.values() if type(flow).intercept is not Flow.intercept
         )
@@ -35,6 +43,10 @@ class Registry:
         if name not in self.flows:
             raise FlowError(f"no flow named {name!r}")
         return self.flows[name]
+
+    def menu_rows(self, login: Any, account: Any) -> tuple[ListRow, ...]:
+        """Home's menu for this member (`LoginResult`) on this `Account`: the rows the flows declared."""
+        return rows(self.menu, login, account)
 
     def route(self, trigger: str) -> Flow | None:
         """The flow a normalised word or an entry id (without its argument) starts, if any."""

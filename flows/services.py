@@ -1,13 +1,13 @@
 """The orchestration of ONE inbound message: load state → engine → save (or clear) → replies.
 
 `run_turn` is the only place where the pure engine meets I/O. The caller (`bot.processing`) holds the member
-lock around a member's turns; this function never takes it. Whatever goes wrong inside a flow (or Redis), the
-member still gets an answer: a short apology with a reference code that is also logged (with the masked
-phone and the exception type and stack, never the exception's message, which could carry member input),
-and the broken state is cleared so the next message starts clean. A ledger that cannot be reached (open
-breaker, timeout, 5xx, rate limit, an answer we cannot read) is not a bug: the member is told the service
-is busy and to try again in a minute, and the stored state is left exactly as it was — or, when the turn's
-money action went through (or may have) before the ledger got busy, that it did (`busy_text`).
+lock around a member's turns and hands it in (`held`); this function never takes it. Whatever goes wrong
+inside a flow (or Redis), the member still gets an answer: a short apology with a reference code that is also
+logged (with the masked phone and the exception type and stack, never the exception's message, which could
+carry member input), and the broken state is cleared so the next message starts clean. A ledger that cannot be
+reached (open breaker, timeout, 5xx, rate limit, an answer we cannot read) is not a bug: the member is told
+the service is busy and to try again in a minute, and the stored state is left exactly as it was — or, when
+the turn's money action went through (or may have) before the ledger got busy, that it did (`busy_text`).
 
 Every ledger wait of the turn (throttle slots, a 429's Retry-After, backoff, another caller's login) shares
 one deadline, `MYCREDEX_TURN_WAIT_SECONDS` (`credex_api.deadline`): a member whose turn cannot get the ledger
@@ -35,7 +35,7 @@ from flows.money import OUTCOME_UNKNOWN
 from flows.ports import Ports, ServiceUnreachable
 from flows.registry import Registry
 from flows.state import ConversationState
-from flows.store import ConversationStore, StaleStateError
+from flows.store import ConversationStore, HeldLock, StaleStateError
 from flows.types import InboundMessage, Reply, TextReply
 from security.alerts import raise_alert
 from security.redaction import mask_phone
@@ -53,18 +53,20 @@ def run_turn(
     ports: Ports | None = None,
     registry: Registry | None = None,
     store: ConversationStore | None = None,
+    held: HeldLock | None = None,
 ) -> list[Reply]:
-    """Advance the member's conversation by one inbound message; always returns at least one reply."""
+    """Advance the member's conversation by one inbound message; always returns at least one reply.
+    `held`: the member lock the caller holds (its state read and its token fence the save)."""
     try:
         store = store if store is not None else ConversationStore()
         ports = ports if ports is not None else default_ports(event.wa_id)
         ctx = _turn_context(now, ports, registry)
-        loaded = store.load(event.wa_id)
+        loaded = store.load(event.wa_id, held=held)
         with ledger_deadline(
             settings.MYCREDEX_TURN_WAIT_SECONDS, total=settings.MYCREDEX_CALL_BUDGET_SECONDS
         ):
             outcome = advance(loaded, event, ctx)
-        _persist(store, event.wa_id, loaded, outcome.state)
+        _persist(store, event.wa_id, loaded, outcome.state, held)
         logger.debug("turn for %s: %s", mask_phone(event.wa_id), outcome.note)
         return list(outcome.replies)
     except LEDGER_BUSY as exc:
@@ -162,11 +164,15 @@ def _default_registry() -> Registry:
 
 
 def _persist(
-    store: ConversationStore, wa_id: str, loaded: ConversationState | None, state: ConversationState | None
+    store: ConversationStore,
+    wa_id: str,
+    loaded: ConversationState | None,
+    state: ConversationState | None,
+    held: HeldLock | None,
 ) -> None:
     expected = loaded.version if loaded is not None else 0
     if state is not None:
-        store.save(wa_id, state, expected_version=expected)
+        store.save(wa_id, state, expected_version=expected, held=held)
     elif loaded is not None:
         store.clear(wa_id)
 

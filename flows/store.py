@@ -21,8 +21,10 @@ one, or run `redis-cli BGREWRITEAOF` on the state instance a day after upgrading
 
 Round trips: `load` = 1 (MGET), `save` = 1 (EVALSHA of a compare-and-set script), `clear` = 1 (DEL),
 lock acquire = 1 when free, release = 1, and a renewal every third of the lock's TTL while a turn runs.
-Taking the lock also reads the member's state in the same script, and the first
-`load` under that lock uses it: a turn costs 3 round trips (acquire+load, save, release).
+Taking the lock also reads the member's state in the same script; `member_lock` yields a `HeldLock`
+carrying its token and that state, and the first `load(wa_id, held=...)` uses it: a turn costs 3 round
+trips (acquire+load, save, release). `save(..., held=...)` is fenced by the token.
+The three keys are registered in `security.member_redis` (GDPR export and erasure find them there).
 Phone numbers never appear unmasked in logs or exception messages.
 """
 
@@ -31,11 +33,10 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import redis
@@ -44,6 +45,7 @@ from django_redis import get_redis_connection
 
 from flows.lock_renewer import RENEWER
 from flows.state import ConversationState, StateFormatError, from_json, to_json
+from security import member_redis
 from security.keyed_hash import member_key_part
 from security.redaction import mask_phone
 
@@ -140,11 +142,11 @@ class ConversationStore:
         self.notice_ms = int((notice if notice_seconds is None else notice_seconds) * 1000)
         self._save_script = self.connection.register_script(_SAVE_LUA)
 
-    def load(self, wa_id: str) -> ConversationState | None:
+    def load(self, wa_id: str, *, held: HeldLock | None = None) -> ConversationState | None:
         """The live state; a lapsed placeholder if only the marker is left; None if neither exists.
 
-        The first load under a fresh `member_lock` uses what the lock's acquisition read (no round trip)."""
-        prefetched = _take_prefetched(self.connection, wa_id)
+        The first load with the `held` lock of this member uses what its acquisition read (no round trip)."""
+        prefetched = held.take_prefetched(self.connection, wa_id) if held is not None else None
         if prefetched is not None:
             raw, marker = prefetched
         else:
@@ -162,11 +164,11 @@ class ConversationStore:
         return None
 
     def save(
-        self, wa_id: str, state: ConversationState, expected_version: int, *, lock_token: str | None = None
+        self, wa_id: str, state: ConversationState, expected_version: int, *, held: HeldLock | None = None
     ) -> ConversationState:
         """Store `state` as version `expected_version + 1` if the stored version is still the expected one
-        and, fenced, the member lock is still the writer's: `lock_token`, by default the token of the
-        `member_lock` this thread holds for the member (none held: no fencing).
+        and, fenced, the member lock is still the writer's: the `held` lock of this member (none held, or
+        another member's: no fencing).
 
         Raises `StaleStateError` otherwise (`LockLostError` when the lock is no longer the writer's; nothing
         written) and `StateTooLargeError` for oversized states. Returns the state as saved.
@@ -180,7 +182,7 @@ class ConversationStore:
             separators=(",", ":"),
         )
         keys = member_keys(wa_id)
-        token = lock_token if lock_token is not None else _held.tokens.get(wa_id, "")
+        token = held.token if held is not None and held.wa_id == wa_id else ""
         found = self._save_script(
             keys=[keys.state, keys.marker, keys.lock],
             args=[expected_version, body, self.idle_ttl_ms, marker, self.notice_ms, token],
@@ -211,11 +213,30 @@ def _lapsed(raw_marker: bytes | str) -> ConversationState | None:
         return None
 
 
+@dataclass(eq=False)
+class HeldLock:
+    """A member lock held by the caller: its fencing token, and the state read when it was taken (served
+    once to a `ConversationStore.load` on the same connection, then read afresh)."""
+
+    wa_id: str
+    token: str
+    connection: redis.Redis = field(repr=False)
+    prefetched: tuple[Any, Any] | None = field(default=None, repr=False)
+
+    def take_prefetched(self, conn: redis.Redis, wa_id: str) -> tuple[Any, Any] | None:
+        """The (state, marker) read when the lock was taken, once, if for `wa_id` and read on `conn`."""
+        if wa_id != self.wa_id:
+            return None
+        found, self.prefetched = self.prefetched, None
+        return found if conn is self.connection else None
+
+
 @contextmanager
 def member_lock(
     wa_id: str, *, ttl_ms: int, wait_seconds: float, connection: redis.Redis | None = None
-) -> Iterator[str]:
-    """Hold the member's lock (SET NX PX with a random token) for the body of the `with`.
+) -> Iterator[HeldLock]:
+    """Hold the member's lock (SET NX PX with a random token) for the body of the `with`; yields the
+    `HeldLock` to hand to `ConversationStore.load` / `save`.
 
     Waits with short sleeps up to `wait_seconds`, then raises `LockBusy`. While held, a watchdog thread renews
     it every third of `ttl_ms`, so a short TTL covers a turn of any length and a holder that dies (or loses
@@ -225,52 +246,48 @@ def member_lock(
     """
     conn = connection if connection is not None else state_connection()
     keys = member_keys(wa_id)
-    token = secrets.token_hex(16)
+    held = HeldLock(wa_id, secrets.token_hex(16), conn)
     deadline = time.monotonic() + wait_seconds
     delay = 0.002
     acquire = conn.register_script(_ACQUIRE_LUA)
-    while not _acquired(acquire, conn, wa_id, [keys.lock, keys.state, keys.marker], [token, ttl_ms]):
+    while not _acquired(acquire, held, [keys.lock, keys.state, keys.marker], ttl_ms):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise LockBusy(f"lock of member {mask_phone(wa_id)} still held after {wait_seconds}s")
         time.sleep(min(delay, remaining))
         delay = min(delay * 2, 0.05)
-    _held.tokens[wa_id] = token
-    RENEWER.hold(token, conn, keys.lock, ttl_ms)
+    RENEWER.hold(held.token, conn, keys.lock, ttl_ms)
     try:
-        yield token
+        yield held
     finally:
-        RENEWER.release(token)
-        _held.tokens.pop(wa_id, None)
-        _prefetch.values.pop(wa_id, None)
-        conn.register_script(_RELEASE_LUA)(keys=[keys.lock], args=[token])
+        RENEWER.release(held.token)
+        conn.register_script(_RELEASE_LUA)(keys=[keys.lock], args=[held.token])
 
 
-class _Held(threading.local):
-    tokens: dict[str, str]
-
-    def __init__(self) -> None:
-        self.tokens = {}
-
-
-_held = _Held()  # wa_id → token of the member lock this thread holds (save's fencing default)
-_prefetch = threading.local()
-
-
-def _acquired(acquire: Any, conn: redis.Redis, wa_id: str, keys: list[str], args: list[Any]) -> bool:
-    """One acquisition attempt; on success the state it read is kept for this thread's first `load`."""
-    reply = acquire(keys=keys, args=args)
+def _acquired(acquire: Any, held: HeldLock, keys: list[str], ttl_ms: int) -> bool:
+    """One acquisition attempt; on success `held` keeps the state it read for the first `load`."""
+    reply = acquire(keys=keys, args=[held.token, ttl_ms])
     if int(reply[0]) != 1:
         return False
-    if not hasattr(_prefetch, "values"):
-        _prefetch.values = {}
-    _prefetch.values[wa_id] = (conn, reply[1] or None, reply[2] or None)
+    held.prefetched = (reply[1] or None, reply[2] or None)
     return True
 
 
-def _take_prefetched(conn: redis.Redis, wa_id: str) -> tuple[Any, Any] | None:
-    """The (state, marker) read when this thread took the member's lock, once, if read on `conn`."""
-    found = getattr(_prefetch, "values", {}).pop(wa_id, None)
-    if found is None or found[0] is not conn:
-        return None
-    return found[1], found[2]
+def _conversation(conn: redis.Redis, wa_id: str) -> Any:
+    """The member's conversation state as stored (their export), or None."""
+    raw = conn.get(member_keys(wa_id).state)
+    return json.loads(raw) if raw else None
+
+
+for _name, _index, _holds in (
+    ("conversation", 0, "the conversation state: the flow, step and what the member entered"),
+    ("conversation_marker", 1, "the flow and step names of the last conversation, for the timeout notice"),
+    ("member_lock", 2, "the member lock's random token while a turn runs"),
+):
+    member_redis.register(
+        member_redis.MemberData(
+            _name, member_redis.STATE, _holds, __name__,
+            find=lambda _conn, wa_id, index=_index: [member_keys(wa_id)[index]],
+            export=_conversation if _index == 0 else None,
+        )
+    )  # fmt: skip

@@ -8,7 +8,8 @@ not to count: `bot.notify_guard` reserves a guess before comparing a key, and gi
 right). Subjects become key names only as keyed hashes (`security.keyed_hash`, purpose "ratelimit"): no
 phone number, API key or address appears in Redis. A Redis failure raises `LimiterDown`; the caller decides
 whether to fail open (plain chat) or closed (money, notify). Django's admin login uses django-ratelimit
-instead (it needs the request); both are atomic on the same cache Redis.
+instead (it needs the request); both are atomic on the same cache Redis. A member's counters and flags,
+whatever their name, are registered in `security.member_redis` (found by the fingerprint ending the key).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import redis
 from django.conf import settings
 from django.core.cache import caches
 
+from security import member_redis
 from security.keyed_hash import keyed_hash
 
 # KEYS: counter. ARGV: window in ms. → {count in this window, ms left in the window}.
@@ -106,3 +108,16 @@ def over_limit(name: str, limit: int | None = None) -> list[tuple[str, int, int]
     except redis.RedisError as exc:
         raise LimiterDown(type(exc).__name__) from exc
     return sorted(found, key=lambda item: -item[2])
+
+
+def member_counters(conn: redis.Redis, wa_id: str) -> list[bytes]:
+    """Every counter and flag of `wa_id`, whatever its name (a SCAN, for GDPR export and erasure)."""
+    return [key for batch in member_redis.scan(conn, counter_key("*", wa_id)) for key in batch]
+
+
+member_redis.register(
+    member_redis.MemberData(
+        "rate_limits", member_redis.CACHE, "message and money counters, the member flag", __name__,
+        find=member_counters,
+    )
+)  # fmt: skip

@@ -1,9 +1,12 @@
 """A member's data in both Redis instances, for GDPR export and erasure (`bot.api.gdpr`).
 
-State Redis: the member's conversation state, marker and lock (`flows.store.member_keys`: names built from
-the member's keyed hash), their confirmation nonces (found by the record's member hash) and inbox-stream
-entries (found by their ``m`` field; `bot.queue`). Cache Redis: the ledger token and its login lock.
-No key name there holds a phone number; values may (another member's offer to this one).
+What each store keeps about a member it registers in `security.member_redis` (the state Redis: the
+conversation, its marker and the member lock, `flows.store`; confirmations, `flows.confirmations`;
+inbox-stream entries, `bot.queue`. The cache Redis: the ledger token and login lock, `credex_api.auth`; the
+number's ledger bucket, `credex_api.throttle`; rate-limit counters and the member flag, `security.ratelimit`;
+the not-a-member flag, `flows.membership`). Export and erasure walk that registry, so no key format is spelled
+here: a store that renames its keys updates its own registration. No key name holds a phone number; values may
+(another member's offer to this one).
 
 `erase` deletes all of these, then every key under our prefix, on both instances, whose name holds the
 number (left by a version that named keys with it) or whose string value holds the number or a name
@@ -27,68 +30,60 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from itertools import islice
+from importlib import import_module
 from typing import Any
 
 import redis
 from django.conf import settings
 from django_redis import get_redis_connection
 
-from bot import queue
-from credex_api.auth import TokenStore
-from credex_api.conf import ClientConfig, cache_redis
-from flows.confirmations import member_hash
-from flows.store import member_keys
-from security.keyed_hash import member_key_part
+from credex_api.conf import cache_redis
+from security import member_redis
 
-SCAN_BATCH = 500
+# The stores register their member data when imported; these are all of them (a test checks the list).
+STORES = (
+    "flows.store",
+    "flows.confirmations",
+    "bot.queue",
+    "credex_api.auth",
+    "credex_api.throttle",
+    "security.ratelimit",
+    "flows.membership",
+)
+for _store in STORES:
+    import_module(_store)
+
 AOF_REWRITE_WAIT_SECONDS = 10.0  # far above a rewrite of the state instance (≤ 256 MB), below Gunicorn's 30 s
 POLL_SECONDS = 0.05
 
 
-def _token_keys(wa_id: str) -> tuple[str, str]:
-    """The member's ledger-token key and its login lock (the same HMAC the ledger client uses)."""
-    tokens = TokenStore(
-        cache_redis(),
-        secret=settings.SECRET_KEY,
-        ttl_seconds=1,
-        lock_seconds=1,
-        wait_seconds=0,
-        key_prefix=ClientConfig.from_settings().key_prefix,
-    )
-    key = tokens.member_key(wa_id)
-    return key, key + ":login"
+def _connections() -> dict[str, redis.Redis]:
+    return {member_redis.STATE: get_redis_connection("state"), member_redis.CACHE: cache_redis()}
 
 
 def export(wa_id: str) -> dict[str, Any]:
-    """What the member has in Redis: the conversation itself, and whether the rest exists."""
-    keys = member_keys(wa_id)
-    state, cache = get_redis_connection("state"), cache_redis()
-    raw, marker, lock = state.mget(keys.state, keys.marker, keys.lock)
+    """What the member has in Redis, per registered store: their conversation itself, counts of the rest
+    (a ledger token: whether there is one, never its value)."""
+    conns = _connections()
     return {
-        "state_redis": {
-            "conversation": json.loads(raw) if raw else None,
-            "conversation_marker": marker is not None,
-            "member_lock": lock is not None,
-            "confirmations": len(_own_confirmations(state, wa_id)),
-            "inbox_stream_entries": len(_stream_entries(state, wa_id)),
-        },
-        "cache_redis": {"ledger_token": bool(cache.exists(_token_keys(wa_id)[0]))},  # the token: never
+        f"{instance}_redis": {
+            data.name: member_redis.export(data, conns[instance], wa_id)
+            for data in member_redis.registered(instance)
+        }
+        for instance in member_redis.INSTANCES
     }
 
 
 def erase(wa_id: str, needles: list[str]) -> dict[str, Any]:
-    """Delete the member's keys and every key mentioning them, then rewrite the state AOF (see above)."""
-    state, cache = get_redis_connection("state"), cache_redis()
-    done: dict[str, Any] = {"state_member_keys": int(state.delete(*member_keys(wa_id)))}
-    done["confirmations"] = int(state.delete(*found)) if (found := _own_confirmations(state, wa_id)) else 0
-    entries = _stream_entries(state, wa_id)
-    done["inbox_stream_entries"] = int(state.xdel(queue.stream_key(), *entries)) if entries else 0
-    done["cache_member_keys"] = int(cache.delete(*_token_keys(wa_id)))
-    done["state_mentions"] = _sweep(state, wa_id, needles)
-    done["cache_mentions"] = _sweep(cache, wa_id, needles)
-    done["state_aof_rewrite"] = rewrite_append_only_file(state)
+    """Delete what every registered store holds of the member and every key mentioning them, then rewrite
+    the state AOF (see above). Answers how many items of each store went."""
+    conns = _connections()
+    done: dict[str, Any] = {
+        data.name: member_redis.erase(data, conns[data.instance], wa_id) for data in member_redis.registered()
+    }
+    for instance, conn in conns.items():
+        done[f"{instance}_mentions"] = _sweep(conn, wa_id, needles)
+    done["state_aof_rewrite"] = rewrite_append_only_file(conns[member_redis.STATE])
     return done
 
 
@@ -122,46 +117,12 @@ def _wait_until_idle(conn: redis.Redis, deadline: float) -> bool:
         time.sleep(POLL_SECONDS)
 
 
-def _scan(conn: redis.Redis, pattern: str) -> Iterator[list[bytes]]:
-    found = conn.scan_iter(match=pattern, count=SCAN_BATCH)
-    while batch := list(islice(found, SCAN_BATCH)):
-        yield batch
-
-
-def _own_confirmations(state: redis.Redis, wa_id: str) -> list[bytes]:
-    """Confirmation nonces are keyed by the nonce; their record names the member by `member_hash`."""
-    mine = member_hash(wa_id)
-    owned = []
-    for batch in _scan(state, f"{settings.REDIS_KEY_PREFIX}:confirm:*"):
-        for key, raw in zip(batch, state.mget(batch), strict=True):
-            try:
-                if raw and json.loads(raw).get("m") == mine:
-                    owned.append(key)
-            except (ValueError, AttributeError):
-                continue
-    return owned
-
-
-def _stream_entries(state: redis.Redis, wa_id: str) -> list[bytes]:
-    """The member's inbox-stream entries: ``m`` is their keyed hash (``wa_id``: an older version's entry)."""
-    entries, start = [], "-"
-    mine, number = member_key_part(wa_id).encode(), wa_id.encode()
-    while batch := state.xrange(queue.stream_key(), min=start, max="+", count=1000):
-        entries += [
-            entry for entry, fields in batch if mine == fields.get(b"m") or number == fields.get(b"wa_id")
-        ]
-        if len(batch) < 1000:
-            break
-        start = "(" + batch[-1][0].decode()
-    return entries
-
-
 def _sweep(conn: redis.Redis, wa_id: str, needles: list[str]) -> int:
     """Delete keys under our prefix whose name holds the number, or whose string value holds a needle."""
     forms = {form for needle in needles for form in (needle, json.dumps(needle)[1:-1])}
     wanted = [form.lower().encode() for form in forms]
     deleted = 0
-    for batch in _scan(conn, f"{settings.REDIS_KEY_PREFIX}:*"):
+    for batch in member_redis.scan(conn, f"{settings.REDIS_KEY_PREFIX}:*"):
         pipe = conn.pipeline(transaction=False)
         for key in batch:
             pipe.type(key)

@@ -14,6 +14,7 @@ from typing import Any
 from credex_api.errors import CredexNotFound
 from flows import ids
 from flows.flow import Done, Flow, Goto, Reprompt, Result, Step, Turn
+from flows.menu import MenuEntry
 from flows.money import (
     ACTIVE_ACCOUNT,
     confirm_buttons,
@@ -100,6 +101,7 @@ def _open(turn: Turn, state: ConversationState) -> Result:
 class CreateAccount(Flow):
     name = NAME
     triggers = ("new account", ids.entry(NAME))
+    menu = MenuEntry(order=60, title="Create account", description="E.g. for a business", min_tier=3)
     steps = (
         Step("name", prompt=_ask_name, on_text=_take_name, next=("handle",)),
         Step("handle", prompt=_ask_handle, on_text=_take_handle, next=("denom",)),

@@ -11,6 +11,7 @@ from typing import Any
 
 from flows import ids, texts
 from flows.flow import Done, Flow, Goto, Result, Step, Turn
+from flows.menu import MenuEntry
 from flows.state import ConversationState
 from flows.types import Button, ButtonsReply, ListReply, ListRow, ListSection
 
@@ -69,6 +70,7 @@ def _leave(turn: Turn, state: ConversationState) -> Result:
 class Help(Flow):
     name = NAME
     triggers = ("help", ids.entry(NAME))
+    menu = MenuEntry(order=90, title="Help", description="Commands, quick offers, fees")
     entry_steps = ("topics", "topic")
     steps = (
         Step("topics", prompt=_topics_prompt, choices={"topic": _open_topic}, next=("topic",)),

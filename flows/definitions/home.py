@@ -3,7 +3,8 @@
 Every greeting, `menu`, `cancel` and finished flow lands here. Home logs in (`turn.ledger.login()`, once per
 turn) and shows the active account: name and handle, secured balances per denomination, unsecured
 receivables / payables / net when not zero, net assets, the tier and — below tier 3 — what remains of
-today's limit; then the menu, whose rows are hidden where they make no sense and whose counts are live.
+today's limit; then the menu, which the flows declare (`flows.menu`: each flow's row, order, tiers and
+condition; counts are live) and the registry builds.
 A number the ledger does not know (`CredexNotFound` at login) gets the welcome: what VimbisoPay and credex
 are, with *Become a member* and *About credex*.
 """
@@ -42,7 +43,10 @@ class Home(HomeScreen):
         except CredexNotFound:
             return HomeView(replies=(welcome(),))
         account = active_account(login, session)
-        return HomeView(replies=(dashboard(login, account),), session={ACTIVE_ACCOUNT: account.account_id})
+        menu = turn.ctx.registry.menu_rows(login, account)
+        return HomeView(
+            replies=(dashboard(login, account, menu),), session={ACTIVE_ACCOUNT: account.account_id}
+        )
 
 
 def welcome() -> ButtonsReply:
@@ -55,12 +59,12 @@ def welcome() -> ButtonsReply:
     )
 
 
-def dashboard(login: LoginResult, account: Account) -> ListReply:
-    """The dashboard text of `account` and the menu of what the member can do there."""
+def dashboard(login: LoginResult, account: Account, menu: tuple[ListRow, ...]) -> ListReply:
+    """The dashboard text of `account` and the `menu` of what the member can do there."""
     return ListReply(
         body="\n".join(_summary_lines(login.member, account)),
         button=MENU_BUTTON,
-        sections=(ListSection(title=MENU_SECTION, rows=menu_rows(login, account)),),
+        sections=(ListSection(title=MENU_SECTION, rows=menu),),
     )
 
 
@@ -85,30 +89,3 @@ def _tier_line(member: Member) -> str:
     if member.tier < 3 and member.remaining_available_usd is not None:
         line += f" · {show(member.remaining_available_usd, 'USD')} left to offer today"
     return line
-
-
-def menu_rows(login: LoginResult, account: Account) -> tuple[ListRow, ...]:
-    """The menu rows that make sense for this member and account (at most 10)."""
-    member = login.member
-    rows = [
-        ListRow(id=ids.entry("offer"), title="Offer credex", description="Promise value to a member"),
-        ListRow(id=ids.entry("incoming"), title=f"Incoming offers ({len(account.pending_in)})",
-                description="Offers waiting for your answer"),
-        ListRow(id=ids.entry("outgoing"), title=f"Outgoing offers ({len(account.pending_out)})",
-                description="Your offers not yet accepted"),
-        ListRow(id=ids.entry("ledger"), title="Ledger", description="Your accepted credex"),
-    ]  # fmt: skip
-    if len(login.accounts) > 1:
-        rows.append(ListRow(id=ids.entry("switch"), title="Switch account", description=account.name[:72]))
-    if member.tier >= 3:
-        rows.append(
-            ListRow(id=ids.entry("create_account"), title="Create account", description="E.g. for a business")
-        )
-    if member.tier >= 4 and account.is_owned:
-        rows.append(
-            ListRow(id=ids.entry("members"), title="Manage members", description="Who acts, who is notified")
-        )
-    if member.tier < 3:
-        rows.append(ListRow(id=ids.entry("upgrade"), title="Upgrade tier", description="No daily limit"))
-    rows.append(ListRow(id=ids.entry("help"), title="Help", description="Commands, quick offers, fees"))
-    return tuple(rows)

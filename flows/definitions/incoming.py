@@ -16,6 +16,7 @@ from typing import Any
 from credex_api.errors import CredexNotFound
 from flows import ids
 from flows.flow import Done, Flow, Goto, Result, Step, Turn
+from flows.menu import MenuEntry
 from flows.money import active_account, confirm_buttons, issue_confirmation, run_confirmed
 from flows.offers import amount_of, detail_text, offer_rows, open_offer, page_of, totals, turn_page
 from flows.state import ConversationState
@@ -130,6 +131,11 @@ def _accept_all(turn: Turn, state: ConversationState) -> Result:
 class Incoming(Flow):
     name = NAME
     triggers = ("incoming", ids.entry(NAME))
+    menu = MenuEntry(
+        order=20,
+        title=lambda _login, account: f"Incoming offers ({len(account.pending_in)})",
+        description="Offers waiting for your answer",
+    )
     steps = (
         Step(
             "list",

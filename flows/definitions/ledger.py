@@ -14,6 +14,7 @@ from typing import Any
 from credex_api.errors import CredexNotFound
 from flows import ids
 from flows.flow import Done, Flow, Goto, Reprompt, Result, Step, Turn
+from flows.menu import MenuEntry
 from flows.money import active_account, show, show_money
 from flows.state import ConversationState
 from flows.types import Button, ButtonsReply, ListReply, ListRow, ListSection
@@ -101,6 +102,7 @@ def _detail(state: ConversationState) -> ButtonsReply:
 class Ledger(Flow):
     name = NAME
     triggers = ("ledger", ids.entry(NAME))
+    menu = MenuEntry(order=40, title="Ledger", description="Your accepted credex")
     steps = (
         Step(
             "page",

@@ -16,6 +16,7 @@ from typing import Any
 from credex_api.errors import CredexNotFound
 from flows import ids
 from flows.flow import Done, Flow, Goto, Reprompt, Result, Step, Turn
+from flows.menu import MenuEntry
 from flows.money import active_account, confirm_buttons, issue_confirmation, run_confirmed
 from flows.state import ConversationState
 from flows.types import Button, ButtonsReply, ListReply, ListRow, ListSection, TextReply
@@ -153,6 +154,13 @@ def _add(turn: Turn, state: ConversationState) -> Result:
 class Members(Flow):
     name = NAME
     triggers = ("members", ids.entry(NAME))
+    menu = MenuEntry(
+        order=70,
+        title="Manage members",
+        description="Who acts, who is notified",
+        min_tier=4,
+        when=lambda _login, account: account.is_owned,
+    )
     steps = (
         Step(
             "list",

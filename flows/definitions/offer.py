@@ -20,6 +20,7 @@ from typing import Any
 from credex_api.errors import CredexNotFound
 from flows import ids, texts
 from flows.flow import Done, Flow, Goto, Reprompt, Result, Step, Turn
+from flows.menu import MenuEntry
 from flows.money import (
     active_account,
     confirm_buttons,
@@ -213,6 +214,7 @@ def _account_data(turn: Turn, session: Mapping[str, Any]) -> dict[str, Any]:
 class Offer(Flow):
     name = NAME
     triggers = ("offer", ids.entry(NAME))
+    menu = MenuEntry(order=10, title="Offer credex", description="Promise value to a member")
     entry_steps = ("amount", "handle", "due", "confirm")
     steps = (
         Step("amount", prompt=_ask_amount, on_text=_take_amount, next=("handle",)),

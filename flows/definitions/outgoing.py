@@ -13,6 +13,7 @@ from typing import Any
 from credex_api.errors import CredexNotFound
 from flows import ids
 from flows.flow import Done, Flow, Goto, Result, Step, Turn
+from flows.menu import MenuEntry
 from flows.money import active_account, issue_confirmation, run_confirmed
 from flows.offers import amount_of, detail_text, offer_rows, open_offer, page_of, turn_page
 from flows.state import ConversationState
@@ -69,6 +70,11 @@ def _cancel(turn: Turn, state: ConversationState) -> Result:
 class Outgoing(Flow):
     name = NAME
     triggers = ("outgoing", ids.entry(NAME))
+    menu = MenuEntry(
+        order=30,
+        title=lambda _login, account: f"Outgoing offers ({len(account.pending_out)})",
+        description="Your offers not yet accepted",
+    )
     steps = (
         Step(
             "list",

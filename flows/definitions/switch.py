@@ -12,6 +12,7 @@ from typing import Any
 from credex_api.errors import CredexNotFound
 from flows import ids
 from flows.flow import Done, Flow, Goto, Reprompt, Result, Step, Turn
+from flows.menu import MenuEntry
 from flows.money import ACTIVE_ACCOUNT
 from flows.state import ConversationState
 from flows.types import ListReply, ListRow, ListSection
@@ -49,6 +50,12 @@ def _pick(turn: Turn, state: ConversationState) -> Result:
 class Switch(Flow):
     name = NAME
     triggers = ("switch", ids.entry(NAME))
+    menu = MenuEntry(
+        order=50,
+        title="Switch account",
+        description=lambda _login, account: account.name[:72],
+        when=lambda login, _account: len(login.accounts) > 1,
+    )
     steps = (Step("choose", prompt=_list, enter=_enter, choices={"pick": _pick}),)
 
     def start(self, turn: Turn, session: Mapping[str, Any], arg: str) -> Goto | Done:

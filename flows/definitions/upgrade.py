@@ -14,6 +14,7 @@ from typing import Any
 from credex_api.errors import CredexNotFound
 from flows import ids
 from flows.flow import Done, Flow, Goto, Result, Step, Turn
+from flows.menu import MenuEntry
 from flows.money import issue_confirmation, run_confirmed
 from flows.state import ConversationState
 from flows.types import Button, ButtonsReply
@@ -55,6 +56,7 @@ def _subscribe(turn: Turn, state: ConversationState) -> Result:
 class Upgrade(Flow):
     name = NAME
     triggers = ("upgrade", ids.entry(NAME))
+    menu = MenuEntry(order=80, title="Upgrade tier", description="No daily limit", max_tier=2)
     steps = (Step("explain", prompt=_explain, enter=_enter, choices={"yes": _subscribe}),)
 
     def start(self, turn: Turn, session: Mapping[str, Any], arg: str) -> Goto | Done:

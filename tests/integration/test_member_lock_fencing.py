@@ -31,20 +31,18 @@ def test_a_turn_longer_than_the_ttl_keeps_its_lock_and_saves():
     assert store.load(WA_ID).step == "slow"
 
 
-@pytest.mark.parametrize("explicit_token", [False, True], ids=["token-of-the-held-lock", "token-passed"])
-def test_a_holder_whose_lock_expired_and_was_taken_by_another_cannot_save(explicit_token):
+def test_a_holder_whose_lock_expired_and_was_taken_by_another_cannot_save():
     store, redis_state = ConversationStore(), get_redis_connection("state")
     store.save(WA_ID, a_state("before"), expected_version=0)
     taken, late_done = threading.Event(), threading.Event()
     refused: list[BaseException] = []
 
     def late_holder() -> None:
-        with member_lock(WA_ID, ttl_ms=2_000, wait_seconds=0) as token:
+        with member_lock(WA_ID, ttl_ms=2_000, wait_seconds=0) as held:
             redis_state.delete(member_keys(WA_ID).lock)  # its lock expired (a stall past the TTL)...
             taken.wait(5)  # ...and the next holder took it
             try:
-                token_given = token if explicit_token else None
-                store.save(WA_ID, a_state("late"), expected_version=1, lock_token=token_given)
+                store.save(WA_ID, a_state("late"), expected_version=1, held=held)
             except StaleStateError as exc:
                 refused.append(exc)
             late_done.set()

@@ -147,13 +147,18 @@ def test_export_covers_every_registered_field_and_the_redis_keys(client, access,
     assert data["records"]["bot.InboxMessage"][0]["event"]["profile_name"] == NAMES[1]
     assert data["redis"]["state_redis"] == {
         "conversation": data["redis"]["state_redis"]["conversation"],
-        "conversation_marker": True,
-        "member_lock": True,
+        "conversation_marker": 1,
+        "member_lock": 1,
         "confirmations": 1,
         "inbox_stream_entries": 1,
     }
     assert '"first": "Rudo"' in json.dumps(data["redis"]["state_redis"]["conversation"])
-    assert data["redis"]["cache_redis"] == {"ledger_token": True}
+    assert data["redis"]["cache_redis"] == {
+        "ledger_token": True,
+        "ledger_throttle": 0,
+        "rate_limits": 0,
+        "not_member_flag": 0,
+    }
     [identity] = data["records"]["bot.MemberIdentity"]
     assert (identity["key"], identity["bsuid"], identity["parent_bsuid"]) == (RUDO, BSUID, PARENT)
     assert identity["username"] == USERNAME
@@ -175,9 +180,10 @@ def test_erasure_leaves_no_trace_of_the_member_in_any_table_or_redis_key(client,
     assert done["database"]["bot.InboxMessage"] == {"pseudonymised": 2, "mentions_removed": 1}
     assert done["database"]["credex_api.Instruction"] == {"pseudonymised": 1, "mentions_removed": 1}
     assert done["redis"]["confirmations"] == 1 and done["redis"]["inbox_stream_entries"] == 2
-    assert done["redis"]["state_member_keys"] == 3  # state, marker, lock (named by the keyed hash)
+    counts = [done["redis"][name] for name in ("conversation", "conversation_marker", "member_lock")]
+    assert counts == [1, 1, 1]  # named by the keyed hash
     assert done["redis"]["state_aof_rewrite"] == "done"
-    assert done["redis"]["cache_member_keys"] == 1
+    assert done["redis"]["ledger_token"] == 1
     dumps = {"database": database_dump(), "state": redis_dump("state"), "cache": redis_dump("default")}
     assert {where: occurrences(text) for where, text in dumps.items()} == {w: [] for w in dumps}
     assert LEDGER_TOKEN not in dumps["cache"]

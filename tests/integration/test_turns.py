@@ -162,16 +162,18 @@ def test_a_turn_in_a_flow_costs_three_redis_round_trips_lock_included(settings):
     conn = CountingRedis.from_url(settings.REDIS_STATE_URL)
     conn.sent = []
     store = ConversationStore(conn)
-    with member_lock(WA_ID, ttl_ms=5_000, wait_seconds=1, connection=conn):  # warm: scripts loaded once
-        run_turn(text("help", ts=now()), now=now(), store=store)
+    lock = {"ttl_ms": 5_000, "wait_seconds": 1, "connection": conn}
+    with member_lock(WA_ID, **lock) as held:  # warm: scripts loaded once
+        run_turn(text("help", ts=now()), now=now(), store=store, held=held)
     conn.sent.clear()
-    with member_lock(WA_ID, ttl_ms=5_000, wait_seconds=1, connection=conn):
-        run_turn(tap(ids.make("help", "topics", "topic", "fees"), ts=now()), now=now(), store=store)
+    fees = tap(ids.make("help", "topics", "topic", "fees"), ts=now())
+    with member_lock(WA_ID, **lock) as held:
+        run_turn(fees, now=now(), store=store, held=held)
     assert conn.sent == ["EVALSHA", "EVALSHA", "EVALSHA"]  # lock + load, save, unlock
     assert ConversationStore().load(WA_ID).step == "topic"
     conn.sent.clear()
-    with member_lock(WA_ID, ttl_ms=5_000, wait_seconds=1, connection=conn):  # two turns under one lock:
-        run_turn(text("back", ts=now()), now=now(), store=store)  # the prefetched state serves the first
-        run_turn(text("help", ts=now()), now=now(), store=store)  # and the second loads what it saved
+    with member_lock(WA_ID, **lock) as held:  # two turns under one lock:
+        run_turn(text("back", ts=now()), now=now(), store=store, held=held)  # the state read with the lock
+        run_turn(text("help", ts=now()), now=now(), store=store, held=held)  # then, what the first saved
     assert conn.sent == ["EVALSHA", "EVALSHA", "MGET", "EVALSHA", "EVALSHA"]
     assert ConversationStore().load(WA_ID).step == "topics"
