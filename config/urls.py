@@ -24,7 +24,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 urlpatterns = [
     path("bot/", include("bot.urls")),
-    path("api/", include("bot.api.urls")),
+    path("api/", include("operator_api.urls")),
     path("dev/", include("bot.devchat_urls")),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 from django_redis import get_redis_connection
 
-from bot.api import gdpr
 from bot.models import InboxMessage, MemberIdentity
+from operator_api import gdpr
 from tests.e2e.usernames_chat import User
 from tests.integration.test_operator_gdpr import database_dump, redis_dump
 from tests.support.logs import emitted_logs
