@@ -28,9 +28,12 @@ test: $(STAMP) lint
 	then TEST_POSTGRES=1 $(BIN)/python -m pytest -m db_both; \
 	else echo "PostgreSQL pass SKIPPED: no PostgreSQL server binaries on this machine"; fi
 
+## lint: ruff, and the import contracts of pyproject.toml's [tool.importlinter] (the layers, the pure flow
+## engine, the sandbox apart)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 ## audit: supply chain (deploy/supply_chain.py): bandit (no high findings), pip-audit --strict where a
 ## vulnerability database is reachable, else a printed "pip-audit SKIPPED: ..." line

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench.common import Request, base_environment
 from deploy.localredis import RedisServer, free_port
-from deploy.samples import new_wamid, sample_bsuid, whatsapp_text_payload
+from devtools.payloads.deliveries import new_wamid, sample_bsuid, whatsapp_text_payload
 from security.signatures import sign_body
 
 PHONE_NUMBER_ID = "100000000000001"

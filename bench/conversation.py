@@ -33,7 +33,7 @@ import requests
 from bench.common import base_environment, format_table, gunicorn_server, percentile, run_checked
 from bench.ledger_client import ADMIN_KEY, CLIENT_KEY, sandbox_process
 from deploy.localredis import RedisServer, free_port, start_pair
-from deploy.samples import new_wamid, whatsapp_choice_payload, whatsapp_text_payload
+from devtools.payloads.deliveries import new_wamid, whatsapp_choice_payload, whatsapp_text_payload
 from security.signatures import sign_body
 
 SECRET = "bench-conversation-app-secret"  # noqa: S105 - the throwaway server's own test secret

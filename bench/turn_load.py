@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from bench.turn_graph import ReplyRecorder
-from deploy.samples import new_wamid, sample_bsuid, whatsapp_text_payload
+from devtools.payloads.deliveries import new_wamid, sample_bsuid, whatsapp_text_payload
 from security.signatures import sign_body
 
 SENDING_THREADS = 8

@@ -5,7 +5,7 @@ adds a promise that an id freed by deleting the newest row is never handed out a
 reading and rewriting a row of `sqlite_sequence` in every INSERT: one more B-tree page read and one more page
 written to the WAL per stored message. Without it the column is still the table's rowid, and each new row
 gets the largest id so far plus one, so ids only ever grow while no row is deleted. Inbox rows are never
-deleted (the admin is read-only and erasure blanks them in place: `bot.api.gdpr`), so the promise costs
+deleted (the admin is read-only and erasure blanks them in place: `operator_api.gdpr`), so the promise costs
 something and buys nothing there. Measured on the 2-core VM, the webhook's INSERT on the migrated schema
 through sqlite3, two connections alternating single-row commits (as two Gunicorn workers do), medians of 6
 trials of 3,000: 140 → 129 and 138 → 123 µs of CPU per INSERT (one connection: 123 → 113, 119 → 97).

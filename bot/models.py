@@ -152,7 +152,7 @@ class PlatformError(models.Model):
 
 
 class MemberDataAccess(models.Model):
-    """No table: the named permissions the operator API checks (`bot.api.auth.HasNamedPermission`)."""
+    """No table: the named permissions the operator API checks (`operator_api.auth.HasNamedPermission`)."""
 
     class Meta:
         managed = False

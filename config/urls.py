@@ -1,5 +1,8 @@
-"""Root URLconf: the WhatsApp edge under /bot/, the liveness and readiness probes and the admin."""
+"""Root URLconf: the WhatsApp edge under /bot/, the operator API under /api/, the liveness and readiness
+probes, the admin, and the development chat under /dev/ only where the `devtools` app is installed (DEBUG
+and MOCK_TESTING_ENABLED both on, config/settings/__init__.py)."""
 
+from django.apps import apps
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
@@ -24,9 +27,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 urlpatterns = [
     path("bot/", include("bot.urls")),
-    path("api/", include("bot.api.urls")),
-    path("dev/", include("bot.devchat_urls")),
+    path("api/", include("operator_api.urls")),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
 ]
+if apps.is_installed("devtools"):
+    urlpatterns.append(path("dev/", include("devtools.urls")))

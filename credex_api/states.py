@@ -31,7 +31,7 @@ TERMINAL = frozenset({State.DONE, State.FAILED})
 
 TRANSITIONS: dict[tuple[str, str], str] = {
     (State.PENDING, State.CONFIRMED): "the member's tap (instruction_confirm), within the confirmation TTL",
-    (State.PENDING, State.FAILED): "erased before the tap (bot.api.gdpr), or nobody tapped in time (expiry)",
+    (State.PENDING, State.FAILED): "erased before the tap (operator_api.gdpr), or nobody tapped in time",
     (State.CONFIRMED, State.SENT): "a worker claims the row and takes its lease (instruction_execute)",
     (State.SENT, State.DONE): "the ledger's success answer, or the sweep found it at the ledger",
     (State.SENT, State.FAILED): "a refusal before anything was written, or the sweep: not at the ledger",

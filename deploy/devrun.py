@@ -105,7 +105,7 @@ def banner(port: int, mode: str, with_sandbox: bool) -> list[str]:
     sign = f"{python} manage.py sign_payload - --curl {base}/bot/webhook"
     lines += [
         "  Send a signed mock message from another terminal in this folder (the replies come back as JSON):",
-        f"    {python} -m deploy.samples hi | {sign} | sh",
+        f"    {python} -m devtools.payloads hi | {sign} | sh",
     ]
     return lines
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BANDIT_TARGETS = ["bot", "flows", "credex_api", "security", "sandbox", "config"]
+BANDIT_TARGETS = ["bot", "operator_api", "devtools", "flows", "credex_api", "security", "sandbox", "config"]
 PIP_AUDIT_ARGS = [
     "--strict",
     "--progress-spinner",

@@ -15,7 +15,7 @@ a keyed hash of the wa_id: no phone number is ever part of a key name, `member_k
 
 Keys named with the raw number by earlier versions are not migrated: each expires on its own (the marker
 last, after CONVERSATION_TIMEOUT_NOTICE_SECONDS, a day by default), a member mid-flow at the upgrade simply
-starts again, and an erasure meanwhile still finds them (`bot.api.gdpr_redis` deletes any key whose name
+starts again, and an erasure meanwhile still finds them (`operator_api.gdpr_redis` deletes any key whose name
 holds the number). The append-only file keeps those old names until its next rewrite: every erasure makes
 one, or run `redis-cli BGREWRITEAOF` on the state instance a day after upgrading.
 

@@ -11,7 +11,7 @@ another, and without SECRET_KEY no name can be tested against a list of numbers.
 `member_key_part(wa_id)` names a member inside the state Redis: conversation state, marker and lock
 (`flows.store`) and inbox-stream entries (`bot.queue`). So no phone number is ever part of a key name
 there, and once erasure deletes a member's keys and rewrites the append-only file, no file of that
-instance holds the number (`bot.api.gdpr_redis`).
+instance holds the number (`operator_api.gdpr_redis`).
 
 Rotating SECRET_KEY changes every keyed hash at once. For the state Redis that means: live conversations
 are forgotten (a member mid-flow starts again from the menu, without the "your session timed out" notice,

@@ -1,8 +1,8 @@
 """The registry of personal data we store: every model field holding a member's phone, name or message text.
 
-Pure data (no Django import): `bot/api/gdpr.py` exports and erases a member from exactly these fields, and a
-test fails when a text or JSON field of our apps is in neither `REGISTRY` nor `NOT_PERSONAL`, so a new field
-cannot hold personal data unnoticed.
+Pure data (no Django import): `operator_api/gdpr.py` exports and erases a member from exactly these fields,
+and a test fails when a text or JSON field of our apps is in neither `REGISTRY` nor `NOT_PERSONAL`, so a new
+field cannot hold personal data unnoticed.
 
 Kinds:
 - `PHONE`: the member's WhatsApp id (a phone number). It identifies the member's rows; erasure replaces it

@@ -1,4 +1,4 @@
-"""Blank the refresh-token text of the blacklist's rows written before `bot.api.token_storage` (jti kept)."""
+"""Blank the refresh-token text of the blacklist's rows written before `operator_api.token_storage` (jti kept)."""
 
 from django.db import migrations
 

@@ -16,6 +16,11 @@ if DJANGO_ENV == "production":
 elif DJANGO_ENV == "test":
     from config.settings.test import *  # noqa: F403
 
+# The development chat and its tools (`devtools`): installed, and so routed (config/urls.py), only in a
+# development setup; with either switch off, none of its code is loaded.
+if DEBUG and MOCK_TESTING_ENABLED:
+    INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
+
 UNSAFE_BEYOND_LOOPBACK = defaults_in_effect(guarded_values(globals()), public_values())
 if IS_DEVELOPMENT and UNSAFE_BEYOND_LOOPBACK:
     MIDDLEWARE = ["security.loopback.LoopbackOnlyMiddleware", *MIDDLEWARE]

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "bot",
+    "operator_api",
     "credex_api",
     "security",
 ]

@@ -70,7 +70,7 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
 CORS_URLS_REGEX = r"^/api/.*$"
 # <<< admin, lockout, headers <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
 
-# >>> Operator API (/api/, bot/api): DRF + simplejwt + drf-spectacular >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>
+# >>> Operator API (/api/, operator_api): DRF + simplejwt + drf-spectacular >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>
 
 # Key signing operator JWTs (HS256), separate from DJANGO_SECRET; ≥ 32 characters. No default in production:
 # unset (or short, or equal to DJANGO_SECRET), the API answers 503 and issues no token.
@@ -83,7 +83,7 @@ SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
     "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,  # made atomic by bot.api.serializers.AtomicTokenRefreshSerializer
+    "BLACKLIST_AFTER_ROTATION": True,  # made atomic by operator_api.serializers.AtomicTokenRefreshSerializer
     "UPDATE_LAST_LOGIN": True,
     "ALGORITHM": "HS256",
     "SIGNING_KEY": OPERATOR_JWT_SIGNING_KEY,
@@ -93,12 +93,15 @@ SIMPLE_JWT = {
     "CHECK_USER_IS_ACTIVE": True,
 }
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["bot.api.auth.OperatorJWTAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["bot.api.auth.IsStaff"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["operator_api.auth.OperatorJWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["operator_api.auth.IsStaff"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["bot.api.auth.OperatorAnonThrottle", "bot.api.auth.OperatorUserThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "operator_api.auth.OperatorAnonThrottle",
+        "operator_api.auth.OperatorUserThrottle",
+    ],
     # Coarse quotas on the cache Redis (DRF throttles: not atomic, so not a security control).
     "DEFAULT_THROTTLE_RATES": {
         "operator_anon": env_str("OPERATOR_API_ANON_RATE", "100/day"),
@@ -109,9 +112,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "VimbisoPay operator API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["bot.api.auth.IsStaff"],
-    "SERVE_AUTHENTICATION": ["bot.api.auth.OperatorJWTAuthentication"],
-    "PREPROCESSING_HOOKS": ["bot.api.views.operator_endpoints_only"],
+    "SERVE_PERMISSIONS": ["operator_api.auth.IsStaff"],
+    "SERVE_AUTHENTICATION": ["operator_api.auth.OperatorJWTAuthentication"],
+    "PREPROCESSING_HOOKS": ["operator_api.views.operator_endpoints_only"],
 }
 # <<< Operator API <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
 

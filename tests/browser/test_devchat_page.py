@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from flows import texts
+from tests.support.devchat import dev_on_fixture  # noqa: F401 (fixture)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -44,9 +45,7 @@ def chromium(monkeypatch):
 
 
 @pytest.fixture
-def chat_page(live_server, settings, chromium):
-    settings.DEBUG = True
-    settings.MOCK_TESTING_ENABLED = True
+def chat_page(live_server, dev_on, chromium):
     chromium.get(live_server.url + "/dev/chat")
     return chromium
 

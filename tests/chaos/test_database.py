@@ -22,7 +22,7 @@ from django.db import connection
 from django.test import Client
 
 from bot.models import InboxMessage
-from tests.support import payloads as p
+from devtools import payloads as p
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
 from tests.support.signing import post_signed
 from tests.support.workers import answered_rows, start_worker, stop_worker, wait_until

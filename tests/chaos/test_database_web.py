@@ -15,8 +15,8 @@ import time
 import pytest
 
 from bot.models import InboxMessage
+from devtools import payloads as p
 from tests.chaos.test_database import immutable, sqlite_file  # noqa: F401  (fixture)
-from tests.support import payloads as p
 from tests.support.gunicorn import serve
 from tests.support.signing import meta_json, signature_for, webhook_url
 from tests.support.workers import database_url

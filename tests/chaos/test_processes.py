@@ -17,10 +17,10 @@ import pytest
 from django.test import Client
 
 from bot.models import InboxMessage, OutboxMessage
+from devtools import payloads as p
 from tests.chaos.test_state_redis import state_redis  # noqa: F401  (fixture)
 from tests.e2e.chat import body
 from tests.e2e.conftest import onboard
-from tests.support import payloads as p
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
 from tests.support.signing import post_signed
 from tests.support.workers import start_worker, stop_worker, wait_until

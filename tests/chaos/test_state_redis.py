@@ -19,7 +19,7 @@ from django.conf import settings
 from django.test import Client
 
 from bot.models import InboxMessage
-from tests.support import payloads as p
+from devtools import payloads as p
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
 from tests.support.harness import redis_servers
 from tests.support.signing import post_signed

@@ -60,7 +60,7 @@ def test_no_phone_token_or_key_in_any_log_line_or_error(sandbox, make_client, on
 
 
 def test_credex_api_never_imports_bot_flows_or_the_sandbox():
-    forbidden = {"bot", "flows", "sandbox", "config"}
+    forbidden = {"bot", "operator_api", "devtools", "flows", "sandbox", "config"}
     for path in PACKAGE.rglob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):

@@ -14,7 +14,7 @@ from credex_api.models import Instruction
 from tests.credex_api.instruction_helpers import State, in_threads, new_offer
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCTION = ("bot", "flows", "credex_api", "security", "config", "deploy")
+PRODUCTION = ("bot", "operator_api", "devtools", "flows", "credex_api", "security", "config", "deploy")
 
 
 def test_every_state_is_reachable_from_pending():

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.test import Client
 
-from tests.support import payloads as p
+from devtools import payloads as p
 from tests.support.signing import post_signed
 
 MOCK = {"X-Mock-Testing": "true"}

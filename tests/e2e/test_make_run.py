@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from deploy.localredis import free_port
-from deploy.samples import SAMPLE_WA_ID, new_wamid, whatsapp_text_payload
+from devtools.payloads.deliveries import SAMPLE_WA_ID, new_wamid, whatsapp_text_payload
 from security.signatures import sign_body
 
 pytestmark = pytest.mark.slow

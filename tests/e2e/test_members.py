@@ -8,9 +8,9 @@ import time
 
 import pytest
 
+from devtools import payloads as p
 from tests.e2e.chat import body, options
 from tests.e2e.conftest import onboard
-from tests.support import payloads as p
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -43,10 +43,10 @@ from bot.settled import tell_settled
 from credex_api.client import reset_client
 from credex_api.models import Instruction
 from credex_api.reconcile import reconcile_unknown
+from devtools import payloads as p
 from flows.money import OUTCOME_UNKNOWN
 from tests.e2e.chat import MOCK, Member, body
 from tests.e2e.conftest import onboard
-from tests.support import payloads as p
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
 from tests.support.signing import post_signed
 

@@ -9,9 +9,9 @@ from django.test import Client
 from bot.models import InboxMessage, OutboxMessage
 from credex_api.breaker import CircuitBreaker
 from credex_api.conf import ClientConfig, cache_redis
+from devtools import payloads as p
 from tests.e2e.chat import MOCK, body
 from tests.e2e.conftest import onboard
-from tests.support import payloads as p
 from tests.support.concurrency import run_together
 from tests.support.signing import post_signed
 

@@ -13,15 +13,15 @@ from __future__ import annotations
 import pytest
 from django_redis import get_redis_connection
 
-from bot.api import gdpr
 from bot.models import InboxMessage, MemberIdentity
+from devtools.payloads.bsuid import PARENT_BSUID
+from devtools.payloads.bsuid import SENDER_BSUID as BSUID
+from devtools.payloads.bsuid import SENDER_USERNAME as USERNAME
+from operator_api import gdpr
 from tests.e2e.usernames_chat import User
 from tests.integration.test_operator_gdpr import database_dump, redis_dump
 from tests.support.logs import emitted_logs
 from tests.support.operators import bearer, make_user, tokens
-from tests.support.payloads_bsuid import PARENT_BSUID
-from tests.support.payloads_bsuid import SENDER_BSUID as BSUID
-from tests.support.payloads_bsuid import SENDER_USERNAME as USERNAME
 
 pytestmark = pytest.mark.django_db
 

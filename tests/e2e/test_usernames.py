@@ -8,11 +8,11 @@ from __future__ import annotations
 import pytest
 
 from bot.models import InboxMessage, MemberIdentity
+from devtools.payloads import bsuid as u
 from flows import texts
 from tests.e2e.chat import body, options
 from tests.e2e.conftest import onboard
 from tests.e2e.usernames_chat import User, addressed, requests
-from tests.support import payloads_bsuid as u
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

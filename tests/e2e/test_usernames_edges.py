@@ -9,14 +9,14 @@ import pytest
 from django.test import Client
 
 from bot.models import InboxMessage, MemberIdentity, StatusEvent
+from devtools import payloads as p
+from devtools.payloads import bsuid as u
+from devtools.payloads.bsuid import new_bsuid
 from flows import texts
 from tests.e2e.chat import MOCK
 from tests.e2e.conftest import onboard
 from tests.e2e.usernames_chat import User, addressed, requests
-from tests.support import payloads as p
-from tests.support import payloads_bsuid as u
 from tests.support.concurrency import run_together
-from tests.support.payloads_bsuid import new_bsuid
 from tests.support.signing import post_signed
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,8 +10,8 @@ from django.test import Client
 
 from bot import processing
 from bot.models import InboxMessage, MemberIdentity
+from devtools.payloads import bsuid as u
 from flows import texts
-from tests.support import payloads_bsuid as u
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401 (fixture)
 from tests.support.signing import post_signed
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from django.test import Client
 
 from bot.models import MemberIdentity
+from devtools.payloads import bsuid as b
 from tests.e2e.chat import MOCK, body, options
-from tests.support import payloads_bsuid as b
 from tests.support.signing import post_signed
 
 

@@ -30,10 +30,10 @@ from credex_api.client import reset_client
 from credex_api.conf import BreakerPolicy, cache_redis
 from credex_api.errors import CircuitOpen
 from deploy.localredis import free_port
+from devtools import payloads as p
 from flows import texts
 from security import alerts
 from security.models import AuditEvent
-from tests.support import payloads as p
 from tests.support.concurrency import run_together
 from tests.support.signing import post_signed
 

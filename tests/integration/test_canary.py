@@ -23,9 +23,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from devtools import payloads as p
 from flows.definitions.help import Help
 from security.redaction import mask_phone
-from tests.support import payloads as p
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
 from tests.support.gunicorn import ROOT, get, serve
 from tests.support.logs import emitted_logs

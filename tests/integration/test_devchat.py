@@ -164,6 +164,6 @@ def test_chat_command_says_why_when_nothing_listens(dev_on):
     assert f"error: cannot reach {url}" in output
 
 
-def test_chat_command_refuses_an_invalid_member_number():
+def test_chat_command_refuses_an_invalid_member_number(dev_on):
     with pytest.raises(CommandError, match="2-15 digits"):
         call_command("chat", "--as", "+263 77", stdin=io.StringIO(""), stdout=io.StringIO())

@@ -8,9 +8,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from bot import devchat
 from bot.models import MemberIdentity
-from deploy.samples import sample_bsuid
+from devtools import devchat
+from devtools.payloads.deliveries import sample_bsuid
 from flows import texts
 from tests.integration.test_devchat import MEMBER, OTHER_MEMBER
 from tests.support.devchat import browser_fixture, dev_on_fixture, send  # noqa: F401 (fixtures)

@@ -1,5 +1,5 @@
-"""The append-only file rewrite that ends an erasure (`bot.api.gdpr_redis.rewrite_append_only_file`), on the
-real state Redis: each answer it can give. An earlier rewrite is held running for real (its child process
+"""The append-only file rewrite that ends an erasure (`operator_api.gdpr_redis.rewrite_append_only_file`), on
+the real state Redis: each answer it can give. An earlier rewrite is held running for real (its child process
 stopped, `tests.support.aof`); our own is made slow with the server's per-key delay (`rdb-key-save-delay`,
 which this Redis applies to RDB-format rewrites only, so those tests switch the RDB preamble on); the
 append-only file is switched off for real (`CONFIG SET appendonly no`).
@@ -18,7 +18,7 @@ import pytest
 import redis
 from django_redis import get_redis_connection
 
-from bot.api.gdpr_redis import rewrite_append_only_file
+from operator_api.gdpr_redis import rewrite_append_only_file
 from tests.support.aof import held_rewrite, wait_idle
 from tests.support.harness import redis_servers
 

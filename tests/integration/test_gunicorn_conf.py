@@ -77,7 +77,7 @@ conf = runpy.run_path(sys.argv[1])
 django.setup()
 assert gc.get_freeze_count() == 0 and "bot.views" not in sys.modules
 conf["post_worker_init"](None)
-print(gc.get_freeze_count(), "bot.views" in sys.modules, "bot.api.views" in sys.modules)
+print(gc.get_freeze_count(), "bot.views" in sys.modules, "operator_api.views" in sys.modules)
 """
 
 

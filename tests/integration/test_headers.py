@@ -23,6 +23,7 @@ from django.urls import path
 
 from config.urls import urlpatterns as project_urls
 from tests.support.admin import logged_in, login, make_operator
+from tests.support.devchat import dev_on_fixture  # noqa: F401 (fixture)
 
 
 def boom(request):
@@ -226,10 +227,9 @@ def test_cors_answers_only_allowlisted_origins_and_only_on_the_api(client, setti
     assert "Access-Control-Allow-Origin" not in outside
 
 
-def test_the_dev_chat_page_keeps_its_own_strict_policy(client, settings):
-    from bot.devchat_views import CSP
+def test_the_dev_chat_page_keeps_its_own_strict_policy(client, dev_on):
+    from devtools.views import CSP
 
-    settings.DEBUG = True
     response = client.get("/dev/chat")
     assert response.status_code == 200
     assert response["Content-Security-Policy"] == CSP

@@ -15,10 +15,10 @@ from bot.models import InboxMessage, OutboxMessage
 from credex_api.errors import CredexInvalid
 from credex_api.models import Instruction
 from deploy.localredis import free_port
+from devtools import payloads as p
 from flows.ledger import MemberLedger, remember_member
 from flows.ports import MoneyRateLimited, ServiceUnreachable
 from tests.e2e.chat import MOCK, Member
-from tests.support import payloads as p
 from tests.support.concurrency import run_together
 from tests.support.signing import post_signed
 

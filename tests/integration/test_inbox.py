@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from bot.models import InboxMessage, OutboxMessage, PlatformError, StatusEvent
-from tests.support import payloads as p
+from devtools import payloads as p
 from tests.support.concurrency import run_together
 from tests.support.signing import meta_json, post_signed
 from tests.support.webhook import record_processing

@@ -9,8 +9,8 @@ from django.test import Client
 
 from bot import processing
 from bot.models import InboxMessage
+from devtools import payloads as p
 from security import correlation
-from tests.support import payloads as p
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
 from tests.support.logs import emitted_logs
 from tests.support.signing import post_signed

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.test import Client
 
-from bot.api.views import audit_model
 from deploy.localredis import free_port
+from operator_api.views import audit_model
 from tests.support.operators import bearer, make_user, tokens
 
 pytestmark = pytest.mark.django_db

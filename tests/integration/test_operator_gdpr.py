@@ -19,7 +19,6 @@ from django.utils import timezone
 from django_redis import get_redis_connection
 
 from bot import queue
-from bot.api import gdpr
 from bot.events import event_to_dict
 from bot.models import InboxMessage, MemberIdentity, OutboxMessage, StatusEvent
 from bot.queue import enqueue_members
@@ -29,6 +28,7 @@ from flows.confirmations import ConfirmationStore
 from flows.state import ConversationState
 from flows.store import ConversationStore, member_keys
 from flows.types import TextMessage
+from operator_api import gdpr
 from security import pii
 from tests.support.operators import bearer, make_user, tokens
 

@@ -10,8 +10,8 @@ from bot import queue
 from bot.models import InboxMessage, OutboxMessage
 from bot.processing import process_member
 from credex_api.client import reset_client
+from devtools import payloads as p
 from flows.store import member_lock
-from tests.support import payloads as p
 from tests.support.concurrency import run_together
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
 from tests.support.signing import post_signed

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from bot import processing
 from bot.models import InboxMessage
-from tests.support import payloads as p
+from devtools import payloads as p
 from tests.support.signing import meta_json, post_unsigned
 
 

@@ -15,7 +15,7 @@ from django.test import Client
 
 from bot.models import InboxMessage
 from bot.sqlitegate import write_gate
-from tests.support import payloads as p
+from devtools import payloads as p
 from tests.support.concurrency import run_together
 from tests.support.signing import post_signed
 

@@ -18,9 +18,9 @@ from bot import queue, stream_pusher
 from bot.models import InboxMessage
 from bot.stream_pusher import StreamPusher
 from deploy.localredis import free_port
+from devtools import payloads as p
 from security.keyed_hash import member_key_part
 from security.redaction import mask_phone
-from tests.support import payloads as p
 from tests.support.concurrency import run_together
 from tests.support.logs import emitted_logs
 from tests.support.signing import post_signed

@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from bot import inbox, processing
 from bot.models import InboxMessage
-from tests.support import payloads as p
+from devtools import payloads as p
 from tests.support.signing import meta_json, post_signed, post_unsigned, signature_for, webhook_url
 from tests.support.webhook import NOTHING_STORED, fake_reply, record_processing, row_counts
 

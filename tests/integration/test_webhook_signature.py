@@ -10,7 +10,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from bot.models import InboxMessage
-from tests.support import payloads as p
+from devtools import payloads as p
 from tests.support.signing import meta_json, post_signed, post_unsigned, signature_for
 from tests.support.webhook import NOTHING_STORED, record_processing, row_counts
 

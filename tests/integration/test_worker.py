@@ -16,7 +16,7 @@ from django_redis import get_redis_connection
 
 from bot import queue, stream_pusher
 from bot.models import InboxMessage, OutboxMessage
-from tests.support import payloads as p
+from devtools import payloads as p
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
 from tests.support.signing import post_signed
 from tests.support.workers import database_url, wait_until

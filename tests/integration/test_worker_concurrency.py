@@ -14,7 +14,7 @@ from django.test import Client
 from bot import stream_pusher
 from bot.models import InboxMessage, OutboxMessage
 from credex_api.client import reset_client
-from tests.support import payloads as p
+from devtools import payloads as p
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401  (fixture)
 from tests.support.sandbox_server import sandbox, sandbox_server  # noqa: F401  (fixtures)
 from tests.support.signing import post_signed

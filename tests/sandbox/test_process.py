@@ -9,7 +9,7 @@ import requests
 
 from tests.support.sandbox_server import REPO_DIR, SandboxServer
 
-BOT_PACKAGES = ("bot", "flows", "credex_api", "security", "config")
+BOT_PACKAGES = ("bot", "operator_api", "devtools", "flows", "credex_api", "security", "config")
 
 
 def _imported_top_packages(folder: Path) -> set[tuple[str, str]]:

@@ -27,7 +27,7 @@ import pytest
 
 from deploy.devrun import answers_ok
 from deploy.localredis import free_port
-from deploy.samples import new_wamid, whatsapp_text_payload
+from devtools.payloads.deliveries import new_wamid, whatsapp_text_payload
 from security.signatures import sign_body
 from tests.support.startup import (
     GUNICORN,

@@ -28,10 +28,10 @@ from django_redis import get_redis_connection
 
 from bot import queue, stream_pusher
 from deploy.localredis import free_port
+from devtools import payloads as p
 from flows.store import member_keys
 from tests.e2e.chat import Member
 from tests.e2e.conftest import ledger, onboard  # noqa: F401 - `ledger` is a fixture used here
-from tests.support import payloads as p
 from tests.support.aof import held_rewrite
 from tests.support.concurrency import run_together
 from tests.support.harness import redis_servers

@@ -159,7 +159,7 @@ def test_each_endpoint_wants_a_token_and_its_named_permission(client, call):
 
 
 def test_every_operator_endpoint_names_its_permission_and_the_matrix_covers_it():
-    from bot.api import urls
+    from operator_api import urls
 
     open_views = {"TokenObtainView", "TokenRefreshGuardedView", "HealthView"}
     named = {

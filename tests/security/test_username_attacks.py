@@ -17,11 +17,11 @@ from dataclasses import dataclass
 import pytest
 
 from bot.models import InboxMessage, MemberIdentity
+from devtools.payloads import bsuid as u
 from flows import texts
 from tests.e2e.chat import body
 from tests.e2e.conftest import ledger, new_member, onboard  # noqa: F401 (fixtures)
 from tests.e2e.usernames_chat import User, addressed, requests
-from tests.support import payloads_bsuid as u
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

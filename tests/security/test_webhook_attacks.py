@@ -20,8 +20,8 @@ import pytest
 from django.test import Client
 
 from bot.models import InboxMessage
+from devtools import payloads as p
 from security.models import AuditEvent
-from tests.support import payloads as p
 from tests.support.logs import counted_lines
 from tests.support.signing import meta_json, post_signed
 

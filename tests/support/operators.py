@@ -24,7 +24,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 from tests.support.admin import token as totp_code
 
 PASSWORD = "correct-horse-battery-staple-42"
-# The named permission of each protected endpoint (bot.api.views: `required_permission`).
+# The named permission of each protected endpoint (operator_api.views: `required_permission`).
 ENDPOINT_PERMISSIONS = {
     ("get", "/api/breaker/"): "credex_api.view_breaker",
     ("get", "/api/audit/"): "security.view_auditevent",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import processing
 from bot.models import InboxMessage, OutboxMessage, PlatformError, StatusEvent
-from tests.support import payloads as p
+from devtools import payloads as p
 
 NOTHING_STORED = {"InboxMessage": 0, "StatusEvent": 0, "OutboxMessage": 0, "PlatformError": 0}
 

@@ -17,7 +17,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SKIPPED_DIRS = {".venv", "var", "tests", "migrations", "__pycache__", "node_modules", ".git"}
 MONEY_PATH = ["credex_api", "flows/money.py", "flows/definitions/offer.py", "security/amounts.py"]
-APP_PACKAGES = ["bot", "flows", "credex_api", "security", "sandbox", "config", "deploy"]
+APP_PACKAGES = [
+    "bot",
+    "operator_api",
+    "devtools",
+    "flows",
+    "credex_api",
+    "security",
+    "sandbox",
+    "config",
+    "deploy",
+]
 HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request"}
 
 # Floats that are not money: seconds, rates and clocks of the ledger client (file → names they belong to).

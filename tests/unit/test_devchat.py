@@ -1,13 +1,13 @@
-"""`bot/devchat.py`, the dev chat's pure part: the Graph JSON the bot sends (made by the real renderer) read
-back as screens and printed as text with numbered options; typed numbers mapped to the option they tap; and
-the deliveries built for a typed line or a tap, as the real webhook parser reads them."""
+"""`devtools/devchat.py`, the dev chat's pure part: the Graph JSON the bot sends (made by the real renderer)
+read back as screens and printed as text with numbered options; typed numbers mapped to the option they tap;
+and the deliveries built for a typed line or a tap, as the real webhook parser reads them."""
 
 import pytest
 
-from bot import devchat
-from bot.devchat import Option, Screen
 from bot.parsing import parse_webhook
 from bot.rendering import render
+from devtools import devchat
+from devtools.devchat import Option, Screen
 from flows.types import (
     Button,
     ButtonsReply,

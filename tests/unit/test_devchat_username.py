@@ -1,10 +1,11 @@
-"""The dev chat's username-user deliveries (`bot.devchat`, `deploy.samples`) are the shapes Meta sends: read
-back through the real parser, they name the member only by BSUID and username, the Share option answers
-WhatsApp's contact request with the member's own number, and a forwarded card is not a contact request."""
+"""The dev chat's username-user deliveries (`devtools.devchat`, `devtools.payloads.deliveries`) are the shapes
+Meta sends: read back through the real parser, they name the member only by BSUID and username, the Share
+option answers WhatsApp's contact request with the member's own number, and a forwarded card is not a contact
+request."""
 
-from bot import devchat
 from bot.parsing import parse_webhook
-from deploy.samples import sample_bsuid, sample_username
+from devtools import devchat
+from devtools.payloads.deliveries import sample_bsuid, sample_username
 from flows.types import ContactMessage, TextMessage
 
 OURS = "100000000000001"

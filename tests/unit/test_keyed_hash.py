@@ -7,8 +7,8 @@ pseudonyms), so an upgrade does not orphan them.
 import pytest
 from django.utils.crypto import salted_hmac
 
-from bot.api.gdpr import pseudonym
 from flows.confirmations import member_hash
+from operator_api.gdpr import pseudonym
 from security import ratelimit
 from security.keyed_hash import keyed_hash, member_key_part
 

@@ -14,8 +14,8 @@ from bot.events import (
     event_to_dict,
 )
 from bot.parsing import MAX_TEXT_CHARS, parse_webhook
+from devtools import payloads as p
 from flows.types import ChoiceMessage, TextMessage, UnsupportedMessage
-from tests.support import payloads as p
 
 OURS = "100000000000001"
 

@@ -5,9 +5,9 @@ import pytest
 
 from bot.events import event_from_dict, event_to_dict
 from bot.parsing import parse_webhook
+from devtools import payloads as p
+from devtools.payloads import bsuid as b
 from flows.types import ContactMessage, IdentityChange, TextMessage
-from tests.support import payloads as p
-from tests.support import payloads_bsuid as b
 
 OURS = "100000000000001"
 

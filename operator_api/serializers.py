@@ -36,7 +36,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from bot.api.auth import OTP_DEVICE_CLAIM, require_signing_key
+from operator_api.auth import OTP_DEVICE_CLAIM, require_signing_key
 from security.login_guard import login_failed, login_succeeded
 from security.second_factor import device_in_force, verified_device
 

@@ -1,4 +1,4 @@
-"""Who a GDPR export or erasure is about (`bot.api.gdpr`): the name an operator gives → the member key.
+"""Who a GDPR export or erasure is about (`operator_api.gdpr`): the name an operator gives → the member key.
 
 An operator names a member by their phone number, their member key (``u`` + 24 hex, `bot.identity`) or
 their WhatsApp business-scoped user id (BSUID). Each resolves through `MemberIdentity` to the one key every

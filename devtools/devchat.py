@@ -1,14 +1,14 @@
 """Local chat with the bot through the signed webhook in mock-testing mode (shared by `manage.py chat` and
-the development chat page, `bot/devchat_views.py`).
+the development chat page, `devtools/views.py`).
 
 No Django here: the caller passes the app secret, our phone number id and the webhook URL.
 
-- `delivery` builds the WhatsApp webhook body for a typed line or a tapped option (`deploy.samples`); with
-  `username=True` the member is a "username user" whose number WhatsApp withholds: only a BSUID and a
-  username, no `wa_id`/`from` (`deploy.samples.as_username_user`). The bot's `request_contact_info` is shown
-  with one option, `SHARE` ("Share phone number"): tapping it sends WhatsApp's contact-request answer with
-  the member's own number, from that same BSUID. `vcard_delivery` forwards a vCard of other numbers (the
-  bot must refuse it: only a contact-request answer links a number).
+- `delivery` builds the WhatsApp webhook body for a typed line or a tapped option
+  (`devtools.payloads.deliveries`); with `username=True` the member is a "username user" whose number WhatsApp
+  withholds: only a BSUID and a username, no `wa_id`/`from` (`deliveries.as_username_user`). The bot's
+  `request_contact_info` is shown with one option, `SHARE` ("Share phone number"): tapping it sends WhatsApp's
+  contact-request answer with the member's own number, from that same BSUID. `vcard_delivery` forwards a vCard
+  of other numbers (the bot must refuse it: only a contact-request answer links a number).
 - `post_delivery` signs the exact bytes it sends (`X-Hub-Signature-256`), posts them with
   `X-Mock-Testing: true` and an explicit timeout, and returns the reply payloads (the Graph API JSON the bot
   would have sent), or raises `DevChatError` with a one-line reason.
@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 
 import requests
 
-from deploy.samples import (
+from devtools.payloads.deliveries import (
     as_username_user,
     new_wamid,
     whatsapp_choice_payload,
@@ -62,7 +62,7 @@ class DevChatError(Exception):
 class Option:
     """Something the member can tap: a reply button, a list row or a template quick reply."""
 
-    kind: str  # "button", "list", "quick_reply" (deploy.samples.CHOICE_KINDS) or "share" (SHARE)
+    kind: str  # "button", "list", "quick_reply" (deliveries.CHOICE_KINDS) or "share" (SHARE)
     id: str
     title: str
     description: str = ""

@@ -1,4 +1,4 @@
-// The development chat page (bot/devchat_views.py): sends what the developer types or taps to
+// The development chat page (devtools/views.py): sends what the developer types or taps to
 // POST /dev/chat/send (JSON, CSRF token in X-CSRFToken) and shows the bot's replies as chat bubbles, with
 // reply buttons, list rows and template quick replies as clickable options. Text is only ever set with
 // textContent (never as HTML): reply texts are shown exactly as WhatsApp would show their characters.

@@ -1,4 +1,4 @@
-"""Webhook payloads of WhatsApp usernames (issue 22): every sender shape Meta sends once numbers can hide.
+"""Webhook payloads of WhatsApp usernames: every sender shape Meta sends once numbers can hide.
 
 Shapes per Meta's "Business-scoped user IDs" page (developers.facebook.com/documentation/business-messaging/
 whatsapp/business-scoped-user-ids) and the messages webhook references ("Contacts messages", "System
@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import itertools
 
-from tests.support import payloads as p
-from tests.support.payloads import SENDER, SENDER_NAME
+from devtools import payloads as p
+from devtools.payloads import SENDER, SENDER_NAME
 
 SENDER_BSUID = "ZW.1502576394655843"
 OTHER_BSUID = "ZW.2604119883107731"

@@ -6,7 +6,8 @@ Content-Security-Policy applies: no inline script or style). `POST /dev/chat/sen
 `{"as": PHONE, "text": ...}`, `{"as": PHONE, "choice": {"id", "title", "kind"[, "description"]}}` or
 `{"as": PHONE, "vcard": OTHER_PHONE}`, each with an optional `"username": true`) builds the WhatsApp delivery,
 signs it and posts it over HTTP to this same server's webhook on loopback, and answers
-`{"replies": [Graph API payloads], "screens": [...]}` (`bot/devchat.py`); invalid input → 400 with a reason.
+`{"replies": [Graph API payloads], "screens": [...]}` (`devtools/devchat.py`); invalid input → 400 with a
+reason.
 
 `"username": true` plays a "username user" (WhatsApp withholds the number: the sender is only a BSUID and a
 username); choice kind "share" answers the bot's request for the number (`devchat.SHARE`); `vcard` forwards
@@ -29,8 +30,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
-from bot import devchat
-from deploy.samples import CHOICE_KINDS, SAMPLE_WA_ID
+from devtools import devchat
+from devtools.payloads.deliveries import CHOICE_KINDS, SAMPLE_WA_ID
 from security.redaction import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def dev_only(view: View) -> View:
 @ensure_csrf_cookie
 def page(request: HttpRequest) -> HttpResponse:
     context = {"default_phone": SAMPLE_WA_ID, "csrf_cookie_name": settings.CSRF_COOKIE_NAME}
-    response = render(request, "bot/devchat.html", context)
+    response = render(request, "devtools/devchat.html", context)
     response["Content-Security-Policy"] = CSP
     response["Cache-Control"] = "no-store"
     return response
@@ -77,7 +78,7 @@ def page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def asset(request: HttpRequest, name: str) -> HttpResponse:
     """The page's script and style, from the app's static files (Gunicorn serves no static files)."""
-    found = finders.find(f"bot/{name}") if name in ASSETS else None
+    found = finders.find(f"devtools/{name}") if name in ASSETS else None
     if not found:
         raise Http404("no such asset")
     response = HttpResponse(Path(found).read_bytes(), content_type=ASSETS[name])  # small files

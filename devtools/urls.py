@@ -5,11 +5,11 @@ The views answer 404 unless settings.DEBUG and settings.MOCK_TESTING_ENABLED are
 
 from django.urls import path
 
-from bot import devchat_views
+from devtools import views
 
 app_name = "devchat"
 urlpatterns = [
-    path("chat", devchat_views.page, name="page"),
-    path("chat/send", devchat_views.send, name="send"),
-    path("chat/assets/<str:name>", devchat_views.asset, name="asset"),
+    path("chat", views.page, name="page"),
+    path("chat/send", views.send, name="send"),
+    path("chat/assets/<str:name>", views.asset, name="asset"),
 ]

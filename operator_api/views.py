@@ -1,11 +1,11 @@
-"""Views of the operator API under /api/ (routes in `bot.api.urls`; README "Operator API").
+"""Views of the operator API under /api/ (routes in `operator_api.urls`; README "Operator API").
 
 Every view answers JSON with `Cache-Control: no-store`. All need an active staff user's access token
-(`bot.api.auth`) and the Django permission the view names in `required_permission`, except `health` and the
-two token endpoints. The token endpoint is guarded as the admin login is (`security.login_guard`: the same
-per-address and per-username limit and lockout, in shared counters) and wants the TOTP code as well as the
-password. Health reports whether each dependency answers, as "ok" or "error" only: no versions, host names,
-URLs, error texts or secrets, so it is safe to expose.
+(`operator_api.auth`) and the Django permission the view names in `required_permission`, except `health`
+and the two token endpoints. The token endpoint is guarded as the admin login is (`security.login_guard`: the
+same per-address and per-username limit and lockout, in shared counters) and wants the TOTP code as well as
+the password. Health reports whether each dependency answers, as "ok" or "error" only: no versions, host
+names, URLs, error texts or secrets, so it is safe to expose.
 """
 
 from __future__ import annotations
@@ -30,17 +30,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from bot.api import gdpr
-from bot.api.auth import HasNamedPermission, OperatorJWTAuthentication, require_signing_key
-from bot.api.gdpr_subject import UnknownMember
-from bot.api.serializers import (
+from credex_api.breaker import breaker_status
+from credex_api.health import ledger_healthy
+from operator_api import gdpr
+from operator_api.auth import HasNamedPermission, OperatorJWTAuthentication, require_signing_key
+from operator_api.gdpr_subject import UnknownMember
+from operator_api.serializers import (
     AtomicTokenRefreshSerializer,
     AuditEventSerializer,
     AuditQuerySerializer,
     OperatorTokenObtainSerializer,
 )
-from credex_api.breaker import breaker_status
-from credex_api.health import ledger_healthy
 from security.login_guard import lockout_refusal, login_refusal
 from security.redaction import mask_member
 
@@ -53,7 +53,7 @@ AUDIT_PAGE_SIZE = 50
 class OperatorJWTScheme(SimpleJWTScheme):
     """OpenAPI security scheme of `OperatorJWTAuthentication` (drf-spectacular extension, registered here)."""
 
-    target_class = "bot.api.auth.OperatorJWTAuthentication"
+    target_class = "operator_api.auth.OperatorJWTAuthentication"
 
 
 def operator_endpoints_only(endpoints: list[tuple], **kwargs: Any) -> list[tuple]:

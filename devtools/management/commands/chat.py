@@ -4,14 +4,15 @@ needed.
 Every line goes through the real signed webhook in mock-testing mode (the server needs MOCK_TESTING_ENABLED):
 it is built as the WhatsApp delivery of a typed text, or of a tap when the line is the number of an option
 shown (`[1] Title`), signed with the local WHATSAPP_APP_SECRET and posted; the replies the bot would have
-sent are printed as text (`bot/devchat.py`). `/as PHONE` switches to another member (play two members),
+sent are printed as text (`devtools/devchat.py`). `/as PHONE` switches to another member (play two members),
 `/quit` (or end of input, or Ctrl-C) leaves. Phone numbers are printed masked.
 
 `--username` plays a "username user": WhatsApp withholds the member's number, so their messages carry only a
-business-scoped user id and a username (`deploy.samples.as_username_user`). `/username` toggles that for the
-current member. The bot then asks for the number with WhatsApp's request (shown as `[n] Share phone
-number`); typing that number or `/share` answers it (the contact-request answer, from the same user, with
-the member's own number). `/vcard PHONE` forwards a contact card of another number (the bot must refuse it).
+business-scoped user id and a username (`devtools.payloads.deliveries.as_username_user`). `/username` toggles
+that for the current member. The bot then asks for the number with WhatsApp's request (shown as `[n] Share
+phone number`); typing that number or `/share` answers it (the contact-request answer, from the same user,
+with the member's own number). `/vcard PHONE` forwards a contact card of another number (the bot must refuse
+it).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from typing import TextIO
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from bot import devchat
-from deploy.samples import SAMPLE_WA_ID
+from devtools import devchat
+from devtools.payloads.deliveries import SAMPLE_WA_ID
 from security.redaction import mask_phone
 
 DEFAULT_URL = "http://127.0.0.1:8000/bot/webhook"

@@ -2,10 +2,10 @@
 
 from django.urls import path, re_path
 
-from bot.api import views
+from operator_api import views
 
 # A member, named by their WhatsApp number, their BSUID or their member key: any one path segment here;
-# the view checks it (`bot.api.gdpr_subject.resolve`: 400 with a reason when it is none of the three, 404
+# the view checks it (`operator_api.gdpr_subject.resolve`: 400 with a reason when it is none of the three, 404
 # when it names no member), after authentication, so an anonymous caller learns nothing.
 MEMBER = r"(?P<member>[^/]{1,200})"
 

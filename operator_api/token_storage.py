@@ -2,7 +2,7 @@
 
 simplejwt writes every issued refresh token whole into `token_blacklist_outstandingtoken.token`, so anyone who
 can read that table (a backup, a replica, a support query) holds refresh tokens that still work for a day.
-Blacklisting needs only the jti (`bot.api.serializers.claim_once` looks rows up by jti; simplejwt's own
+Blacklisting needs only the jti (`operator_api.serializers.claim_once` looks rows up by jti; simplejwt's own
 `blacklist()` and `outstand()` use `get_or_create(jti=...)`; `flushexpiredtokens` uses `expires_at`), so the
 token text is blanked before every save. Migration bot 0006 blanked the rows written before.
 """
@@ -22,4 +22,4 @@ def drop_token_text(sender: type, instance: OutstandingToken, **kwargs: Any) -> 
 
 def connect() -> None:
     """Called once from `BotConfig.ready`."""
-    pre_save.connect(drop_token_text, sender=OutstandingToken, dispatch_uid="bot.api.drop_token_text")
+    pre_save.connect(drop_token_text, sender=OutstandingToken, dispatch_uid="operator_api.drop_token_text")

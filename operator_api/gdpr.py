@@ -31,10 +31,10 @@ from django.apps import apps
 from django.db import models, transaction
 from django.db.models.functions import Cast
 
-from bot.api import gdpr_redis
-from bot.api.gdpr_subject import Subject, resolve
 from credex_api import states
 from credex_api.models import Instruction
+from operator_api import gdpr_redis
+from operator_api.gdpr_subject import Subject, resolve
 from security import pii
 from security.keyed_hash import keyed_hash
 

@@ -1,4 +1,5 @@
-"""Builders of realistic WhatsApp Cloud API webhook payloads (shapes per the Cloud API reference §1.9).
+"""Builders of realistic WhatsApp Cloud API webhook payloads: the one home of the shapes Meta sends, used by
+the tests, the development chat and the benchmarks.
 
 Plain functions returning plain dicts, so a test reads like the JSON Meta sends:
 
@@ -7,11 +8,12 @@ Plain functions returning plain dicts, so a test reads like the JSON Meta sends:
 `text_payload("hi")` is the one-message shortcut. Items default to our phone number id
 (settings.WHATSAPP_PHONE_NUMBER_ID), a fixed sender, "now" as the timestamp and a fresh random wamid.
 
-WhatsApp usernames (issue 22) are built in `tests/support/payloads_bsuid.py`: senders known by a
+WhatsApp usernames are built in `devtools.payloads.bsuid`: senders known by a
 business-scoped user id (BSUID) with or without their phone, usernames, parent BSUIDs, statuses with
 `recipient_user_id`, contact-request answers, forwarded vCards and the identity system messages. Here,
 `contact(...)` and `status(...)` take the same optional BSUID fields, and `single` reads the sender from
-`from` or `from_user_id`.
+`from` or `from_user_id`. Whole deliveries by keyword, for tools without Django settings (`make run`,
+`make bench`, the development chat), are in `devtools.payloads.deliveries`.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def now_ts() -> str:
 
 
 def our_phone_number_id() -> str:
-    from django.conf import settings
+    from django.conf import settings  # noqa: PLC0415 - the builders are imported before Django is set up
 
     return settings.WHATSAPP_PHONE_NUMBER_ID
 
