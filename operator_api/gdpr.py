@@ -1,6 +1,6 @@
 """GDPR export and erasure of one member, over the PII field registry (`security.pii`).
 
-The member is named by their phone number, their member key or their BSUID (`bot.api.gdpr_subject`); every
+The member is named by their phone number, their member key or their BSUID (`operator_api.gdpr_subject`); every
 store keys them on the member key, and their phone fields hold it (or their current number), their BSUID
 fields their BSUID.
 
@@ -12,7 +12,7 @@ fields their BSUID.
   phone fields pseudonymised (``erased-<keyed hash>`` of the key), their text, JSON, BSUID and profile
   fields wiped; other members' rows that mention the member's number, name, BSUID, username or key (an
   offer to them, say) get those mentions replaced. Then Redis
-  (`bot.api.gdpr_redis`): the member's keys on both instances, every key that mentions them, and a rewrite
+  (`operator_api.gdpr_redis`): the member's keys on both instances, every key that mentions them, and a rewrite
   of the state instance's append-only file so that no file of it still holds the number (what that cannot
   reach is listed there). Refused while one of the member's money instructions is in flight at the ledger
   (confirmed, sent or unknown): that would break its reconciliation. Redis is not transactional with the

@@ -1,4 +1,4 @@
-"""A member's data in both Redis instances, for GDPR export and erasure (`bot.api.gdpr`).
+"""A member's data in both Redis instances, for GDPR export and erasure (`operator_api.gdpr`).
 
 What each store keeps about a member it registers in `security.member_redis` (the state Redis: the
 conversation, its marker and the member lock, `flows.store`; confirmations, `flows.confirmations`;

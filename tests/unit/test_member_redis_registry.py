@@ -13,7 +13,7 @@ import pytest
 from security import member_redis
 
 ROOT = Path(__file__).resolve().parents[2]
-GDPR_MODULE = "bot.api.gdpr_redis"
+GDPR_MODULE = "operator_api.gdpr_redis"
 SHOW_OWNERS = (
     "import django; django.setup(); import importlib; from security import member_redis;"
     f"importlib.import_module({GDPR_MODULE!r});"
