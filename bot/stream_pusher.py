@@ -12,10 +12,9 @@ the dead connection). It gives up after `WORKER_SWEEP_AFTER_SECONDS` (or `RETRY_
 given up on, or one that never happens because the process dies first, loses nothing: the rows stay `pending`
 and the worker's sweeper re-queues them (`bot.queue.sweep`). `submit` never waits for any of this.
 
-The thread owns one connection to the state Redis, used at redis-py's `Connection` level (pack, send,
-read), below the client's pool, retry and instrumentation layers: measured, those cost about 60 µs of CPU
-per command here, several times the command itself. Any error drops the connection; the next push opens a
-new one.
+The thread owns one connection to the state Redis, used at redis-py's `Connection` level (pack, send, read),
+below the client's pool, retry and instrumentation layers, which cost several times the command itself. Any
+error drops the connection; the next push opens a new one.
 
 `flush(timeout)` waits until everything submitted so far has been pushed (tests, and process exit through
 `atexit`). A forked child starts with an empty queue and its own thread and connection.
