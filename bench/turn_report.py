@@ -1,5 +1,5 @@
 """The turn benchmark's printed report: the figures per scenario and ledger latency, the ratio of the delayed
-ledger's figures to the instant ones, and issue 19's targets beside them, met or missed (a benchmark never
+ledger's figures to the instant ones, and the targets beside them, met or missed (a benchmark never
 fails on a missed target)."""
 
 from __future__ import annotations
