@@ -147,7 +147,7 @@ def report(database: str, results: Results, options: argparse.Namespace) -> str:
         "",
         ratio_table(results),
         "",
-        "Targets (issue 19):",
+        "Targets:",
         *(f"  {line}" for line in closed_targets(results) + open_targets(results, options.open_rate)
           + flood_targets(results)),
     ]  # fmt: skip
