@@ -1,5 +1,5 @@
-"""Benchmark: ledger requests per turn, for each flow (issue 19, scope 5: the ledger budget is per IP, so
-every request a turn does not need is a slot another member waits for).
+"""Benchmark: ledger requests per turn, for each flow (the ledger limits per IP address, so every request a
+turn does not need is a slot another member waits for).
 
 It starts its own throwaway Redis pair, sandbox ledger and Gunicorn (signed webhook, mock mode, turns
 processed inline) like `bench.conversation`, then drives three members through every ledger-backed flow,

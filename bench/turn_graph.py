@@ -5,8 +5,7 @@ A `ThreadingHTTPServer` on a free loopback port inside the benchmark process, so
 (`time.monotonic()`) share a clock with the webhook POSTs the load generator sends. Each reply is read,
 parsed just enough (`to`, `type`), recorded, and answered with ONE write of status line, headers and body.
 Why not `tests/support/fake_graph.FakeGraph`: it writes the headers and the body separately, so every answer
-waits for the client's delayed ACK (Nagle): about 40 ms per request, 91 requests/s over 4 keep-alive
-connections where this one serves ~3 000/s on the same machine. That delay would be measured as the bot's.
+waits for the client's delayed ACK (Nagle), about 40 ms per request, which would be measured as the bot's.
 
 Waiting: `wait_for(member, count, deadline)` returns once `count` interactive replies to `member` arrived.
 """

@@ -1,5 +1,5 @@
 """The turn benchmark's printed report: the figures per scenario and ledger latency, the ratio of the delayed
-ledger's figures to the instant ones, and issue 19's targets beside them, met or missed (a benchmark never
+ledger's figures to the instant ones, and the targets beside them, met or missed (a benchmark never
 fails on a missed target)."""
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def report(database: str, results: Results, options: argparse.Namespace) -> str:
         "",
         ratio_table(results),
         "",
-        "Targets (issue 19):",
+        "Targets:",
         *(f"  {line}" for line in closed_targets(results) + open_targets(results, options.open_rate)
           + flood_targets(results)),
     ]  # fmt: skip

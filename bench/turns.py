@@ -16,7 +16,7 @@ Scenarios (`bench.turn_load`), each with the ledger answering at once and with e
    other members send one each without the flood (the baseline).
 Printed per scenario and ledger: turns/s (answered turns ÷ first send → last reply), p50/p99/max latency,
 unanswered turns (no reply within `--timeout`), ledger requests per answered turn (the sandbox's counters),
-the ratio of the 150 ms figures to the instant ones, and the issue's targets, met or missed. A scenario that
+the ratio of the 150 ms figures to the instant ones, and the targets, met or missed. A scenario that
 leaves unanswered turns (a backlog) gets a fresh bot (Redis flushed, fresh database) before the next.
 
 `python -m bench.turns [--quick] [--database auto|sqlite|postgres|both] [--timeout S] ...` (`--help`)

@@ -14,7 +14,7 @@ sender and its callers do about an error:
   after sending); Meta may have accepted it, so it is never retried blindly;
 - `UNKNOWN`: anything else; not retried.
 
-Sources: reference page §1.5 (Meta `support/error-codes`), §1.7 (throughput, pair rate limit).
+Sources: Meta's "Error codes" page (`support/error-codes`) and its throughput and pair rate limit pages.
 """
 
 from __future__ import annotations

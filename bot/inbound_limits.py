@@ -1,5 +1,5 @@
-"""Rate limits on inbound WhatsApp messages, per verified `wa_id` (issue 5; seeds: 100 a day for numbers
-that are not members, 1000 for members), and never a 429 to Meta: the webhook always acknowledges.
+"""Rate limits on inbound WhatsApp messages, per verified `wa_id` (defaults: 100 a day for numbers that are
+not members, 1000 for members), and never a 429 to Meta: the webhook always acknowledges.
 
 `inbound_decision(wa_id)` is asked once per stored message, before its turn: ALLOW (process it), NOTICE
 (over a limit: answer once with `SLOW_DOWN` and skip the turn) or SILENT (still over the limit after the

@@ -15,10 +15,7 @@ Text columns are made unique or indexed in `Meta` (`UniqueConstraint`, `Index`),
 `unique=True` or `db_index=True`, here and in every app but the sandbox ledger (a development stand-in): on
 PostgreSQL those also build a second, `varchar_pattern_ops` index for `LIKE 'prefix%'` queries. Nothing here
 makes one (ids are matched exactly; the admin searches with `icontains` or `=field`, i.e. `UPPER(column)`,
-which neither index serves), yet every INSERT writes both. Measured on the webhook under load (Gunicorn, 50
-connections, the inbox's twin index dropped and rebuilt between alternating 4 s wrk runs): PostgreSQL's CPU
-per stored message fell by 19-24 µs (medians of 6, 8 and 10 pairs: 171 → 147, 182 → 160, 163 → 144 µs); the
-throughput change was below the VM's noise.
+which neither index serves), yet every INSERT would write both.
 `tests/integration/test_text_indexes.py` fails on any such index.
 """
 

@@ -1,4 +1,4 @@
-"""Telling a member how an uncertain money action ended, once (issue 20, defect 10).
+"""Telling a member how an uncertain money action ended, once.
 
 A member whose action's outcome was unknown was told "I cannot tell yet; I will check with the ledger"
 (`flows.money.OUTCOME_UNKNOWN`). When reconciliation (`credex_api.reconcile`) settles that instruction,

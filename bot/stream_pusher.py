@@ -12,10 +12,9 @@ the dead connection). It gives up after `WORKER_SWEEP_AFTER_SECONDS` (or `RETRY_
 given up on, or one that never happens because the process dies first, loses nothing: the rows stay `pending`
 and the worker's sweeper re-queues them (`bot.queue.sweep`). `submit` never waits for any of this.
 
-The thread owns one connection to the state Redis, used at redis-py's `Connection` level (pack, send,
-read), below the client's pool, retry and instrumentation layers: measured, those cost about 60 µs of CPU
-per command here, several times the command itself. Any error drops the connection; the next push opens a
-new one.
+The thread owns one connection to the state Redis, used at redis-py's `Connection` level (pack, send, read),
+below the client's pool, retry and instrumentation layers, which cost several times the command itself. Any
+error drops the connection; the next push opens a new one.
 
 `flush(timeout)` waits until everything submitted so far has been pushed (tests, and process exit through
 `atexit`). A forked child starts with an empty queue and its own thread and connection.
@@ -40,9 +39,7 @@ EXIT_FLUSH_SECONDS = 2.0
 # At most one push per interval: what arrives meanwhile goes in the next pipeline. A first delivery after a
 # quiet spell is pushed at once; under load each push carries several, for at most this much more latency
 # before a worker sees the entry (a reply takes about a second anyway). Each push costs a wake-up, a handover
-# of the interpreter lock and a round trip to another process, all dear on a virtual machine: on the 2-core
-# development VM at ~900 deliveries/s, 25 ms instead of 5 ms cut Redis's CPU per delivery from 33-46 to
-# 18-19 µs.
+# of the interpreter lock and a round trip to another process, so fewer, fuller pushes cost Redis less CPU.
 PUSH_INTERVAL_SECONDS = 0.025
 RETRY_FIRST_SECONDS = 0.1  # a failed push is tried again after this, doubling up to RETRY_MAX_SECONDS
 RETRY_MAX_SECONDS = 1.0

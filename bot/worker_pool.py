@@ -1,16 +1,13 @@
 """Many members served at once by one worker process: a thread pool that runs one job per member at a time.
 
-Why threads: a turn spends most of its time waiting — on the ledger over HTTP, on the Graph API, on Redis
-and the database — and Django's ORM (a connection per thread), `requests` (a pooled session) and redis-py
-(a connection pool) are all made for threads. A plain `ThreadPoolExecutor` therefore overlaps those waits
-without changing a line of the code a turn runs. gevent would monkey-patch every library underneath us
-(psycopg's C driver included); asyncio would need an async rewrite of the ledger client, the ORM calls and
-the flows. Measured with `make bench` (bench/turns.py, closed loop of 20 members, PostgreSQL, 2 cores): the
-one-member-at-a-time worker gave 53–70 turns/s with the ledger instant and 5.8 turns/s with every ledger
-request taking 150 ms; this pool gives 62–75 and 57–66 (concurrency 8–32). Past that the process is
-CPU-bound (its GIL): more turns/s come from more worker processes, not more threads. The default of 16
-(`WORKER_CONCURRENCY`) covers a ledger answering in up to ~200 ms at the CPU's rate while keeping each
-process's database connections few.
+Why threads: a turn spends most of its time waiting — on the ledger over HTTP, on the Graph API, on Redis and
+the database — and Django's ORM (a connection per thread), `requests` (a pooled session) and redis-py (a
+connection pool) are all made for threads. A plain `ThreadPoolExecutor` therefore overlaps those waits without
+changing a line of the code a turn runs. gevent would monkey-patch every library underneath us (psycopg's C
+driver included); asyncio would need an async rewrite of the ledger client, the ORM calls and the flows. Past
+a few threads the process is CPU-bound (its GIL): more turns/s come from more worker processes, not more
+threads. The default of 16 (`WORKER_CONCURRENCY`) covers a ledger answering in up to ~200 ms at the CPU's rate
+while keeping each process's database connections few.
 
 `MemberPool` keeps a member's jobs apart: a member already in flight here is not started twice; the entry
 that asked for it is noted (`again`) and, when the running job ends, the member goes back to the end of the

@@ -14,7 +14,7 @@
 - A refreshed token is written only once the token it replaces has been idle a minute (`put_refreshed`).
 - A member's token and login lock are registered in `security.member_redis` (GDPR export and erasure).
 - If the cache Redis fails, tokens are simply not cached (each call logs in first, logged at most once a
-  minute): slower, but members are still served (AV-4: the cache holds nothing that cannot be rebuilt).
+  minute): slower, but members are still served (the cache holds nothing that cannot be rebuilt).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Circuit breaker in front of the ledger, shared by every process through the cache Redis.
 
 Hand-written because pybreaker holds a lock for the whole protected call and counts only consecutive
-failures (security-requirements finding 6). Semantics (AV-2; figures in `conf.BreakerPolicy`):
+failures. Semantics (figures in `conf.BreakerPolicy`):
 - CLOSED → OPEN after `consecutive_failures` failures in a row (a success resets the run) OR
   `window_failures` failures within the sliding `window_seconds` (a sorted set of failure times);
 - OPEN rejects at once with `CircuitOpen` — one Redis round trip, no request sent — until `open_until`;

@@ -10,10 +10,11 @@ Each call has a `Priority` (money action, known member's read, guest — `credex
 says which (`flows` decides); by default a mutation is a money action and anything else a member's read. The
 throttle slot of every attempt, and of the login a call may need, is taken in that class, for that number.
 
-Retry policy (MO-5, AV-3): up to `max_attempts` attempts with full-jitter backoff
-(`sleep = rand(0, min(cap, base·2^n))`) inside a total `call_budget`, and ONLY when repeating is safe.
-Each attempt's timeouts are capped at what is left of the budget or of the turn's ledger time (issue 21, #7;
-`credex_api.deadline`); with too little left nothing is sent (`CredexBusy`). Repeated:
+Retry policy (the ledger has no idempotency keys, so a call is repeated only when it cannot run twice): up to
+`max_attempts` attempts with full-jitter backoff (`sleep = rand(0, min(cap, base·2^n))`) inside a total
+`call_budget`, and ONLY when repeating is safe. Each attempt's timeouts are capped at what is left of the
+budget or of the turn's ledger time (`credex_api.deadline`); with too little left nothing is sent
+(`CredexBusy`). Repeated:
 - reads (and `login`): timeouts, lost connections, 5xx, unreadable 2xx answers;
 - any route: failures before the request left (connect timeout, refused, DNS), and a 429 (nothing ran;
   its `Retry-After` is honoured up to `retry_after_max`, else `CredexBusy`).

@@ -1,4 +1,4 @@
-"""One deadline for every ledger wait of a turn (issue 19, scope 5): `with ledger_deadline(2.5): ...`.
+"""One deadline for every ledger wait of a turn: `with ledger_deadline(2.5): ...`.
 
 A turn may make several ledger calls (a login, a read, a money action, the dashboard after it), and each may
 wait: for a throttle slot, for a 429's `Retry-After`, for a retry's backoff, for another caller's login of
@@ -12,7 +12,7 @@ A context variable, so it is per thread (and per asyncio task): concurrent turns
 have their own. Outside a deadline (management commands, reconciliation, tests of the client) every wait is
 allowed, bounded only by its own setting. Nested deadlines keep the earlier one.
 
-The turn's ledger time as a whole (issue 21, item 7): `ledger_deadline(wait, total=budget)` also bounds the
+The turn's ledger time as a whole: `ledger_deadline(wait, total=budget)` also bounds the
 time every ledger call of the turn takes together, requests included (`time_left()`): the client caps each
 attempt's connect and read timeouts at what is left of it (and of its own call budget), and sends nothing
 when too little is left. A mutation whose capped timeout expires is `CredexOutcomeUnknown`, as any read

@@ -1,4 +1,4 @@
-"""The money path: every ledger mutation is an `Instruction` row, confirmed once and executed once (MO-3..5).
+"""The money path: every ledger mutation is an `Instruction` row, confirmed once and executed once.
 
     key = instruction_create(member=wa_id, action="credex_offer", params={...}).key   # pending: the screen
     if instruction_confirm(key):           # the tap: exactly one of N concurrent (or replayed) taps gets True

@@ -1,4 +1,4 @@
-"""`Instruction`: one money or account change for the ledger, stored before any ledger call (MO-3).
+"""`Instruction`: one money or account change for the ledger, stored before any ledger call.
 
 The ledger has no idempotency keys, so our row is the idempotency record. Each instruction has a
 server-generated `key` (UUIDv4, unique) and moves through

@@ -1,6 +1,6 @@
 """Value-level normalisation of ledger JSON (pure): strict readers that turn shapes into Python values.
 
-The ledger's answers vary by build (contract §2.0, §5.3), and every variant is accepted here:
+The ledger's answers vary by build (v1 and envelope-era credex-core), and every variant is accepted here:
 - integers as JSON numbers or Neo4j `{low, high}` objects (`memberTier` in v1);
 - empty lists as `[]` or v1's `{}` (and a missing/null list as empty);
 - amounts as formatted strings with thousands separators ("1,234.56 USD", "-10.00 USD", "0.0312 XAU"),

@@ -1,6 +1,7 @@
 """What one failed attempt means: may it be repeated, and how does it count for the breaker (pure).
 
-The retry rules of the ledger client (MO-5, AV-3), decided from the exception or the error answer alone:
+The retry rules of the ledger client (never repeat what may have run once), decided from the exception or the
+error answer alone:
 - no answer, and certainly never sent (connect timeout, refused, DNS, a TLS error raised by the handshake
   itself): retryable on every route, a breaker failure. Decided from the exception chain: urllib3 wraps a
   TLS error the same way whether the handshake or the response read raised it, so a TLS error counts as

@@ -1,5 +1,5 @@
-"""Settle `unknown` instructions by reading the ledger (MO-5): `reconcile_unknown()` and
-`instruction_reconcile(key)`; `python manage.py reconcile_instructions` runs the first, and so does the
+"""Settle `unknown` instructions by reading the ledger (never by sending again blindly): `reconcile_unknown()`
+and `instruction_reconcile(key)`; `python manage.py reconcile_instructions` runs the first, and so does the
 worker at start.
 
 Also picked up: `sent` rows whose worker's lease (`lease_until`, MYCREDEX_INSTRUCTION_LEASE_SECONDS) ran out
@@ -14,7 +14,7 @@ What "read the ledger" means per action:
   accepted meanwhile): a credex of the same amount, denomination and security (and counterparty name when
   the `receiver_account_name` hint was stored) that no other `done` instruction has claimed → `done`;
 - `credex_accept` / `credex_decline` / `credex_cancel` / `credex_accept_bulk`: getCredex per id, from the
-  first of the member's accounts that is a party (the ledger requires `accountID`, contract §2.9) — accepted
+  first of the member's accounts that is a party (the ledger requires `accountID`) — accepted
   (OWES/CLEARED), DECLINED, CANCELLED → `done` if that is what was asked, `failed` if it moved elsewhere;
 - `account_create`: login shows an owned account with the handle → `done`;
 - `member_onboard`: login succeeds → `done`;
@@ -100,7 +100,7 @@ def _reconcile_offer(row: Instruction, params: dict, client: CredexClient | None
 
 
 def _party_accounts(row: Instruction, client: CredexClient | None) -> list[str]:
-    """The member's accounts (getCredex needs the party account the credex is read from, contract §2.9)."""
+    """The member's accounts (getCredex needs the party account the credex is read from)."""
     return [account.account_id for account in services.member_login(phone=row.member, client=client).accounts]
 
 

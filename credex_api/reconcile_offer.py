@@ -1,4 +1,4 @@
-"""Which credex an `unknown` offer instruction produced, if any (`credex_api.reconcile` asks; issue 20 #7).
+"""Which credex an `unknown` offer instruction produced, if any (`credex_api.reconcile` asks).
 
 The ledger keeps no key of ours, so an offer is found by its own fields only: the issuer account, the
 amount and denomination, secured or not, the due date, and the receiver (by the `receiver_account_name`

@@ -1,19 +1,19 @@
-"""Settling `unknown` re-sendable instructions: read first, then re-send at most once (issue 20 #8).
+"""Settling `unknown` re-sendable instructions: read first, then re-send at most once.
 
 `credex_api.reconcile` uses this for `tier_upgrade`, `account_authorize`, `account_unauthorize` and
 `send_offers_to_update`, whose ledger effect has no id of ours to look up.
-1. Read, where the contract shows the effect (§2.0 dashboard, read by login): a member tier of 3 or more
-   (the subscription was paid by the daily job, §2.11); the account's `sendOffersTo` already being the
+1. Read, where the login's dashboard shows the effect: a member tier of 3 or more
+   (the subscription was paid by the daily job); the account's `sendOffersTo` already being the
    member asked for; the member no longer in the owner's `authFor` list. The recurring template itself
    cannot be read: the dashboard does not list templates, and `getRecurring` needs the recurringID the lost
-   answer carried (contract §2.11).
+   answer carried.
 2. Otherwise claim the one re-send: a conditional UPDATE writes `resend_claimed_at` into the row's `result`
    and moves `sent_at` to the re-send time, only if no claim is there yet. A sweep that loses the claim, or
    comes later, does not send again: the row waits for the claimed re-send's answer, then for its bounded
    life. Why once, and never unguarded: credex-core creates a template as `PENDING` without any check for
    an existing one (`src/api/Recurring/services/CreateRecurring.ts` on `v01`, `status: "PENDING"`;
    `src/api/Avatar/services/RequestRecurring.ts` on `dev` has no check at all), and the envelope-era
-   `ACTIVE_EXISTS` refusal (contract §2.11) looks only at `ACTIVE` ones. A re-send made after the first
+   `ACTIVE_EXISTS` refusal looks only at `ACTIVE` ones. A re-send made after the first
    request finished meets either an `ACTIVE` template (refused, `ACTIVE_EXISTS`) or one whose auto-accept
    failed and that never pays; two re-sends at once could each pass that check.
 """

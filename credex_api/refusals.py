@@ -1,4 +1,4 @@
-"""The one table of ledger error answers that prove a mutation wrote nothing (pure; issue 20, defect 2).
+"""The one table of ledger error answers that prove a mutation wrote nothing (pure).
 
 credex-core commits and then answers errors in several places: `CreateCredexService` creates the credex and
 then signs it, and a signing failure comes back as 400 `{credex:false}` / `SIGNATURE_ERROR`; the create and
@@ -13,7 +13,7 @@ Rows are (route, status, code): `code` is the ledger's `details.code`; `VALIDATI
 bare `{"message"}` 400 and `ROUTE_NOT_FOUND` the unknown-route 404 (`credex_api.responses` gives these
 shapes their codes; other unenveloped 4xx bodies are `UNCODED` and never match). `ANY` matches every route
 or code. `source` cites the credex-core file and function (Great-Sun-Group/credex-core, branch `v01-tests`
-unless it names the contract section for an envelope-era check whose code is not in the mirror).
+unless it is an envelope-era check).
 """
 
 from __future__ import annotations
@@ -58,9 +58,7 @@ REFUSALS: tuple[Refusal, ...] = tuple(
         *_rows("createCredex", 400, "INVALID_ACCOUNTS MISSING_PARAMS", f"{_CREATE}: input checks"),
         *_rows("createCredex", 400, "MISSING_DUE_DATE INVALID_DUE_DATE", f"{_CREATE}: checkDueDate"),
         *_rows("createCredex", 403, "TIER_LIMIT_EXCEEDED", f"{_CREATE}: AuthForTierSpendLimitController"),
-        *_rows(
-            "createCredex", 403, "FORBIDDEN", f"{_CREATE}: access checked before the service (contract §2.4)"
-        ),
+        *_rows("createCredex", 403, "FORBIDDEN", f"{_CREATE}: access checked before the service"),
         *_rows(
             "createCredex",
             400,
@@ -85,7 +83,7 @@ REFUSALS: tuple[Refusal, ...] = tuple(
         # declineCredex / cancelCredex: executeRead checks before executeWrite.
         *_rows("declineCredex", 404, "NOT_FOUND", _DECLINE),
         *_rows("declineCredex", 409, "ALREADY_PROCESSED", _DECLINE),
-        *_rows("declineCredex", 403, "UNAUTHORIZED", f"{_DECLINE} (contract §2.7)"),
+        *_rows("declineCredex", 403, "UNAUTHORIZED", _DECLINE),
         *_rows("cancelCredex", 404, "NOT_FOUND", _CANCEL),
         *_rows("cancelCredex", 409, "ALREADY_PROCESSED", _CANCEL),
         *_rows("cancelCredex", 403, "UNAUTHORIZED", _CANCEL),
@@ -113,7 +111,7 @@ REFUSALS: tuple[Refusal, ...] = tuple(
             "createAccount",
             409,
             "HANDLE_EXISTS",
-            "contract §2.12; src/api/Account/services/CreateAccount.ts CreateAccountService: one CREATE",
+            "src/api/Account/services/CreateAccount.ts CreateAccountService: one CREATE",
         ),
         # authorizeForAccount: the tier read first; the limit and the MATCH decide inside the one write.
         *_rows("authorizeForAccount", 403, "TIER_REQUIREMENT FORBIDDEN", f"{_SETTINGS}: getMemberTier read"),
@@ -125,13 +123,13 @@ REFUSALS: tuple[Refusal, ...] = tuple(
         *_rows("updateSendOffersTo", 400, "MEMBER_NOT_AUTHORIZED", _OFFERS_TO),
         *_rows("updateSendOffersTo", 403, "FORBIDDEN", _OFFERS_TO),
         *_rows("updateSendOffersTo", 404, "ACCOUNT_NOT_FOUND", _OFFERS_TO),
-        # createRecurring: the controller's subscription rules (contract §2.11), then the ownership read.
+        # createRecurring: the controller's subscription rules, then the ownership read.
         *_rows(
             "createRecurring",
             400,
             "INVALID_TEMPLATE_TYPE INVALID_TIER INVALID_AMOUNT INVALID_DENOMINATION INVALID_FREQUENCY "
             "INVALID_SECURITY ACTIVE_EXISTS",
-            "contract §2.11; src/api/Recurring/controllers/createRecurring.ts CreateRecurringController",
+            "src/api/Recurring/controllers/createRecurring.ts CreateRecurringController",
         ),
         *_rows("createRecurring", 403, "UNAUTHORIZED", f"{_RECURRING}: authCheck executeRead (isOwner)"),
         *_rows("createRecurring", 404, "ACCOUNT_NOT_FOUND NOT_FOUND", f"{_RECURRING}: authCheck executeRead"),

@@ -1,4 +1,4 @@
-"""Every HTTP answer of the ledger → one `Envelope` or one `CredexError` (pure; contract §2.0, §4.4).
+"""Every HTTP answer of the ledger → one `Envelope` or one `CredexError` (pure).
 
 Shapes handled, never assuming JSON:
 - 2xx envelope `{message, data:{action:{id, type, details}, dashboard}}` → `Envelope`; a 2xx without it

@@ -1,4 +1,4 @@
-"""The instruction state machine (issue 20, defect 11): the table of moves and the one function making them.
+"""The instruction state machine: the table of moves and the one function making them.
 
 Every change of `Instruction.state` anywhere in the code goes through `move(key, source, target, ...)`: one
 conditional UPDATE `... WHERE key = <key> AND state = <source> [AND <where>]` whose row count says whether

@@ -1,10 +1,10 @@
 """Client-side throttle in front of the ledger: one token bucket shared by every process, shared out fairly
-between classes of callers (RL-6, issue 18 hole 4).
+between classes of callers.
 
-The ledger limits per IP address, so every member behind the bot's one egress address shares its bucket
-(contract §4.1); this throttle keeps us under it instead of discovering the limit through 429s. It is a
-GCRA token bucket (`per_minute` sustained, `burst` at once) in one Lua script on the cache Redis, using
-Redis's own clock so every process agrees.
+The ledger limits per IP address, so every member behind the bot's one egress address shares its bucket; this
+throttle keeps us under it instead of discovering the limit through 429s. It is a GCRA token bucket
+(`per_minute` sustained, `burst` at once) in one Lua script on the cache Redis, using Redis's own clock so
+every process agrees.
 
 Fair shares, plainly: each call names its `Priority`, and a class may only fill the one bucket to its own
 depth — money actions to the whole `burst`, known members' reads to `member_burst`, numbers not known to be

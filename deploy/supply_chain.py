@@ -8,7 +8,7 @@
   comment saying why.
 - pip-audit `--strict` over exactly the pinned requirements (requirements-dev.txt, which includes
   requirements.txt). Without `--strict` pip-audit reports "No known vulnerabilities found" and exits 0 even
-  when it could reach no vulnerability database (security-requirements finding 8). With it, an unreachable
+  when it could reach no vulnerability database. With it, an unreachable
   database makes it fail with "could not be audited" or a network error: `interpret_pip_audit` turns that
   into an explicit, printed "pip-audit SKIPPED: ..." line (not a failure, never a silent pass), and keeps
   every other failure, found vulnerabilities first of all, a failure.

@@ -10,7 +10,7 @@ a keyed hash of the wa_id (`security.keyed_hash`, purpose "confirmations.member"
 number appears in neither key names nor values (the values may name a counterparty: erasure looks there too).
 `member_confirmations` finds a member's records by ``m``; it is registered in `security.member_redis`.
 
-Exactly-once does not rest on this Redis (issue 20, defect 4): ``k`` is the `pending` instruction row the
+Exactly-once does not rest on this Redis: ``k`` is the `pending` instruction row the
 screen created, and only that row's `pending → confirmed` move (in the database) lets a tap execute. A tap
 replayed after Redis lost its consumption (``appendfsync everysec``) consumes the nonce again but finds the
 row no longer pending, and is told that row's real outcome.

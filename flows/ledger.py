@@ -1,16 +1,16 @@
 """`MemberLedger`: the `flows.ports.LedgerPort` of one turn, over the guarded client (`credex_api`).
 
 Built per turn for the member who wrote (the verified `wa_id`): reads go through `credex_api.services`;
-`prepare` stores a money instruction `pending` when its confirmation screen is shown (issue 20, defect 4),
-and `execute` (the tap) confirms that row and executes it exactly once (`credex_api.instructions`),
-so every ledger change is a row moved by conditional UPDATEs, never a bare call. The login answer is kept
-for the rest of the turn (home and a flow's screen often both need it) and dropped after every mutation,
-so the dashboard shown after an offer or an accept is read afresh: counts are live. Two exceptions save a
-second login in the same turn (issue 19): onboarding's answer is the new member's whole dashboard; and when
-a change needs a login first anyway (its token expired), that login's accounts, with the acted-on account
-and the member replaced by the change's own answer, are the dashboard after it (`dashboard_after`).
+`prepare` stores a money instruction `pending` when its confirmation screen is shown, and `execute` (the tap)
+confirms that row and executes it exactly once (`credex_api.instructions`), so every ledger change is a row
+moved by conditional UPDATEs, never a bare call. The login answer is kept for the rest of the turn (home and a
+flow's screen often both need it) and dropped after every mutation, so the dashboard shown after an offer or
+an accept is read afresh: counts are live. Two exceptions save a second login in the same turn: onboarding's
+answer is the new member's whole dashboard; and when a change needs a login first anyway (its token expired),
+that login's accounts, with the acted-on account and the member replaced by the change's own answer, are the
+dashboard after it (`dashboard_after`).
 
-Ledger budget (issue 18, hole 4): this is where a call's throttle class is decided (`credex_api.throttle`).
+Ledger budget: this is where a call's throttle class is decided (`credex_api.throttle`).
 Ledger changes are `MONEY`, except onboarding, which a number not yet a member asks for (`GUEST`); reads are
 `MEMBER` once the ledger has logged the number in (this turn, or within the day: `flows.membership`), else
 `GUEST`. A number the ledger said is not a member is remembered for a while: its logins raise the same
@@ -57,7 +57,7 @@ from security.validation import is_wa_id
 
 ONBOARD = "member_onboard"
 CHANGED, MAYBE_CHANGED = "changed", "maybe changed"  # `MemberLedger.money_outcome` after `execute`
-NOT_A_MEMBER = "Member not found"  # the ledger's own answer (contract §2.1), as a remembered one reads
+NOT_A_MEMBER = "Member not found"  # the ledger's login answer for an unknown number (a remembered one too)
 
 
 class MemberLedger:

@@ -1,4 +1,4 @@
-"""What the ledger last said about a number, remembered on the cache Redis (issue 18, hole 4).
+"""What the ledger last said about a number, remembered on the cache Redis.
 
 - `remember_member`: the ledger logged the number in. The flag lasts a day (`KNOWN_MEMBER_SECONDS`); the
   inbound limits give members more room with it (`bot.inbound_limits`), and the number's reads are

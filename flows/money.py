@@ -1,15 +1,16 @@
 """What every ledger-backed flow shares (pure): the active account, amounts as members read them, the
 single-use confirmation of a money step, and ledger errors as member sentences.
 
-Confirmation protocol (product.md §2): the confirmation screen's `enter` calls `issue_confirmation`, which
-binds a nonce to the member, the action and exactly the values the screen restates, and keeps the nonce in
-the step data so the Confirm button id (`ids.make(flow, step, "yes", nonce)`) is re-rendered identically.
-Given the parameters it will execute, the screen also stores the instruction `pending` (`turn.ledger.prepare`)
-and binds its key to the nonce. The Confirm handler calls `run_confirmed`: the message must be fresh (its own
-timestamp within the freshness window), the nonce must be consumed now and must carry the very values about
-to be executed; then `turn.ledger.execute` makes that row's `pending → confirmed` move in the database, which
-only one tap ever makes (issue 20, defect 4: not even one replayed after the state Redis lost the nonce's
-use); a tap that finds the row moved already is told its real outcome (`flows.outcomes`).
+Confirmation protocol (a money step runs only on a fresh, single-use tap of the values it restated): the
+confirmation screen's `enter` calls `issue_confirmation`, which binds a nonce to the member, the action and
+exactly the values the screen restates, and keeps the nonce in the step data so the Confirm button id
+(`ids.make(flow, step, "yes", nonce)`) is re-rendered identically. Given the parameters it will execute, the
+screen also stores the instruction `pending` (`turn.ledger.prepare`) and binds its key to the nonce. The
+Confirm handler calls `run_confirmed`: the message must be fresh (its own timestamp within the freshness
+window), the nonce must be consumed now and must carry the very values about to be executed; then
+`turn.ledger.execute` makes that row's `pending → confirmed` move in the database, which only one tap ever
+makes (not even one replayed after the state Redis lost the nonce's use); a tap that finds the row moved
+already is told its real outcome (`flows.outcomes`).
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ ALREADY_MEMBER = "You are already a member, so I did not open a second account."
 NOT_ALLOWED = "You are not allowed to do that on this account."
 GENERIC_REFUSAL = "The ledger refused that, so nothing was changed."
 
-# Refusals of accept/decline/cancel that mean "that offer is not pending any more" (contract §2.5–2.8: the
-# ledger's pattern match finds no pending offer and answers ACCEPT_FAILED, or NOT_FOUND "already processed").
+# Refusals of accept/decline/cancel that mean "that offer is not pending any more" (the ledger's pattern
+# match finds no pending offer and answers ACCEPT_FAILED, or NOT_FOUND "already processed").
 NOT_PENDING_CODES = frozenset({"ACCEPT_FAILED", "ALREADY_ACCEPTED", "ALREADY_PROCESSED", "CREDEX_NOT_FOUND"})
 
 _CONSUME_SENTENCES = {

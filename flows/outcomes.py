@@ -1,6 +1,6 @@
 """What a member is told about one money instruction, from the instruction's own state (pure).
 
-The rule (issue 20, defect 1): what a member reads about a money action comes from that action's
+The rule: what a member reads about a money action comes from that action's
 instruction, never from what happened to the screens after it. `told(action, params, state)` is that
 sentence: `done` → "… went through.", `failed` → "… did not go through; nothing was sent.", anything else
 (`sent`, `unknown`) → "I cannot tell yet" (`flows.money.OUTCOME_UNKNOWN`). `flows.services` says it when a

@@ -12,7 +12,7 @@ the turn's money action went through (or may have) before the ledger got busy, t
 Every ledger wait of the turn (throttle slots, a 429's Retry-After, backoff, another caller's login) shares
 one deadline, `MYCREDEX_TURN_WAIT_SECONDS` (`credex_api.deadline`): a member whose turn cannot get the ledger
 in time is answered "busy" at once instead of waiting on. All the turn's ledger calls together, requests
-included, fit `MYCREDEX_CALL_BUDGET_SECONDS` (issue 21, item 7): the member hears back within it.
+included, fit `MYCREDEX_CALL_BUDGET_SECONDS`: the member hears back within it.
 """
 
 from __future__ import annotations

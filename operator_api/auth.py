@@ -12,10 +12,10 @@
   so a new endpoint is closed until it says what it needs.
 - `OperatorAnonThrottle` / `OperatorUserThrottle`: the coarse daily quotas (DRF throttles on the cache Redis,
   rates read at request time from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]). DRF throttles are not atomic
-  (security-requirements finding 4): they are quotas, not a security control, so they fail open when the
-  cache Redis is down (health must still be able to say so). Login limits and lockout live elsewhere.
-  Anonymous callers are told apart by `security.client_ip` (trusted proxy hops), so a forged
-  X-Forwarded-For does not buy a fresh quota.
+  (concurrent requests can pass the same count): they are quotas, not a security control, so they fail open
+  when the cache Redis is down (health must still be able to say so). Login limits and lockout live elsewhere.
+  Anonymous callers are told apart by `security.client_ip` (trusted proxy hops), so a forged X-Forwarded-For
+  does not buy a fresh quota.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """GDPR export and erasure of one member, over the PII field registry (`security.pii`).
 
-The member is named by their phone number, their member key or their BSUID (`operator_api.gdpr_subject`); every
-store keys them on the member key, and their phone fields hold it (or their current number), their BSUID
+The member is named by their phone number, their member key or their BSUID (`operator_api.gdpr_subject`);
+every store keys them on the member key, and their phone fields hold it (or their current number), their BSUID
 fields their BSUID.
 
 - `export_member(name)`: every registered field of every row found by the member's phone or BSUID fields
@@ -9,14 +9,14 @@ fields their BSUID.
   (their conversation state, and whether a marker, a lock, confirmation nonces or a ledger token exist; a
   token's value is never exported).
 - `erase_member(name)`: in one transaction, the member's identity row is deleted, their other rows get their
-  phone fields pseudonymised (``erased-<keyed hash>`` of the key), their text, JSON, BSUID and profile
-  fields wiped; other members' rows that mention the member's number, name, BSUID, username or key (an
-  offer to them, say) get those mentions replaced. Then Redis
-  (`operator_api.gdpr_redis`): the member's keys on both instances, every key that mentions them, and a rewrite
-  of the state instance's append-only file so that no file of it still holds the number (what that cannot
-  reach is listed there). Refused while one of the member's money instructions is in flight at the ledger
-  (confirmed, sent or unknown): that would break its reconciliation. Redis is not transactional with the
-  database: an erasure that fails there, or whose rewrite did not finish, can be re-run.
+  phone fields pseudonymised (``erased-<keyed hash>`` of the key), their text, JSON, BSUID and profile fields
+  wiped; other members' rows that mention the member's number, name, BSUID, username or key (an offer to them,
+  say) get those mentions replaced. Then Redis (`operator_api.gdpr_redis`): the member's keys on both
+  instances, every key that mentions them, and a rewrite of the state instance's append-only file so that no
+  file of it still holds the number (what that cannot reach is listed there). Refused while one of the
+  member's money instructions is in flight at the ledger (confirmed, sent or unknown): that would break its
+  reconciliation. Redis is not transactional with the database: an erasure that fails there, or whose rewrite
+  did not finish, can be re-run.
 
 Ledger records at MyCredex are not ours to delete; the answers say so (`LEDGER_NOTE`).
 """

@@ -6,14 +6,13 @@ optionally names the device) checked with django-otp as the admin checks it (`se
 single use, throttled). A wrong code is a failed login for the shared lockout (`security.login_guard`).
 Every failure — unknown user, wrong password, not staff, no device, wrong code — gets the same 401.
 
-`AtomicTokenRefreshSerializer` exists because simplejwt 5.5.1's rotation is not atomic
-(security-requirements finding 2: 20 concurrent refreshes of one token gave 13–20 successes). Here the old
-token's blacklisting is the claim: in one transaction, its `OutstandingToken` row is locked
-(`select_for_update`, PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE) and
-`BlacklistedToken.objects.get_or_create` decides: only the caller that *created* the blacklist row gets a new
-pair; `created is False` means another request already used this token, and it is refused (401). It also
-refuses a refresh token of a user who is no longer an active staff member, whose password changed since, or
-whose TOTP device named in the token is gone or unconfirmed.
+`AtomicTokenRefreshSerializer` exists because simplejwt 5.5.1's rotation is not atomic: concurrent refreshes
+of one token can each get a new pair. Here the old token's blacklisting is the claim: in one transaction, its
+`OutstandingToken` row is locked (`select_for_update`, PostgreSQL; SQLite serialises writers with BEGIN
+IMMEDIATE) and `BlacklistedToken.objects.get_or_create` decides: only the caller that *created* the blacklist
+row gets a new pair; `created is False` means another request already used this token, and it is refused
+(401). It also refuses a refresh token of a user who is no longer an active staff member, whose password
+changed since, or whose TOTP device named in the token is gone or unconfirmed.
 """
 
 from __future__ import annotations

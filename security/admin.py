@@ -1,8 +1,8 @@
 """Admin registrations of the security layer: django-otp's TOTP devices, searched as their list shows them.
 
-django-otp's device list shows each device's user by username but searches the users' e-mail addresses
-by substring too: a blind oracle on addresses the list never shows (issue 18, hole 5). Re-registered here
-with the username searched as shown and the address by exact match only, as phone numbers are elsewhere.
+django-otp's device list shows each device's user by username but searches the users' e-mail addresses by
+substring too: a blind oracle on addresses the list never shows. Re-registered here with the username searched
+as shown and the address by exact match only, as phone numbers are elsewhere.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Alerts for operators (AV-5): `raise_alert(key, message, severity=..., details=...)`.
+"""Alerts for operators: `raise_alert(key, message, severity=..., details=...)`.
 
 Every call is logged on "security.alerts" (at the severity's level, with the outcome). Then, unless the
 same `key` was sent within ALERT_DEDUPE_SECONDS or has been sent ALERT_MAX_PER_HOUR times this hour (one
@@ -7,7 +7,7 @@ channel, each in its own thread with its own ALERT_CHANNEL_TIMEOUT_SECONDS:
 - webhook: POST of the JSON payload to ALERT_WEBHOOK_URL, signed the Standard Webhooks way with
   ALERT_WEBHOOK_SECRET (`whsec_` + base64): headers `webhook-id`, `webhook-timestamp` and
   `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` (receivers reject stamps more
-  than 5 minutes off, WH-6); redirects are not followed;
+  than 5 minutes off); redirects are not followed;
 - e-mail to ALERT_EMAIL_TO (django.core.mail, Django's EMAIL_* settings);
 - Telegram: sendMessage to ALERT_TELEGRAM_CHAT_ID through ALERT_TELEGRAM_API_URL with the bot token.
 The caller waits at most the timeout (plus a few ms), however many channels hang; a hung channel's thread

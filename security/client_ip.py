@@ -1,4 +1,4 @@
-"""The client's IP address as far as we can trust it (RL-4): `client_ip(request)`.
+"""The client's IP address as far as we can trust it: `client_ip(request)`.
 
 With `settings.TRUSTED_PROXY_COUNT = 0` (no reverse proxy) it is REMOTE_ADDR, and X-Forwarded-For is
 ignored entirely: a client can write anything there. With N > 0 trusted proxies in front of the app, each

@@ -1,4 +1,4 @@
-"""Django error reports (the DEBUG page, error e-mails) that never show our secrets or phone numbers (LG-3).
+"""Django error reports (the DEBUG page, error e-mails) that never show our secrets or phone numbers.
 
 - `ReporterFilter` (settings.DEFAULT_EXCEPTION_REPORTER_FILTER): Django's `SafeExceptionReporterFilter`
   hides settings and request headers whose name matches API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|

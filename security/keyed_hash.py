@@ -3,10 +3,10 @@
 `keyed_hash(value, purpose=...)` is HMAC-SHA256 of the value under a key derived from SECRET_KEY for that
 purpose (Django's `salted_hmac`: the key is SHA-256 of "vimbisopay.<purpose>" + SECRET_KEY), in hex,
 truncated. It is the project's one way of doing this (the ledger-token store in `credex_api.auth`, which is
-handed its secret rather than reading settings, passes it in). One secret, one derived key per purpose
-(SC-2's "separate keys per purpose", as Django derives its own for sessions, signing and password
-resets): a hash seen in one place (an ops page, a rate-limit counter) cannot be matched against names in
-another, and without SECRET_KEY no name can be tested against a list of numbers.
+handed its secret rather than reading settings, passes it in). One secret, one derived key per purpose (as
+Django derives its own for sessions, signing and password resets): a hash seen in one place (an ops page, a
+rate-limit counter) cannot be matched against names in another, and without SECRET_KEY no name can be tested
+against a list of numbers.
 
 `member_key_part(wa_id)` names a member inside the state Redis: conversation state, marker and lock
 (`flows.store`) and inbox-stream entries (`bot.queue`). So no phone number is ever part of a key name

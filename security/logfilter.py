@@ -10,7 +10,7 @@ What a record looks like after the filter (config/logconfig.py puts it on every 
   - `token=…`, `"secret": "…"`, `Authorization: Bearer …`, JWTs and the current values of our secret
     settings (`KNOWN_SECRET_SETTINGS`) are replaced by `[redacted]`;
   - control characters, CR/LF and the Unicode line separators are escaped (`\\n`, `\\x1b`): user text can
-    never start a fake log line (LG-4), even in the plain format;
+    never start a fake log line, even in the plain format;
 - extra fields named like a secret (token, secret, password, api_key, authorization, otp, pin, key…) keep
   their name with the value `[redacted]`; message-text fields (`text`, `body`) are dropped; other string
   extras get the message treatment; a request object becomes "METHOD /path" (never its query string);

@@ -1,4 +1,4 @@
-"""Audit rows for operator logins and lockouts, on both password-checking endpoints (product spec §5).
+"""Audit rows for operator logins and lockouts, on both password-checking endpoints.
 
 - `operator.login`: a login that passed both factors — the admin's (Django's `user_logged_in` signal, sent
   by `django.contrib.auth.login` after the password and the TOTP code) and the operator API's token

@@ -2,11 +2,11 @@
 
 The Redis counterpart of `security.pii` (which lists database fields). A store that writes anything about a
 member to Redis registers a `MemberData` when its module is imported: a name, the instance it lives on
-(`STATE` or `CACHE`), and `find(conn, wa_id)`, the member's items there (key names, or stream entry ids
-with an `erase` of their own). GDPR export and erasure (`operator_api.gdpr_redis`) walk this registry instead of
+(`STATE` or `CACHE`), and `find(conn, wa_id)`, the member's items there (key names, or stream entry ids with
+an `erase` of their own). GDPR export and erasure (`operator_api.gdpr_redis`) walk this registry instead of
 spelling key formats, so a store that renames its keys changes its own `find` and erasure follows.
-`NOT_MEMBER_DATA` names the modules that write Redis keys holding nothing about a member; a test fails when
-a module writing keys under our prefix is in neither (`tests/unit/test_member_redis_registry.py`).
+`NOT_MEMBER_DATA` names the modules that write Redis keys holding nothing about a member; a test fails when a
+module writing keys under our prefix is in neither (`tests/unit/test_member_redis_registry.py`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`AuditEvent`: the append-only audit log of sensitive operations (AD-3, AD-4).
+"""`AuditEvent`: the append-only audit log of sensitive operations.
 
 One row per operation: who (`actor`: "member:<masked phone>", "staff:<username>", "system", "ledger"), when
 (UTC), from where (the trusted client IP, `security.client_ip`, and the user agent), what (`action`, a short

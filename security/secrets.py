@@ -1,4 +1,4 @@
-"""`Secret`: a wrapper for a secret value that never shows it by accident (SC-3).
+"""`Secret`: a wrapper for a secret value that never shows it by accident.
 
     key = Secret(settings.WHATSAPP_APP_SECRET)
     repr(key), str(key), f"{key}", "%s" % key   # all "Secret('****')", also in logs and tracebacks

@@ -18,7 +18,8 @@ answer before any ledger call:
 - due date (unsecured credex): ``YYYY-MM-DD``, a real date, today+7 … today+34 inclusive (the ledger's
   ``today + 7 <= due < today + 35``), where *today* is the ledger's day (UTC) passed in by the caller.
 
-`is_fresh` tells whether an inbound message is recent enough to trigger a money step (product.md §2).
+`is_fresh` tells whether an inbound message is recent enough to trigger a money step (a stale or
+replayed message never moves money).
 Every check tests ASCII-ness *before* changing case: ``"\\u212a".lower()`` is the ASCII ``k``.
 """
 

@@ -35,7 +35,7 @@ def authorize_body(*, account_id: str, member_handle: str) -> dict:
 
 
 def account_member_body(*, account_id: str, member_id: str) -> dict:
-    """unauthorizeForAccount / updateSendOffersTo: the schema's `memberID` name (contract §2.14)."""
+    """unauthorizeForAccount / updateSendOffersTo: the schema's `memberID` name."""
     return {
         "accountID": v.check_uuid(account_id, "accountID"),
         "memberID": v.check_uuid(member_id, "memberID"),

@@ -63,7 +63,7 @@ def bulk_body(*, credex_ids: Sequence[str]) -> dict:
 
 
 def get_credex_body(*, credex_id: str, account_id: str) -> dict:
-    """`accountID` is required: credex-core's getCredex controller refuses a body without it (§2.9)."""
+    """`accountID` is required: credex-core's getCredex controller refuses a body without it."""
     return {
         "credexID": v.check_uuid(credex_id, "credexID"),
         "accountID": v.check_uuid(account_id, "accountID"),

@@ -23,7 +23,7 @@ SUBSCRIPTION_DAYS = 28
 
 
 def subscription_body(*, source_account_id: str, start_date: date | None = None) -> dict:
-    """createRecurring MEMBERTIER_SUBSCRIPTION exactly as §2.11 requires (tier 3, 1.00 USD, 28 days).
+    """createRecurring MEMBERTIER_SUBSCRIPTION exactly as the ledger requires (tier 3, 1.00 USD, 28 days).
 
     Without `start_date` the ledger starts on its own day (safer than our clock when the days differ).
     """

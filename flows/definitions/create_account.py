@@ -1,4 +1,4 @@
-"""Create account (product.md §3.9): a member on tier 3 or above opens another account, e.g. for a business.
+"""Create account: a member on tier 3 or above opens another account, e.g. for a business.
 
 `ids.entry("create_account")` (the dashboard row, shown from tier 3) or the words `new account`. Steps:
 account name (3–50 letters, digits, spaces or hyphens) → handle (the ledger's rule; a handle already in use

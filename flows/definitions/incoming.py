@@ -1,4 +1,4 @@
-"""Incoming offers (product.md §3.5): accept or decline what others offered the active account.
+"""Incoming offers: accept or decline what others offered the active account.
 
 `ids.entry("incoming")` (the dashboard row and the notification's *View offers* quick reply) or the word
 `incoming` opens the list of pending incoming offers — amount, from whom, secured or unsecured and due date

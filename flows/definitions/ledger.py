@@ -1,4 +1,4 @@
-"""Ledger (product.md §3.7): the active account's accepted credexes, 7 per page, and one credex's detail.
+"""Ledger: the active account's accepted credexes, 7 per page, and one credex's detail.
 
 `ids.entry("ledger")` or the word `ledger`. Each row shows the signed amount (negative when the account
 owes it), the counterparty and the date; *Previous* / *Next* page through `getLedger`. Choosing a row opens

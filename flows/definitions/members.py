@@ -1,5 +1,5 @@
-"""Manage members (product.md §3.10): the owner of an account, on tier 4 or above, chooses who may act for
-it and who receives its offer notifications.
+"""Manage members: the owner of an account, on tier 4 or above, chooses who may act for it and who receives
+its offer notifications.
 
 `ids.entry("members")` (the dashboard row for owned accounts from tier 4) or the word `members`. The list
 shows the authorised members (the ledger's `authFor`); choosing one offers *Remove* (`unauthorizeForAccount`)

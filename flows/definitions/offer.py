@@ -1,4 +1,4 @@
-"""Offer credex (product.md §3.3) and its one-line shorthand (§3.4).
+"""Offer credex and its one-line shorthand.
 
 Steps: amount (`50`, `50 USD`, `USD 50`, `0.25 XAU`; default = the active account's denomination) →
 recipient handle (checked with `getAccountByHandle`; an unknown handle re-asks only the handle) → secured or

@@ -1,4 +1,4 @@
-"""Onboarding: a newcomer becomes a member (product.md §3.1).
+"""Onboarding: a newcomer becomes a member.
 
 Started from the welcome screen's *Become a member* (`ids.entry("onboard")`) or the word `join`. Steps:
 first name → last name (the ledger's rule: 3–50 letters, spaces or hyphens, said clearly on a re-prompt) →

@@ -1,4 +1,4 @@
-"""Outgoing offers (product.md §3.6): the active account's offers not yet accepted, and cancelling one.
+"""Outgoing offers: the active account's offers not yet accepted, and cancelling one.
 
 `ids.entry("outgoing")` (the dashboard row) or the word `outgoing` lists them, paged within 10 rows;
 choosing one opens its detail with *Cancel offer* (a single-use confirmation bound to that offer) and

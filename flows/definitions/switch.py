@@ -1,4 +1,4 @@
-"""Switch account (product.md §3.8): choose which of the member's accounts every other flow acts for.
+"""Switch account: choose which of the member's accounts every other flow acts for.
 
 `ids.entry("switch")` (the dashboard row, shown when the member may act for more than one account) or the
 word `switch`. The choice is kept in the session (`flows.money.ACTIVE_ACCOUNT`) until the session expires.

@@ -1,4 +1,4 @@
-"""Upgrade tier (product.md §3.11): subscribe to the Hustler tier from the personal account.
+"""Upgrade tier: subscribe to the Hustler tier from the personal account.
 
 `ids.entry("upgrade")` (the dashboard row below tier 3) or the word `upgrade`. The screen explains the tier
 (1.00 USD secured every 28 days, no daily limit) and is itself the confirmation (a single-use nonce);

@@ -1,4 +1,4 @@
-"""Accounts: lookup by handle, creation, and who may act on them (contract §2.3, §2.12–2.14, §3.7).
+"""Accounts: lookup by handle, creation, and who may act on them.
 
 The owner may create more accounts from tier 3, authorise up to 5 members in all (owner included) from
 tier 4, unauthorise them, and choose who is notified of incoming offers. An unknown account is a 404;

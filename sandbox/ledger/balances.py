@@ -1,4 +1,4 @@
-"""Balance rules of one account (contract §3.3, §3.8), computed exactly from its credex rows.
+"""Balance rules of one account, computed exactly from its credex rows.
 
 - Securable amount in DEN: group the account's secured DEN credexes by securer; per securer, incoming
   `OWES` outstanding − outgoing `OWES` outstanding − outgoing pending `OFFERS`; the largest single securer

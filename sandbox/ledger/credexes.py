@@ -1,4 +1,4 @@
-"""`createCredex` (contract §2.4, §3.3–3.5): secured and unsecured offers.
+"""`createCredex`: secured and unsecured offers.
 
 Checks in the real controller's order after the schema: issuer ≠ receiver (400 `INVALID_ACCOUNTS`); the
 signer is authorised for the issuer (403 `FORBIDDEN`); the receiver exists; secured: securable balance

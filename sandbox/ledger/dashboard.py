@@ -1,4 +1,4 @@
-"""Dashboards as the bot reads them: `{member, accounts}` with balances and pending offers (contract §2.0).
+"""Dashboards as the bot reads them: `{member, accounts}` with balances and pending offers.
 
 Login and onboarding list every account the member is authorised for; mutations return the dashboard of
 the one account acted on. Amounts are formatted strings; pending-out amounts are negative. Three of the

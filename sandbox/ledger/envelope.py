@@ -1,7 +1,7 @@
 """Response shapes of the real service: the `{message, data:{action, dashboard}}` envelope and the others.
 
 `Reply` is what a route answers; `ApiError` carries a non-success reply up through the handlers (raising it
-inside the request transaction rolls the transaction back). Shapes (contract §4.4):
+inside the request transaction rolls the transaction back). Shapes:
 - enveloped success and business errors:
   `{message, data:{action:{id,type,timestamp,actor,details}, dashboard}}`
 - schema validation and auth failures: bare `{"message": ...}`

@@ -1,4 +1,4 @@
-"""The offer state machine: accept (one or many), decline, cancel (contract §2.5–2.8, §3.6).
+"""The offer state machine: accept (one or many), decline, cancel.
 
 pending `OFFERS` → `OWES` (accept, by a member authorised for the receiving account), → `DECLINED` (by the
 receiver side), → `CANCELLED` (by the issuer side). Anything not pending cannot move again. Errors, by code:

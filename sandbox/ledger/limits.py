@@ -1,4 +1,4 @@
-"""Member tiers' daily issuance limits (contract §3.5), in USD at the day's rates.
+"""Member tiers' daily issuance limits, in USD at the day's rates.
 
 Tier 1 may issue 10 USD a day, tier 2 100 USD, tier 3 and above without limit. "Used" is the sum of
 credexes created on the active day by any account the member owns that are still offers or debts — the

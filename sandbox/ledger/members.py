@@ -1,4 +1,4 @@
-"""Members: `login` and `onboardMember` (keyhole routes, contract §2.1–2.2).
+"""Members: `login` and `onboardMember` (keyhole routes).
 
 Onboarding creates the member (tier 1, handle = phone digits) and a `PERSONAL` account named
 "<first> <last> Personal" with handle = phone, owned by, authorised for, and sending offers to the member.

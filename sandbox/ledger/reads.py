@@ -1,4 +1,4 @@
-"""Read routes: `getCredex` and `getLedger` (contract §2.9–2.10).
+"""Read routes: `getCredex` and `getLedger`.
 
 `getLedger` lists the account's accepted credexes (OWES or CLEARED) by acceptance time and honours
 `startRow`/`numRows` with a real `hasMore` — a deliberate fix of the real service, whose schema dropped

@@ -1,4 +1,4 @@
-"""`createRecurring` for `MEMBERTIER_SUBSCRIPTION` (contract §2.11) and its payments.
+"""`createRecurring` for `MEMBERTIER_SUBSCRIPTION` and its payments.
 
 The request only records the template (status `ACTIVE`); nothing is paid and the tier does not change at
 request time. Each "advance day" (see `dco.py`) pays due subscriptions — 1.00 USD secured from the source

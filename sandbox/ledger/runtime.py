@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-# Known production quirks the sandbox can reproduce (contract §5.2), all off by default.
+# Known production quirks the sandbox can reproduce, all off by default.
 QUIRKS = (
     "ledger_pagination",  # getLedger ignores startRow/numRows: always the first 10 rows
     "neo4j_integers",  # memberTier as {"low": n, "high": 0}

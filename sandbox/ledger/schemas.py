@@ -52,7 +52,7 @@ CREDEX_ID = (Field("credexID", check_uuid),)
 ACCEPT_BULK = (Field("credexIDs", check_credex_ids),)
 
 # accountID is required: credex-core's GetCredexController (src/api/Credex/controllers/getCredex.ts) refuses a
-# missing one, and GetCredexService matches the credex through that account (contract §2.9, v1 and Dec-2024).
+# missing one, and GetCredexService matches the credex through that account (v1 and Dec-2024).
 GET_CREDEX = (Field("credexID", check_uuid), Field("accountID", check_uuid))
 
 GET_LEDGER = (
