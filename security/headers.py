@@ -1,6 +1,6 @@
 """Response headers beyond Django's SecurityMiddleware: a CSP nonce on every response, `no-store` on the API.
 
-`ResponseHeadersMiddleware` sits after the CSP middleware (`security.csp`) in `settings.MIDDLEWARE`:
+`ResponseHeadersMiddleware` sits after django-csp's `CSPMiddleware` in `settings.MIDDLEWARE`:
 
 - on the way in it draws the request's CSP nonce (`request.csp_nonce`, 16 bytes from `os.urandom`, base64).
   django-csp adds the nonce to the header only once something has read it; drawing it here gives every

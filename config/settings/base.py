@@ -62,9 +62,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # right after authentication: request.user.is_verified()
-    "config.messages.LazyMessageMiddleware",  # Django's, making each request's storage only when used
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "security.csp.CachedPolicyCSPMiddleware",  # django-csp's, with the settings' policies built once
+    "csp.middleware.CSPMiddleware",
     "security.headers.ResponseHeadersMiddleware",  # after the CSP one: draws its nonce; no-store on /bot/
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into its 429 page
 ]
