@@ -2,8 +2,8 @@
 
 `StreamWatch` tails the inbox stream with a plain `XREAD BLOCK` (no consumer group, so the workers' reading
 is untouched) and notes each entry's id time (when Redis added it: milliseconds of the machine's clock) and
-the inbox row it names. Afterwards `push_lags` reads those rows' `received_at` (set by the database when the
-webhook stored them) and gives, per entry, how long the row waited to reach the stream. One entry per member
+the inbox row it names. Afterwards `push_lags` reads those rows' `received_at` (set when the webhook stored
+them) and gives, per entry, how long the row waited to reach the stream. One entry per member
 per push: a member whose row is already on its way is not pushed again, so there are at most as many lags as
 deliveries. Workers add entries too (`by` = `again`, a member handed back to the end of the queue, or
 `sweep`); only the pusher's (`by` = `push`) are timed. An entry naming a row older than

@@ -1,11 +1,12 @@
 """The durable write of one webhook delivery: inbox rows, status events, outbox progress, platform errors.
 
-`store_batch` runs in ONE transaction, so the webhook answers 200 only once everything is committed. An
-inbound message is one `INSERT … ON CONFLICT (wamid) DO NOTHING RETURNING id` (`bot.dbinsert`): no row back
-means "already stored". On PostgreSQL a concurrent insert of the same wamid waits for the first transaction
-and then skips; on SQLite (IMMEDIATE transactions) writers are serialised and the second sees the committed
-row. Statuses and platform errors, rarer, keep a savepoint per insert. Either way the same message delivered
-N times, sequentially or at once, yields exactly one new row and therefore one dispatch. Each row is stored
+`store_batch` runs in ONE transaction, so the webhook answers 200 only once everything is committed. Each
+inbound message, status and platform error is an ORM `create()` in its own `atomic()` block (a savepoint
+inside the batch's transaction; a transaction of its own for a lone message), and the unique key's
+`IntegrityError` means "already stored". On PostgreSQL a concurrent insert of the same wamid waits for the
+first transaction and then fails on the key; on SQLite (IMMEDIATE transactions) writers are serialised and
+the second sees the committed row. Either way the same message delivered N times, sequentially or at once,
+yields exactly one new row and therefore one dispatch. Each row is stored
 under its sender's member key (`keyed`, `bot.identity`), never under the raw phone or BSUID.
 
 Status webhooks move `OutboxMessage.status` with conditional UPDATEs (`WHERE status IN <lower ranks>`), so
@@ -23,7 +24,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bot import identity
-from bot.dbinsert import insert_new
 from bot.events import ParsedBatch, PlatformErrorItem, StatusUpdate, event_kind, event_to_dict
 from bot.models import InboxMessage, OutboxMessage, PlatformError, StatusEvent
 from flows.types import IdentityChange, InboundMessage
@@ -70,8 +70,8 @@ def store_batch(batch: ParsedBatch, *, correlation_id: str) -> StoreResult:
 
 
 def _store_lone_message(message: InboundMessage, correlation_id: str) -> StoreResult:
-    """The common delivery, one message: the sender's key, then one INSERT, each atomic on its own (a key
-    made for a message whose INSERT then failed is harmless: the redelivery finds it)."""
+    """The common delivery, one message: the sender's key, then the row, each atomic on its own (a key
+    made for a message whose row then failed is harmless: the redelivery finds it)."""
     message = keyed(message)
     row_id = _insert_message(message, correlation_id)
     if row_id is None:
@@ -89,18 +89,22 @@ def keyed(message: InboundMessage) -> InboundMessage:
 
 
 def _insert_message(message: InboundMessage, correlation_id: str) -> int | None:
-    """The new row's id, or None when this wamid is already stored (one statement either way).
-
-    Status, attempts and received_at are left to their database defaults (pending, 0, now)."""
-    values = {
-        "wamid": message.message_id,
-        "wa_id": message.wa_id,
-        "kind": event_kind(message),
-        "message_ts": unix_to_datetime(message.timestamp),
-        "event": event_to_dict(message),
-        "correlation_id": correlation_id,
-    }
-    return insert_new(InboxMessage, values, unique_field="wamid")
+    """The new row's id, or None when this wamid is already stored (another integrity error is raised)."""
+    try:
+        with transaction.atomic():
+            row = InboxMessage.objects.create(
+                wamid=message.message_id,
+                wa_id=message.wa_id,
+                kind=event_kind(message),
+                message_ts=unix_to_datetime(message.timestamp),
+                event=event_to_dict(message),
+                correlation_id=correlation_id,
+            )
+    except IntegrityError:
+        if InboxMessage.objects.filter(wamid=message.message_id).exists():
+            return None
+        raise
+    return row.pk
 
 
 def _record_status(status: StatusUpdate) -> None:

@@ -45,7 +45,7 @@ class InboxMessage(models.Model):
     kind = models.CharField(max_length=40)
     message_ts = models.DateTimeField(help_text="When the member sent it (Meta's timestamp).")
     event = models.JSONField(help_text="The typed event (flows.types), serialised.")
-    # Database defaults as well as Python ones: the webhook's INSERT (bot.dbinsert) leaves these out.
+    # Database defaults as well as Python ones: a row inserted by SQL alone gets them too.
     received_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
     status = models.CharField(
         max_length=12, choices=Status.choices, default=Status.PENDING, db_default=Status.PENDING

@@ -107,11 +107,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # faults with SIGBUS instead of an error (WAL's -shm index stays mapped whatever this says).
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Lets bot.dbinsert prepare the webhook's INSERT once per connection (Django's own cursors bind
-    # client-side and never prepare). Off for PgBouncer in transaction mode older than 1.21.
-    prepared = env_bool("DB_PREPARED_STATEMENTS", True)
-    DATABASES["default"]["OPTIONS"] = {"prepare_threshold": 5 if prepared else None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis pair: `default` → cache instance (disposable), `state` → state instance (AOF, noeviction) -----

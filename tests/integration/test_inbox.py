@@ -116,6 +116,32 @@ def test_same_message_twenty_times_concurrently_is_stored_and_dispatched_once(di
     assert dispatched == [[row.pk]]
 
 
+@pytest.mark.db_both
+@pytest.mark.django_db(transaction=True)
+def test_same_batch_ten_times_concurrently_stores_and_dispatches_each_message_once(dispatched):
+    """Each message of a batch has its own savepoint inside the batch's transaction: a redelivery racing
+    the first stores none of them again, and no delivery fails."""
+    body = meta_json(three_messages_two_statuses_two_entries())
+    answers = []
+
+    def deliver_once():
+        response = post_signed(Client(), body)
+        answers.append((response.status_code, response.json()))
+
+    assert run_together(deliver_once, [()] * 10) == []
+    assert [status for status, _ in answers] == [200] * 10
+    assert sum(answer["received"] for _, answer in answers) == 3
+    assert sum(answer["duplicates"] for _, answer in answers) == 27
+    assert sorted(InboxMessage.objects.values_list("wamid", flat=True)) == [
+        "wamid.M1",
+        "wamid.M2",
+        "wamid.M3",
+    ]
+    assert sorted(pk for ids in dispatched for pk in ids) == sorted(
+        InboxMessage.objects.values_list("pk", flat=True)
+    )
+
+
 # --- statuses --------------------------------------------------------------------------------------------
 
 

@@ -12,18 +12,13 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from bot.dbinsert import insert_new
 from bot.models import InboxMessage
-from tests.support.inbox_rows import message_values
+from tests.support.inbox_rows import message_values, store_row
 from tests.support.migrations import migrated_back_to
 
 pytestmark = [pytest.mark.db_both]
 
 BEFORE, AFTER = ("bot", "0002_inbox_db_defaults"), ("bot", "0003_inbox_rowid_pk")
-
-
-def store(wamid: str) -> int | None:
-    return insert_new(InboxMessage, message_values(wamid), unique_field="wamid")
 
 
 def table_sql() -> str:
@@ -34,9 +29,9 @@ def table_sql() -> str:
 
 @pytest.mark.django_db
 def test_each_new_message_gets_a_larger_id_and_a_duplicate_takes_none():
-    first, second = store("wamid.1"), store("wamid.2")
-    assert store("wamid.1") is None
-    third = store("wamid.3")
+    first, second = store_row("wamid.1"), store_row("wamid.2")
+    assert store_row("wamid.1") is None
+    third = store_row("wamid.3")
     assert first < second < third
     assert list(InboxMessage.objects.order_by("pk").values_list("wamid", flat=True)) == [
         "wamid.1",
@@ -48,7 +43,7 @@ def test_each_new_message_gets_a_larger_id_and_a_duplicate_takes_none():
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="AUTOINCREMENT is SQLite's")
 def test_on_sqlite_the_key_is_a_plain_rowid_with_no_sequence_row():
-    store("wamid.seq")
+    store_row("wamid.seq")
     assert re.search(r'"id" integer NOT NULL PRIMARY KEY[,)]', table_sql())
     assert "AUTOINCREMENT" not in table_sql()
     with connection.cursor() as cursor:
@@ -75,4 +70,4 @@ def test_migrating_an_existing_inbox_keeps_every_row_and_id_and_new_ids_follow_o
         rows = [(wamid, old.objects.create(**message_values(wamid)).pk) for wamid in ("wamid.a", "wamid.b")]
         MigrationExecutor(connection).migrate([AFTER])  # the migration under test, alone
     assert list(InboxMessage.objects.order_by("pk").values_list("wamid", "pk")) == rows
-    assert store("wamid.new") > rows[-1][1]
+    assert store_row("wamid.new") > rows[-1][1]

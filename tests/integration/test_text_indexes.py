@@ -12,12 +12,11 @@ import pytest
 from django.apps import apps
 from django.db import IntegrityError, connection, transaction
 
-from bot.dbinsert import insert_new
 from bot.models import InboxMessage, OutboxMessage, PlatformError
 from credex_api.models import Instruction
 from security import audit
 from security.models import AuditEvent
-from tests.support.inbox_rows import message_values
+from tests.support.inbox_rows import message_values, store_row
 from tests.support.migrations import migrated_back_to
 
 pytestmark = [pytest.mark.db_both]
@@ -59,8 +58,8 @@ def test_each_former_indexed_text_column_is_still_indexed_once(model, column):
 
 @pytest.mark.django_db
 def test_duplicates_are_still_refused():
-    assert insert_new(InboxMessage, message_values("wamid.dup"), unique_field="wamid") is not None
-    assert insert_new(InboxMessage, message_values("wamid.dup"), unique_field="wamid") is None
+    assert store_row("wamid.dup") is not None
+    assert store_row("wamid.dup") is None
     OutboxMessage.objects.create(wa_id="263770000001", kind="text", payload={}, wamid="wamid.out")
     PlatformError.objects.create(code=131000, digest="d" * 64)
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -91,8 +90,8 @@ def test_migrating_a_populated_inbox_keeps_its_rows_and_still_refuses_their_dupl
         old = old_apps.get_model("bot", "InboxMessage")
         rows = [(wamid, old.objects.create(**message_values(wamid)).pk) for wamid in ("wamid.a", "wamid.b")]
     assert list(InboxMessage.objects.order_by("pk").values_list("wamid", "pk")) == rows
-    assert insert_new(InboxMessage, message_values("wamid.a"), unique_field="wamid") is None
-    assert insert_new(InboxMessage, message_values("wamid.c"), unique_field="wamid") > rows[-1][1]
+    assert store_row("wamid.a") is None
+    assert store_row("wamid.c") > rows[-1][1]
 
 
 def audit_guard_refuses_a_delete() -> bool:

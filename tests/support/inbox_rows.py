@@ -1,8 +1,12 @@
-"""Column values of one inbox row as the webhook stores it, for tests that call `bot.dbinsert.insert_new`."""
+"""Column values of one inbox row as the webhook stores it, and `store_row`, which stores one as it does."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+
+from bot.models import InboxMessage
 
 
 def message_values(wamid: str, body: str = "hi") -> dict:
@@ -15,3 +19,12 @@ def message_values(wamid: str, body: str = "hi") -> dict:
         "event": {"type": "text", "body": body},
         "correlation_id": "c0ffee",
     }
+
+
+def store_row(wamid: str, body: str = "hi") -> int | None:
+    """The new inbox row's id, or None when `wamid` is already stored (the unique key refuses it)."""
+    try:
+        with transaction.atomic():
+            return InboxMessage.objects.create(**message_values(wamid, body)).pk
+    except IntegrityError:
+        return None
