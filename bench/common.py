@@ -11,6 +11,7 @@ import contextlib
 import http.client
 import itertools
 import os
+import runpy
 import subprocess
 import sys
 import threading
@@ -22,10 +23,15 @@ from pathlib import Path
 
 from deploy.devrun import answers_ok
 from deploy.localredis import free_port
-from deploy.placement import DEFAULT_THREADS, default_workers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = BASE_DIR / "deploy" / "gunicorn.conf.py"
+
+
+def deployed_shape() -> tuple[int, int]:
+    """The workers and threads per worker that `deploy/gunicorn.conf.py` gives here (environment included)."""
+    conf = runpy.run_path(str(GUNICORN_CONF))
+    return conf["workers"], conf["threads"]
 
 
 @dataclass(frozen=True)
@@ -170,9 +176,10 @@ def gunicorn_server(env: dict[str, str], log_path: Path, *, workers: int | None 
                     threads: int | None = None, ready_path: str = "/healthz") -> Iterator[int]:  # fmt: skip
     """`gunicorn_process` shaped by `workers` and `threads` (default: that file's, one worker per CPU and
     2 threads); yields the port."""
+    default_workers, default_threads = deployed_shape()
     shape = {
-        "GUNICORN_WORKERS": str(workers or default_workers()),
-        "GUNICORN_THREADS": str(threads or DEFAULT_THREADS),
+        "GUNICORN_WORKERS": str(workers or default_workers),
+        "GUNICORN_THREADS": str(threads or default_threads),
     }
     with gunicorn_process({**env, **shape}, log_path, ready_path) as (port, _):
         yield port

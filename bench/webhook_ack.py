@@ -1,8 +1,8 @@
 """Benchmark: how fast `POST /bot/webhook` acknowledges signed deliveries in queue mode, against a floor.
 
 A throwaway Redis pair and SQLite database, then two Gunicorn servers in turn, each with
-`deploy/gunicorn.conf.py` (as deployed: one worker per CPU × 2 threads, gthread with least-connections accept,
-`deploy/balanced_worker.py`) on a free loopback port:
+`deploy/gunicorn.conf.py` (as deployed: one worker per CPU × 2 threads, stock gthread) on a free loopback
+port:
 - the floor: the project's settings and middleware with one bare view answering 200 (`bench/floor.py`);
 - the webhook: the real project in queue mode, so each delivery is verified, stored in one transaction and
   acknowledged, and its member then pushed to the Redis stream by the web process's background pusher
@@ -42,11 +42,10 @@ from pathlib import Path
 import redis
 
 from bench.ack_setup import REDIS_KEY_PREFIX, Database, databases, server_environment, signed_deliveries
-from bench.common import LoadResult, Request, drive_load, gunicorn_server, run_checked
+from bench.common import LoadResult, Request, deployed_shape, drive_load, gunicorn_server, run_checked
 from bench.rounds import Series, summary_table
 from bench.wrkload import drive_load_wrk, wrk_available
 from deploy.localredis import RedisServer, free_port, start_pair
-from deploy.placement import DEFAULT_THREADS, default_workers, planned_cpu
 
 TARGET_P99_MS = 100.0
 TARGET_FLOOR_SHARE = 0.5
@@ -79,8 +78,9 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
         "without it fsync is off, so the figures are this code's CPU rather than this machine's disk",
     )
     deployed = "(default: as deployed, %(default)s)"
-    parser.add_argument("--workers", type=int, default=default_workers(), help=f"Gunicorn workers {deployed}")
-    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS, help=f"threads per worker {deployed}")
+    default_workers, default_threads = deployed_shape()
+    parser.add_argument("--workers", type=int, default=default_workers, help=f"Gunicorn workers {deployed}")
+    parser.add_argument("--threads", type=int, default=default_threads, help=f"threads per worker {deployed}")
     parser.add_argument(
         "--database",
         choices=["auto", "sqlite", "postgres", "both"],
@@ -193,9 +193,8 @@ def report(floor: Series, webhooks: list[WebhookServer], options: argparse.Names
     lines = [
         f"Webhook ack vs floor: {options.rounds} rounds of {amount} signed deliveries per server (after "
         f"{options.warmup} warm-up), {options.concurrency} keep-alive connections.",
-        f"Gunicorn {options.workers} workers × {options.threads} thread(s) (gthread, least-connections "
-        f"accept, {_pinning_text(options.workers)}) on loopback, no worker recycling; queue mode, no worker "
-        "process running.",
+        f"Gunicorn {options.workers} workers × {options.threads} thread(s) (gthread) on loopback, "
+        "no worker recycling; queue mode, no worker process running.",
         f"SQLite in WAL mode (synchronous=NORMAL), {_postgres_text(options)}; load generator: "
         f"{_generator_text(options)}, sharing the {os.cpu_count()} CPUs. Figures are medians over the "
         "rounds.",
@@ -208,11 +207,6 @@ def report(floor: Series, webhooks: list[WebhookServer], options: argparse.Names
     if any(server.database.key == "postgres" for server in webhooks):
         lines.append(JUDGED_ON)
     return "\n".join(lines)
-
-
-def _pinning_text(workers: int) -> str:
-    """Whether deploy/placement.py pins the workers here (only when they divide evenly over the CPUs)."""
-    return "pinned to CPUs" if planned_cpu(0, workers) is not None else "not pinned"
 
 
 def _postgres_text(options: argparse.Namespace) -> str:

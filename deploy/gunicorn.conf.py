@@ -14,10 +14,7 @@ on the sockets really bound (inherited from systemd or a re-exec), before any wo
 import os
 
 from config.logconfig import log_format
-from deploy.balanced_worker import assign_slot, release_slot
 from deploy.gunicorn_logging import ACCESS_LOG_FORMAT, gunicorn_logging
-from deploy.heap import freeze_startup_heap
-from deploy.placement import DEFAULT_THREADS, default_workers, pin_worker
 from security.loopback import listen_problem
 
 
@@ -57,31 +54,13 @@ def when_ready(server: object) -> None:
     _refuse_beyond_loopback([listener.sock.getsockname() for listener in server.LISTENERS])
 
 
-# One worker per allowed CPU (at most 8), each pinned to its CPU: measured in deploy/placement.py.
-workers = _env_int("GUNICORN_WORKERS", default_workers())
-# gthread, accepting by least connections (deploy/balanced_worker.py): keep-alive connections stay with the
-# worker that accepted them, and an uneven split sets every request's wait on the busier worker.
-worker_class = "deploy.balanced_worker.BalancedThreadWorker"
-pre_fork = assign_slot
-child_exit = release_slot
-# Each worker on a CPU of its own when the workers divide evenly over the CPUs (deploy/placement.py).
-post_fork = pin_worker
-
-
-def post_worker_init(worker: object) -> None:
-    """In each worker, once the app is loaded: freeze the start-up heap (`deploy/heap.py`)."""
-    freeze_startup_heap()
-
-
-# Two threads per worker by default. This tier's requests are Python work around one short database or
-# Redis round trip (ledger calls and WhatsApp sends run in `run_worker`, not in web requests), so threads in
-# one process mostly take turns on the interpreter lock, and each handover costs futex calls and context
-# switches, dear on a VM: with `python -m bench webhook_ack` on the 2-core VM, 4 threads gave the webhook
-# 40-55 % of the floor's throughput against 50-61 % for 1. A second thread lets the worker go on while the
-# database flushes a commit, as a production database (on another host, fsync on) makes it wait on every
-# delivery: there it lowered p99; where commits cost no wait it costs a little (figures in
-# deploy/placement.py). Set GUNICORN_THREADS=1 for a database that never makes the worker wait.
-threads = _env_int("GUNICORN_THREADS", DEFAULT_THREADS)
+# One worker per CPU this process may run on (at most 8: each also holds database and Redis connections).
+workers = _env_int("GUNICORN_WORKERS", min(len(os.sched_getaffinity(0)), 8))
+worker_class = "gthread"
+# Two threads per worker: the requests are mostly Python work around one short database or Redis round trip,
+# and the second thread lets a worker go on while the database flushes a commit. GUNICORN_THREADS=1 for a
+# database that never makes the worker wait.
+threads = _env_int("GUNICORN_THREADS", 2)
 timeout = _env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = 30
 keepalive = 5

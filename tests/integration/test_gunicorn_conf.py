@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import os
 import runpy
-import subprocess
-import sys
 import time
 
 import pytest
 from django.conf import settings
 
-from deploy import balanced_worker, placement
-from tests.support.gunicorn import CONF, ROOT, get, serve
+from tests.support.gunicorn import CONF, get, serve
 
 
 def _load_conf(monkeypatch, **env: str) -> dict:
@@ -40,10 +37,7 @@ def test_workers_default_to_one_per_allowed_cpu_with_two_threads_each(monkeypatc
     assert conf["threads"] == 2
     assert _load_conf(monkeypatch, GUNICORN_WORKERS="3")["workers"] == 3
     assert _load_conf(monkeypatch, GUNICORN_THREADS="1")["threads"] == 1
-    assert conf["worker_class"] == "deploy.balanced_worker.BalancedThreadWorker"
-    assert conf["pre_fork"] is balanced_worker.assign_slot  # the master hands out the board's slots
-    assert conf["child_exit"] is balanced_worker.release_slot
-    assert conf["post_fork"] is placement.pin_worker
+    assert conf["worker_class"] == "gthread"
 
 
 @pytest.fixture
@@ -68,25 +62,3 @@ def test_access_log_shows_the_path_but_never_the_query_string(gunicorn):
     assert '"GET /bot/webhook HTTP/1.1" 403' in log
     for secret_or_query in (token, "wrong-token-5521", "challenge-873", "hub."):
         assert secret_or_query not in log
-
-
-FROZEN_WORKER = """
-import gc, runpy, sys
-import django
-conf = runpy.run_path(sys.argv[1])
-django.setup()
-assert gc.get_freeze_count() == 0 and "bot.views" not in sys.modules
-conf["post_worker_init"](None)
-print(gc.get_freeze_count(), "bot.views" in sys.modules, "operator_api.views" in sys.modules)
-"""
-
-
-def test_each_worker_imports_its_views_then_freezes_its_start_up_heap(tmp_path):
-    """A full collection then skips Django and every view module (deploy/heap.py): short pauses."""
-    done = subprocess.run(
-        [sys.executable, "-c", FROZEN_WORKER, str(CONF)], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    frozen, views_loaded, api_views_loaded = done.stdout.split()
-    assert int(frozen) > 50_000  # Django and the project: far more than a bare interpreter's few thousand
-    assert (views_loaded, api_views_loaded) == ("True", "True")

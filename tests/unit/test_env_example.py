@@ -25,7 +25,6 @@ def python_sources() -> list[Path]:
         ROOT / "config" / "logconfig.py",
         *sorted((ROOT / "config" / "settings").glob("*.py")),
         ROOT / "deploy" / "gunicorn.conf.py",
-        ROOT / "deploy" / "placement.py",
         ROOT / "deploy" / "devrun.py",
         *sorted((ROOT / "sandbox").glob("*.py")),
         ROOT / "tests" / "support" / "harness.py",
