@@ -27,8 +27,6 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from bot.fields import RowidAutoField
-
 
 class InboxMessage(models.Model):
     """One inbound WhatsApp message, verified and stored before acknowledgement."""
@@ -39,7 +37,7 @@ class InboxMessage(models.Model):
         DONE = "done"
         FAILED = "failed"
 
-    id = RowidAutoField(primary_key=True)  # ids grow with each row; no AUTOINCREMENT bookkeeping on SQLite
+    id = models.BigAutoField(primary_key=True)
     wamid = models.CharField(max_length=255)  # unique: Meta.constraints (module docstring)
     wa_id = models.CharField(max_length=32)  # indexed first in inbox_member_pending
     kind = models.CharField(max_length=40)
