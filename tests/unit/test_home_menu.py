@@ -116,6 +116,18 @@ def test_a_new_flow_appears_on_home_by_its_own_declaration_in_its_order_and_for_
     assert "T" not in [row.title for row in registry.menu_rows(STATES["tier 3"].login(), account)]
 
 
+# The rows of home's menu, as a member reads them (id, title, description).
+OFFER = ("v1:offer:entry:open", "Offer credex", "Promise value to a member")
+INCOMING_NONE = ("v1:incoming:entry:open", "Incoming offers (0)", "Offers waiting for your answer")
+OUTGOING_NONE = ("v1:outgoing:entry:open", "Outgoing offers (0)", "Your offers not yet accepted")
+LEDGER = ("v1:ledger:entry:open", "Ledger", "Your accepted credex")
+HELP = ("v1:help:entry:open", "Help", "Commands, quick offers, fees")
+CREATE_ACCOUNT = ("v1:create_account:entry:open", "Create account", "E.g. for a business")
+UPGRADE = ("v1:upgrade:entry:open", "Upgrade tier", "No daily limit")
+SWITCH = ("v1:switch:entry:open", "Switch account", "Tendai Moyo Personal")
+MEMBERS = ("v1:members:entry:open", "Manage members", "Who acts, who is notified")
+
+
 PINNED: dict[str, list[tuple]] = {
     "not a member": [
         (
@@ -139,12 +151,12 @@ PINNED: dict[str, list[tuple]] = {
             "Menu",
             ("What you can do",),
             (
-                ("v1:offer:entry:open", "Offer credex", "Promise value to a member"),
-                ("v1:incoming:entry:open", "Incoming offers (0)", "Offers waiting for your answer"),
-                ("v1:outgoing:entry:open", "Outgoing offers (0)", "Your offers not yet accepted"),
-                ("v1:ledger:entry:open", "Ledger", "Your accepted credex"),
-                ("v1:upgrade:entry:open", "Upgrade tier", "No daily limit"),
-                ("v1:help:entry:open", "Help", "Commands, quick offers, fees"),
+                OFFER,
+                INCOMING_NONE,
+                OUTGOING_NONE,
+                LEDGER,
+                UPGRADE,
+                HELP,
             ),
         )
     ],
@@ -160,12 +172,12 @@ PINNED: dict[str, list[tuple]] = {
             "Menu",
             ("What you can do",),
             (
-                ("v1:offer:entry:open", "Offer credex", "Promise value to a member"),
+                OFFER,
                 ("v1:incoming:entry:open", "Incoming offers (1)", "Offers waiting for your answer"),
-                ("v1:outgoing:entry:open", "Outgoing offers (0)", "Your offers not yet accepted"),
-                ("v1:ledger:entry:open", "Ledger", "Your accepted credex"),
-                ("v1:upgrade:entry:open", "Upgrade tier", "No daily limit"),
-                ("v1:help:entry:open", "Help", "Commands, quick offers, fees"),
+                OUTGOING_NONE,
+                LEDGER,
+                UPGRADE,
+                HELP,
             ),
         )
     ],
@@ -181,12 +193,12 @@ PINNED: dict[str, list[tuple]] = {
             "Menu",
             ("What you can do",),
             (
-                ("v1:offer:entry:open", "Offer credex", "Promise value to a member"),
-                ("v1:incoming:entry:open", "Incoming offers (0)", "Offers waiting for your answer"),
-                ("v1:outgoing:entry:open", "Outgoing offers (0)", "Your offers not yet accepted"),
-                ("v1:ledger:entry:open", "Ledger", "Your accepted credex"),
-                ("v1:upgrade:entry:open", "Upgrade tier", "No daily limit"),
-                ("v1:help:entry:open", "Help", "Commands, quick offers, fees"),
+                OFFER,
+                INCOMING_NONE,
+                OUTGOING_NONE,
+                LEDGER,
+                UPGRADE,
+                HELP,
             ),
         )
     ],
@@ -202,12 +214,12 @@ PINNED: dict[str, list[tuple]] = {
             "Menu",
             ("What you can do",),
             (
-                ("v1:offer:entry:open", "Offer credex", "Promise value to a member"),
-                ("v1:incoming:entry:open", "Incoming offers (0)", "Offers waiting for your answer"),
-                ("v1:outgoing:entry:open", "Outgoing offers (0)", "Your offers not yet accepted"),
-                ("v1:ledger:entry:open", "Ledger", "Your accepted credex"),
-                ("v1:create_account:entry:open", "Create account", "E.g. for a business"),
-                ("v1:help:entry:open", "Help", "Commands, quick offers, fees"),
+                OFFER,
+                INCOMING_NONE,
+                OUTGOING_NONE,
+                LEDGER,
+                CREATE_ACCOUNT,
+                HELP,
             ),
         )
     ],
@@ -223,13 +235,13 @@ PINNED: dict[str, list[tuple]] = {
             "Menu",
             ("What you can do",),
             (
-                ("v1:offer:entry:open", "Offer credex", "Promise value to a member"),
-                ("v1:incoming:entry:open", "Incoming offers (0)", "Offers waiting for your answer"),
-                ("v1:outgoing:entry:open", "Outgoing offers (0)", "Your offers not yet accepted"),
-                ("v1:ledger:entry:open", "Ledger", "Your accepted credex"),
-                ("v1:create_account:entry:open", "Create account", "E.g. for a business"),
-                ("v1:members:entry:open", "Manage members", "Who acts, who is notified"),
-                ("v1:help:entry:open", "Help", "Commands, quick offers, fees"),
+                OFFER,
+                INCOMING_NONE,
+                OUTGOING_NONE,
+                LEDGER,
+                CREATE_ACCOUNT,
+                MEMBERS,
+                HELP,
             ),
         )
     ],
@@ -246,13 +258,13 @@ PINNED: dict[str, list[tuple]] = {
             "Menu",
             ("What you can do",),
             (
-                ("v1:offer:entry:open", "Offer credex", "Promise value to a member"),
-                ("v1:incoming:entry:open", "Incoming offers (0)", "Offers waiting for your answer"),
-                ("v1:outgoing:entry:open", "Outgoing offers (0)", "Your offers not yet accepted"),
-                ("v1:ledger:entry:open", "Ledger", "Your accepted credex"),
-                ("v1:switch:entry:open", "Switch account", "Tendai Moyo Personal"),
-                ("v1:create_account:entry:open", "Create account", "E.g. for a business"),
-                ("v1:help:entry:open", "Help", "Commands, quick offers, fees"),
+                OFFER,
+                INCOMING_NONE,
+                OUTGOING_NONE,
+                LEDGER,
+                SWITCH,
+                CREATE_ACCOUNT,
+                HELP,
             ),
         )
     ],
@@ -269,14 +281,14 @@ PINNED: dict[str, list[tuple]] = {
             "Menu",
             ("What you can do",),
             (
-                ("v1:offer:entry:open", "Offer credex", "Promise value to a member"),
-                ("v1:incoming:entry:open", "Incoming offers (0)", "Offers waiting for your answer"),
-                ("v1:outgoing:entry:open", "Outgoing offers (0)", "Your offers not yet accepted"),
-                ("v1:ledger:entry:open", "Ledger", "Your accepted credex"),
-                ("v1:switch:entry:open", "Switch account", "Tendai Moyo Personal"),
-                ("v1:create_account:entry:open", "Create account", "E.g. for a business"),
-                ("v1:members:entry:open", "Manage members", "Who acts, who is notified"),
-                ("v1:help:entry:open", "Help", "Commands, quick offers, fees"),
+                OFFER,
+                INCOMING_NONE,
+                OUTGOING_NONE,
+                LEDGER,
+                SWITCH,
+                CREATE_ACCOUNT,
+                MEMBERS,
+                HELP,
             ),
         )
     ],
