@@ -279,9 +279,9 @@ if min(NOTIFY_WRONG_KEYS_PER_ADDRESS, NOTIFY_WRONG_KEYS_WINDOW_SECONDS) < 1:
 # --- Static files, i18n ---------------------------------------------------------------------------------
 # WhiteNoise serves /static/ from the app itself, under `make run`, the container and tests alike. In
 # production it serves STATIC_ROOT, which the image fills at build (`collectstatic`, Dockerfile); elsewhere
-# (no collectstatic run) it finds the files in the apps, as `runserver` would.
+# no collectstatic is run (so no STATIC_ROOT to warn about): it finds the files in the apps, as `runserver`.
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = BASE_DIR / "staticfiles" if DJANGO_ENV == "production" else None
 WHITENOISE_USE_FINDERS = DJANGO_ENV != "production"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
