@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # VimbisoPay production image: Gunicorn serving config.wsgi as an unprivileged user.
 # Runtime dependencies only (requirements.txt); no tests, benchmarks, .git or local state (see .dockerignore).
-# Static files are collected into /app/staticfiles at build time; the reverse proxy in front serves them.
+# Static files are collected into /app/staticfiles at build time; the app serves them (WhiteNoise).
 #
 # The base is pinned to a patch release. For a production build, pin its digest as well:
 #   docker buildx imagetools inspect python:3.11.13-slim-bookworm

@@ -1,6 +1,7 @@
 """Admin pages of the WhatsApp edge: read-only inbox, outbox, statuses and platform errors, and members seen.
 
-Nothing here can be added, changed or deleted. Phone numbers and member keys are shown masked
+Nothing here can be added, changed or deleted; the outbox's one action, "Retry failed send", stores and sends
+a new row (`bot.admin_actions`). Phone numbers and member keys are shown masked
 (`security.redaction.mask_phone`, `mask_member`); a full number may be typed into the search box (exact
 match) but is never shown. Message contents (the inbox's `event`, the outbox's `payload`) are not shown at
 all: kind, status and latency only.
@@ -30,6 +31,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Mi
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 
+from bot.admin_actions import RETRY_PERMISSION, retry_failed_sends
 from bot.admin_limits import limits_view
 from bot.models import InboxMessage, MemberIdentity, OutboxMessage, PlatformError, StatusEvent
 from flows.store import ConversationStore
@@ -177,9 +179,13 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     fields = ("id", "member", "in_reply_to", "kind", "status", "wamid", "error_code", "error_class")
     fields += ("attempts", "created_at", "accepted_at", "updated_at", "latency")
     readonly_fields = fields
+    actions = (retry_failed_sends,)  # bot.admin_actions; needs bot.retry_outboxmessage
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(latency_value=elapsed("created_at", "accepted_at"))
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(RETRY_PERMISSION)
 
     @admin.display(description="member")
     def member(self, row: OutboxMessage) -> str:

@@ -106,6 +106,7 @@ class OutboxMessage(models.Model):
         constraints = [models.UniqueConstraint(fields=["wamid"], name="outbox_wamid_unique")]
         indexes = [models.Index(fields=["wa_id"], name="outbox_wa_id")]
         ordering = ["created_at"]
+        permissions = [("retry_outboxmessage", "Can retry a failed send (as a new outbox row)")]
 
     def __str__(self) -> str:
         return f"outbox {self.pk} {self.kind} {self.status}"

@@ -5,9 +5,11 @@ shown), the action, the state and the times, and for reconciliation the checks m
 ops were alerted (filter "settlement": still sent/unknown, or ops alerted); never their parameters or the
 ledger's answer, which hold other members' numbers and names. The breaker page
 (`/admin/credex_api/instruction/breaker/`, listed on the index) shows `credex_api.breaker.breaker_status()`,
-read-only; `manage.py credex_breaker --reset` closes it; it takes no query parameter (any is refused with a
-400 page). The list answers only its filters, search box, sorting and paging (`security.admin_lookups`):
-`?params__contains=…` or `?result__icontains=…` get a 400 page, never an answer.
+with a "Reset breaker" button (POST) for staff with `credex_api.reset_breaker`: it closes the breaker and
+forgets its counts as `manage.py credex_breaker --reset` does, and writes an `admin.reset_breaker` audit row
+with the state it had. The page takes no query parameter (any is refused with a 400 page). The list answers
+only its filters, search box, sorting and paging (`security.admin_lookups`): `?params__contains=…` or
+`?result__icontains=…` get a 400 page, never an answer.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ from __future__ import annotations
 import datetime
 
 import redis
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import DurationField, ExpressionWrapper, F, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.urls import path
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django_redis.exceptions import ConnectionInterrupted
 
-from credex_api.breaker import breaker_status
+from credex_api.breaker import CircuitBreaker, breaker_status
+from credex_api.conf import ClientConfig, cache_redis
 from credex_api.models import Instruction
+from security import audit
 from security.admin_lookups import refuse_unknown_params
 from security.admin_site import ReadOnlyAdmin, add_page, render_page
 from security.redaction import mask_phone
@@ -86,17 +90,38 @@ class InstructionAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         if refused := refuse_unknown_params(request):
             return refused
+        if request.method == "POST":
+            return reset_breaker(request)
         try:
             status = breaker_status()
         except (redis.RedisError, ConnectionInterrupted):
             status = None
         if status and status["open_until"]:
             status["open_until"] = datetime.datetime.fromtimestamp(status["open_until"], tz=datetime.UTC)
-        context = {"status": status}
+        context = {"status": status, "can_reset": request.user.has_perm(RESET_PERMISSION)}
         return render_page(request, title="Ledger circuit breaker", body=BREAKER_PAGE, context=context)
 
 
+def reset_breaker(request: HttpRequest) -> HttpResponse:
+    """Close the shared breaker and forget its counts (`credex_api.reset_breaker`), audited with its state."""
+    if not request.user.has_perm(RESET_PERMISSION):
+        raise PermissionDenied
+    config = ClientConfig.from_settings()
+    breaker = CircuitBreaker(cache_redis(), config.breaker, key_prefix=config.key_prefix)
+    try:
+        before = breaker.status()
+        breaker.reset()
+    except (redis.RedisError, ConnectionInterrupted):
+        messages.error(request, "Nothing was reset: the cache Redis does not answer.")
+        return HttpResponseRedirect(reverse("admin:credex_api_breaker"))
+    actor = audit.staff(request.user.get_username())
+    audit.record("admin.reset_breaker", actor=actor, obj="ledger breaker", old=before, request=request)
+    messages.success(request, f"Breaker reset (it was {before['state']}).")
+    return HttpResponseRedirect(reverse("admin:credex_api_breaker"))
+
+
 BREAKER_PERMISSION = "credex_api.view_breaker"
+RESET_PERMISSION = "credex_api.reset_breaker"
 BREAKER_PAGE = """
 {% if status %}<table id="breaker"><tbody>
 <tr><th scope="row">State</th><td id="breaker-state">{{ status.state }}</td></tr>
@@ -107,7 +132,9 @@ BREAKER_PAGE = """
 <tr><th scope="row">Seconds until the next trial call</th>
 <td>{{ status.seconds_until_trial|floatformat:1 }}</td></tr>
 </tbody></table>
-<p>Read-only. <code>python manage.py credex_breaker --reset</code> closes it.</p>
+{% if can_reset %}<form method="post">{% csrf_token %}<div class="submit-row">
+<input type="submit" value="Reset breaker" id="reset-breaker"></div></form>{% endif %}
+<p>Reset closes it and forgets its counts, as <code>python manage.py credex_breaker --reset</code> does.</p>
 {% else %}<p class="errornote">The breaker's state is unavailable: the cache Redis does not answer.</p>
 {% endif %}
 """

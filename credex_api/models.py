@@ -60,7 +60,10 @@ class Instruction(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        permissions = [("view_breaker", "Can view the ledger circuit breaker")]
+        permissions = [
+            ("view_breaker", "Can view the ledger circuit breaker"),
+            ("reset_breaker", "Can reset (close) the ledger circuit breaker"),
+        ]
         indexes = [
             models.Index(fields=["state", "sent_at"], name="instruction_state_sent"),
             models.Index(fields=["member"], name="instruction_member"),

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # /static/ (the admin's CSS/JS): same-origin for the CSP
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware, so preflights are answered
     "django.middleware.common.CommonMiddleware",
@@ -276,8 +277,12 @@ if min(NOTIFY_WRONG_KEYS_PER_ADDRESS, NOTIFY_WRONG_KEYS_WINDOW_SECONDS) < 1:
 
 
 # --- Static files, i18n ---------------------------------------------------------------------------------
+# WhiteNoise serves /static/ from the app itself, under `make run`, the container and tests alike. In
+# production it serves STATIC_ROOT, which the image fills at build (`collectstatic`, Dockerfile); elsewhere
+# no collectstatic is run (so no STATIC_ROOT to warn about): it finds the files in the apps, as `runserver`.
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = BASE_DIR / "staticfiles" if DJANGO_ENV == "production" else None
+WHITENOISE_USE_FINDERS = DJANGO_ENV != "production"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False
