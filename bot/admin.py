@@ -31,6 +31,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Mi
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 
+from bot import admin_member  # noqa: F401 - registers the member page
 from bot.admin_actions import RETRY_PERMISSION, retry_failed_sends
 from bot.admin_limits import limits_view
 from bot.models import InboxMessage, MemberIdentity, OutboxMessage, PlatformError, StatusEvent

@@ -6,7 +6,8 @@
 - `StatusEvent`: every status webhook, deduplicated on (WhatsApp id, status); unknown ids are kept, unmatched.
 - `PlatformError`: `value.errors[]` items Meta sends about the app or number.
 - `SettledNotice`: the one message a member got about an uncertain instruction once it settled.
-- `MemberIdentity`: a member's key and their WhatsApp phone, BSUID and username (`bot.identity`).
+- `MemberIdentity`: a member's key and their WhatsApp phone, BSUID and username (`bot.identity`);
+  `Member`, its proxy, names the admin member page's permissions (`bot.admin_member`).
 - `ReadinessProbe`: one row readiness (`bot.readiness`) rewrites to prove the database takes writes.
 - `MemberDataAccess`: no table; it only names the operator API's personal-data permissions (export, erase)
   and its schema permission, so ops can grant them like any other Django permission.
@@ -214,6 +215,23 @@ class MemberIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"member identity {self.pk}"
+
+
+class Member(MemberIdentity):
+    """No table (a proxy of `MemberIdentity`): the admin member page (`bot.admin_member`) and its permissions.
+
+    `view_member` opens the page (tier and accounts read from the ledger on demand, instructions, outbox,
+    conversation state, and a transcript of kinds and times); `view_member_transcript` also shows the
+    messages' texts in that transcript.
+    """
+
+    class Meta:
+        proxy = True
+        default_permissions = ("view",)
+        permissions = [("view_member_transcript", "Can read the texts of a member's conversation (admin)")]
+
+    def __str__(self) -> str:
+        return f"member {self.pk}"
 
 
 class ReadinessProbe(models.Model):
