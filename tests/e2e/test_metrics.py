@@ -4,6 +4,10 @@ reads must be there and must have moved by what this traffic did (deltas: counte
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
@@ -15,6 +19,7 @@ from tests.support.signing import post_signed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TOKEN = "metrics-test-token-0123456789abcdefghij"
+DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana-dashboard.json"
 
 
 def scrape(client: Client) -> dict[tuple[str, tuple], float]:
@@ -68,3 +73,10 @@ def test_a_scrape_after_real_traffic_shows_every_family_moving(new_member, fake_
     assert total(after, "vimbiso_instructions") >= 1
     assert total(after, "vimbiso_ledger_breaker_state", state="closed") == 1
     assert total(after, "vimbiso_ledger_breaker_state", state="open") == 0
+
+    # The sample dashboard charts only series this scrape has (a renamed metric would blank a panel).
+    panels = json.loads(DASHBOARD.read_text())["panels"]
+    exprs = [target["expr"] for panel in panels for target in panel["targets"]]
+    charted = {name for expr in exprs for name in re.findall(r"vimbiso_\w+", expr)}
+    no_transition_yet = {"vimbiso_ledger_breaker_transitions_total"}  # labelled: shown from its first use
+    assert charted <= {name for name, _labels in after} | no_transition_yet
