@@ -48,8 +48,8 @@ RUN throwaway() { python -c 'import secrets; print(secrets.token_urlsafe(48))'; 
     CLIENT_API_KEY="$(throwaway)" NOTIFY_API_KEY="$(throwaway)" OPERATOR_JWT_SIGNING_KEY="$(throwaway)" \
     REDIS_CACHE_URL=redis://build.invalid:6379/0 REDIS_STATE_URL=redis://build.invalid:6380/0 \
     sh -c 'python manage.py check --deploy --fail-level WARNING && python manage.py collectstatic --noinput' \
- && mkdir -p /app/var \
- && chown app:app /app/var
+ && mkdir -p /app/var /run/vimbiso-metrics \
+ && chown app:app /app/var /run/vimbiso-metrics
 
 USER 10001:10001
 EXPOSE 8000

@@ -46,6 +46,7 @@ from bot.models import OutboxMessage
 from bot.rendering import InvalidRecipientError, render, render_kind
 from bot.sender import GraphSender, SendResult, get_sender
 from flows.types import Reply
+from security import metrics
 from security.alerts import raise_alert
 from security.redaction import mask_phone
 
@@ -137,6 +138,8 @@ def send_row(row: OutboxMessage, *, sender: GraphSender | None = None) -> SendRe
     sender = sender or get_sender()
     result = sender.send({**row.payload, "biz_opaque_callback_data": str(row.pk)}, attempt=row.attempts)
     status = _record_outcome(row, result, sender)
+    code = result.error.code if result.error else None
+    metrics.OUTBOX_SENDS.labels(result=str(status), error_code="" if code is None else str(code)).inc()
     _log_outcome(row, result, status)
     return result
 

@@ -43,7 +43,7 @@ from bot.models import InboxMessage, OutboxMessage
 from flows.services import run_turn
 from flows.store import HeldLock, LockBusy, member_lock
 from flows.types import IdentityChange, TextReply
-from security import alerts, correlation
+from security import alerts, correlation, metrics
 from security.redaction import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ def _claim(row: InboxMessage) -> bool:
 def _process_row(row: InboxMessage, capture: Capture | None, held: HeldLock) -> str:
     """One inbound message: rate limit, the engine's turn, its replies recorded then sent (or captured).
     Returns the member key the turn answered under."""
-    key = row.wa_id
+    key, started = row.wa_id, time.monotonic()
     try:
         if capture is not None:
             key, replies = _turn(row, held)
@@ -177,8 +177,10 @@ def _process_row(row: InboxMessage, capture: Capture | None, held: HeldLock) -> 
         logger.exception("processing failed for inbox row %s", row.pk)
         _finish(row, InboxMessage.Status.FAILED)
         alerts.note_processing_failure()  # repeated failures raise an alert
+        metrics.TURN_SECONDS.labels(result="failed").observe(time.monotonic() - started)
         return key
     _finish(row, InboxMessage.Status.DONE)
+    metrics.TURN_SECONDS.labels(result="done").observe(time.monotonic() - started)
     return key
 
 

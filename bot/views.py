@@ -26,7 +26,7 @@ from bot import inbox, processing
 from bot.events import ParsedBatch
 from bot.parsing import parse_webhook
 from bot.request_body import read_capped_body
-from security import alerts, audit, correlation, signatures
+from security import alerts, audit, correlation, metrics, signatures
 
 logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("security.webhook")
@@ -38,6 +38,8 @@ def webhook(request: HttpRequest) -> HttpResponse:
     correlation_id = os.urandom(8).hex()  # 16 hex digits, like the rest of the logs
     with correlation.bound(correlation_id):  # every log line of this delivery carries it
         response = _handshake(request) if request.method == "GET" else _receive(request, correlation_id)
+        if request.method == "POST":
+            metrics.WEBHOOK_DELIVERIES.labels(result=metrics.delivery_result(response.status_code)).inc()
         if response.status_code >= 400:  # Django's own "Forbidden: /bot/webhook" line, now and once
             log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
     response[correlation.HEADER] = correlation_id
@@ -63,6 +65,7 @@ def _receive(request: HttpRequest, correlation_id: str) -> HttpResponse:
         signatures.verify_meta_signature(body=body, header=header, secrets=secrets)
     except signatures.SignatureRejected as rejected:
         missing = rejected.reason == signatures.REASON_MISSING
+        metrics.SIGNATURE_REFUSALS.labels(reason=rejected.reason).inc()
         return _reject(request, f"signature {rejected.reason}", 401 if missing else 403)
     mock = request.META.get("HTTP_X_MOCK_TESTING", "").strip().lower() == "true"
     if mock and not settings.MOCK_TESTING_ENABLED:

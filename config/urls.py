@@ -1,12 +1,14 @@
 """Root URLconf: the WhatsApp edge under /bot/, the operator API under /api/, the liveness and readiness
-probes, the admin, and the development chat under /dev/ only where the `devtools` app is installed (DEBUG
-and MOCK_TESTING_ENABLED both on, config/settings/__init__.py)."""
+probes, the Prometheus scrape (/metrics, token-gated: bot/metrics_view.py), the admin, and the development
+chat under /dev/ only where the `devtools` app is installed (DEBUG and MOCK_TESTING_ENABLED both on,
+config/settings/__init__.py)."""
 
 from django.apps import apps
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 
+from bot.metrics_view import scrape
 from bot.readiness import failed_checks
 from security import admin_site  # noqa: F401 - makes admin.site the TOTP-only, rate-limited VimbisoAdminSite
 
@@ -30,6 +32,7 @@ urlpatterns = [
     path("api/", include("operator_api.urls")),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", scrape, name="metrics"),
     path("admin/", admin.site.urls),
 ]
 if apps.is_installed("devtools"):

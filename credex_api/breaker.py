@@ -35,6 +35,7 @@ import redis
 
 from credex_api.conf import BreakerPolicy, ClientConfig, cache_redis
 from credex_api.errors import CircuitOpen
+from security import metrics
 from security.alerts import raise_alert
 
 logger = logging.getLogger("credex_api.breaker")
@@ -234,6 +235,7 @@ class CircuitBreaker:
         level = logging.WARNING if transition.endswith("->open") else logging.INFO
         parts = " ".join(f"{name}={value}" for name, value in figures.items() if value not in ("", None))
         logger.log(level, "credex breaker %s %s", transition, parts, extra={"breaker_transition": transition})
+        metrics.BREAKER_TRANSITIONS.labels(transition=transition).inc()
         if transition.endswith("->open"):
             details = {"transition": transition, **figures}
             raise_alert(

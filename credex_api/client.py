@@ -68,6 +68,7 @@ from credex_api.normalise import ShapeError
 from credex_api.policy import AttemptFailure, answer_failure, transport_failure
 from credex_api.responses import Envelope, bearer_token, read_answer
 from credex_api.throttle import Priority, Throttle
+from security import metrics
 from security.redaction import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -189,15 +190,11 @@ class CredexClient:
             except CredexError as error:
                 self._log_failure(route, error, attempt, phone, started)
                 raise
+            elapsed = time.monotonic() - started
+            metrics.ledger_call(route.name, "ok", elapsed)
             if logger.isEnabledFor(logging.DEBUG):
-                logger.debug(
-                    "credex %s %s in %.1f ms after %s attempt(s) for %s",
-                    route.name,
-                    envelope.status,
-                    (time.monotonic() - started) * 1000,
-                    attempt,
-                    mask_phone(phone),
-                )
+                args = (route.name, envelope.status, elapsed * 1000, attempt, mask_phone(phone))
+                logger.debug("credex %s %s in %.1f ms after %s attempt(s) for %s", *args)
             return envelope
 
     def _may_wait(self, attempt: int, started: float, delay: float) -> bool:
@@ -259,6 +256,7 @@ class CredexClient:
     def _log_failure(
         self, route: Endpoint, error: CredexError, attempts: int, phone: str | None, started: float
     ) -> None:
+        metrics.ledger_call(route.name, type(error).__name__, time.monotonic() - started)
         expected = isinstance(error, CredexRejected | CredexUnauthorized | CredexBusy | CircuitOpen)
         level = logging.INFO if expected else logging.WARNING
         logger.log(

@@ -276,6 +276,15 @@ if min(NOTIFY_WRONG_KEYS_PER_ADDRESS, NOTIFY_WRONG_KEYS_WINDOW_SECONDS) < 1:
     raise ValueError("NOTIFY_WRONG_KEYS_PER_ADDRESS and NOTIFY_WRONG_KEYS_WINDOW_SECONDS must be at least 1")
 
 
+# --- Metrics (GET /metrics, bot/metrics_view.py; README "Metrics") -----------------------------------------
+# The bearer token Prometheus sends. Unset: /metrics answers 404 (no endpoint at all); set, it must pass the
+# production guard like any secret.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# prometheus-client's multiprocess mode: every process (Gunicorn workers, run_worker) writes its values here
+# and a scrape adds them up. Empty: each process reports only its own (development, tests).
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
+
+
 # --- Static files, i18n ---------------------------------------------------------------------------------
 # WhiteNoise serves /static/ from the app itself, under `make run`, the container and tests alike. In
 # production it serves STATIC_ROOT, which the image fills at build (`collectstatic`, Dockerfile); elsewhere

@@ -10,8 +10,9 @@ from security.production import assert_production_safe, guarded_values
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = True
-# Container health probes speak plain HTTP on the private network; nothing else is exempt.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Container health probes and the Prometheus scrape (bearer token, bot/metrics_view.py) speak plain HTTP on
+# the private network; nothing else is exempt.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

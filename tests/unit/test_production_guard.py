@@ -38,6 +38,7 @@ SAFE = {
     "OPERATOR_JWT_SIGNING_KEY": secrets.token_urlsafe(48),
     "ALERT_WEBHOOK_SECRET": "",
     "ALERT_TELEGRAM_BOT_TOKEN": "",
+    "METRICS_TOKEN": "",
 }
 EXACTLY_32 = secrets.token_hex(16)
 
