@@ -3,7 +3,8 @@
 Starts the Redis pair (cache on 6380, state on 6381, data and logs under `var/`), applies migrations, then
 runs the web server (Gunicorn with `deploy/gunicorn.conf.py` on 127.0.0.1:$PORT), the inbox worker
 (`manage.py run_worker`, `WORKER_CONCURRENCY` members at once; `WORKER_PROCESSES` of them, default 1)
-and, when `sandbox/__main__.py` exists, the MyCredex sandbox on port 8001. Child
+and, when `sandbox/__main__.py` exists, the MyCredex sandbox on port 8001 (`SANDBOX_PORT`), expecting the
+bot's own `CLIENT_API_KEY` (environment or `.env`) as its client key, so a key set for the bot works. Child
 output is prefixed with the child's name. Ctrl-C or SIGTERM stops every child: the web server and worker(s)
 first, then the sandbox, then Redis. A child that dies is restarted after a backoff (logged); one that dies
 more than 5 times within a minute, or a Redis server that dies, stops everything with a non-zero status.
@@ -57,6 +58,12 @@ def child_environment(port: int, cache: RedisServer, state: RedisServer) -> dict
         MYCREDEX_APP_URL=env_str("MYCREDEX_APP_URL", f"http://127.0.0.1:{SANDBOX_PORT}/"),
     )
     return env
+
+
+def sandbox_environment(env: dict[str, str]) -> dict[str, str]:
+    """The sandbox's environment: the children's, with the bot's CLIENT_API_KEY as the key it expects (the
+    sandbox reads only its own SANDBOX_* variables, no `.env`: it would otherwise refuse every login)."""
+    return {**env, "SANDBOX_CLIENT_API_KEY": env_str("CLIENT_API_KEY", "dev-client-api-key")}
 
 
 def answers_ok(port: int, path: str) -> bool:
@@ -145,7 +152,7 @@ class DevRun:
             self.children.append(start_child(name, [python, "manage.py", "run_worker"], env))
         if self.with_sandbox:
             sandbox = [python, "-m", "sandbox", "--port", str(SANDBOX_PORT)]
-            self.children.append(start_child("sandbox", sandbox, env))
+            self.children.append(start_child("sandbox", sandbox, sandbox_environment(env)))
         wait_until_ready(self.port, self.children)
         return banner(self.port, env["PROCESSING_MODE"], self.with_sandbox)
 

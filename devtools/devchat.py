@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 
 import requests
 
+from devtools.payloads import SENDER_NAME
 from devtools.payloads.deliveries import (
     as_username_user,
     new_wamid,
@@ -110,33 +111,38 @@ def valid_phone(value: object) -> bool:
 
 def delivery(
     *, wa_id: str, phone_number_id: str, text: str | None = None, choice: Option | None = None,
-    username: bool = False,
+    username: bool = False, name: str = SENDER_NAME,
 ) -> dict:  # fmt: skip
-    """The webhook body WhatsApp would send for `text` typed, or `choice` tapped, by `wa_id` (a username
-    user when `username`: module docstring)."""
+    """The webhook body WhatsApp would send for `text` typed, or `choice` tapped, by `wa_id` whose WhatsApp
+    profile name is `name` (a username user when `username`: module docstring)."""
     if (text is None) == (choice is None):
         raise ValueError("give exactly one of text and choice")
-    payload = _delivery(wa_id=wa_id, phone_number_id=phone_number_id, text=text, choice=choice)
+    payload = _delivery(wa_id=wa_id, phone_number_id=phone_number_id, text=text, choice=choice, name=name)
     return as_username_user(payload, wa_id=wa_id) if username else payload
 
 
-def vcard_delivery(*, wa_id: str, phone_number_id: str, phones: list[str], username: bool = False) -> dict:
-    """`wa_id` forwarding a vCard of `phones` (origin "other"): never links a number."""
+def vcard_delivery(
+    *, wa_id: str, phone_number_id: str, phones: list[str], username: bool = False, name: str = SENDER_NAME
+) -> dict:  # fmt: skip
+    """`wa_id` (profile name `name`) forwarding a vCard of `phones` (origin "other"): never links a number."""
     payload = whatsapp_contacts_payload(
-        phones=phones, origin="other", wamid=new_wamid(), phone_number_id=phone_number_id, wa_id=wa_id
-    )
+        phones=phones, origin="other", wamid=new_wamid(), phone_number_id=phone_number_id, wa_id=wa_id,
+        name=name,
+    )  # fmt: skip
     return as_username_user(payload, wa_id=wa_id) if username else payload
 
 
-def _delivery(*, wa_id: str, phone_number_id: str, text: str | None, choice: Option | None) -> dict:
+def _delivery(
+    *, wa_id: str, phone_number_id: str, text: str | None, choice: Option | None, name: str
+) -> dict:  # fmt: skip
     if choice is None:
         return whatsapp_text_payload(
-            text=str(text), wamid=new_wamid(), phone_number_id=phone_number_id, wa_id=wa_id
+            text=str(text), wamid=new_wamid(), phone_number_id=phone_number_id, wa_id=wa_id, name=name
         )
     if choice.kind == SHARE_KIND:  # the answer to request_contact_info: the member's own number
         return whatsapp_contacts_payload(
             phones=[wa_id], origin="contact_request", wamid=new_wamid(), phone_number_id=phone_number_id,
-            wa_id=wa_id,
+            wa_id=wa_id, name=name,
         )  # fmt: skip
     return whatsapp_choice_payload(
         kind=choice.kind,
@@ -146,6 +152,7 @@ def _delivery(*, wa_id: str, phone_number_id: str, text: str | None, choice: Opt
         wamid=new_wamid(),
         phone_number_id=phone_number_id,
         wa_id=wa_id,
+        name=name,
     )
 
 

@@ -1,5 +1,7 @@
 """The development chat page in real headless Chromium (Selenium with the system chromedriver): type "help",
-see the topics list as a bubble with its rows, click a row, see the topic; and a "username user" (number
+see the topics list as a bubble whose rows stay collapsed behind its button until it is clicked, click a row,
+see the topic with WhatsApp's *bold* shown bold; a bot text holding markup and HTML shows the markup as
+<strong>/<em> and the HTML as text (nothing runs); and a "username user" (number
 withheld) asked for their number, refused a forwarded card, tapping Share and greeted (issue 22). The page
 runs under its strict Content-Security-Policy, so this also shows that nothing on it needs inline script or
 style.
@@ -8,6 +10,7 @@ Skipped when Chromium or chromedriver is not installed (`.ci/run` installs both 
 Selenium Manager never downloads anything: the driver path is given and SE_OFFLINE is set.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -50,10 +53,16 @@ def chat_page(live_server, dev_on, chromium):
     return chromium
 
 
+def shown(text: str) -> str:
+    """`text` as the page shows it: WhatsApp's *bold* markers become formatting, not characters."""
+    return re.sub(r"\*(\S[^*\n]*?)\*", r"\1", text)
+
+
 def bubbles_with(driver, text: str):
-    """The bot's bubbles whose text contains `text` (an empty list while none does)."""
+    """The bot's bubbles whose shown text contains `text` (an empty list while none does)."""
+    wanted = shown(text)
     return [
-        bubble for bubble in driver.find_elements(By.CSS_SELECTOR, ".bubble.screen") if text in bubble.text
+        bubble for bubble in driver.find_elements(By.CSS_SELECTOR, ".bubble.screen") if wanted in bubble.text
     ]
 
 
@@ -64,13 +73,19 @@ def test_typing_help_shows_the_topics_and_clicking_a_row_opens_it(chat_page):
 
     topics = wait.until(lambda driver: bubbles_with(driver, texts.HELP_TOPICS_BODY))[0]
     rows = topics.find_elements(By.CSS_SELECTOR, "button.option")
+    # As on the phone, the rows are behind the list's button until it is clicked.
+    assert rows and not any(row.is_displayed() for row in rows)
+    opener = topics.find_element(By.CSS_SELECTOR, "button.list-label")
+    assert opener.text == f"☰ {texts.HELP_TOPICS_BUTTON}"
+    assert opener.get_attribute("aria-expanded") == "false"
+    opener.click()
+    assert all(row.is_displayed() for row in rows) and opener.get_attribute("aria-expanded") == "true"
     assert [row.find_element(By.CLASS_NAME, "title").text for row in rows][:4] == [
         texts.HELP_COMMANDS_TITLE,
         texts.HELP_SHORTHAND_TITLE,
         texts.HELP_TIERS_TITLE,
         texts.HELP_FEES_TITLE,
     ]
-    assert f"☰ {texts.HELP_TOPICS_BUTTON}" in topics.text
     fees = next(row for row in rows if texts.HELP_FEES_TITLE in row.text)
     assert texts.HELP_FEES_ROW in fees.text
     fees.click()
@@ -83,6 +98,43 @@ def test_typing_help_shows_the_topics_and_clicking_a_row_opens_it(chat_page):
     mine = [bubble.text for bubble in chat_page.find_elements(By.CSS_SELECTOR, ".bubble.user")]
     assert [text.splitlines()[-1] for text in mine] == ["help", texts.HELP_FEES_TITLE]
     assert not chat_page.find_elements(By.CSS_SELECTOR, ".note.error")
+
+
+def test_whatsapp_bold_shows_bold_without_its_asterisks(chat_page):
+    wait = WebDriverWait(chat_page, WAIT_SECONDS)
+    chat_page.find_element(By.ID, "text").send_keys("help")
+    chat_page.find_element(By.ID, "send").click()
+    topics = wait.until(lambda driver: bubbles_with(driver, texts.HELP_TOPICS_BODY))[0]
+    topics.find_element(By.CSS_SELECTOR, "button.list-label").click()
+    topics.find_element(By.XPATH, f".//button[contains(., '{texts.HELP_COMMANDS_TITLE}')]").click()
+
+    heading = texts.HELP_COMMANDS.splitlines()[0].strip("*")  # "*Words you can send at any time*"
+    topic = wait.until(lambda driver: bubbles_with(driver, heading))[-1]
+    bold = [node.text for node in topic.find_elements(By.CSS_SELECTOR, "p.body strong")]
+    assert heading in bold and "menu" in bold and "cancel" in bold
+    assert "*" not in topic.find_element(By.CSS_SELECTOR, "p.body").text
+
+
+def test_markup_in_a_bot_text_is_formatted_and_html_in_it_stays_text(chat_page, monkeypatch):
+    """No reply of today's bot carries member-chosen HTML (names are letters only), so the About text is
+    replaced by a hostile one, sent through the real webhook, flows and dev chat endpoint like any reply."""
+    hostile = (
+        "*Bold* and _soft_ and ~gone~, not a_snake_name nor 2*3*4. "
+        "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\"><b>raw</b>"
+    )
+    monkeypatch.setattr(texts, "ABOUT", hostile)
+    title = chat_page.title
+    chat_page.find_element(By.ID, "text").send_keys("about")
+    chat_page.find_element(By.ID, "send").click()
+
+    body = WebDriverWait(chat_page, WAIT_SECONDS).until(lambda driver: bubbles_with(driver, "<script>"))[-1]
+    body = body.find_element(By.CSS_SELECTOR, "p.body")
+    assert [node.text for node in body.find_elements(By.CSS_SELECTOR, "strong")] == ["Bold"]
+    assert [node.text for node in body.find_elements(By.CSS_SELECTOR, "em")] == ["soft"]
+    assert [node.text for node in body.find_elements(By.CSS_SELECTOR, "s")] == ["gone"]
+    assert not body.find_elements(By.CSS_SELECTOR, "script, img, b")  # the HTML is characters, not elements
+    assert "a_snake_name nor 2*3*4" in body.text and "<b>raw</b>" in body.text
+    assert chat_page.title == title  # nothing ran
 
 
 def test_an_invalid_member_number_is_refused_on_the_page(chat_page):

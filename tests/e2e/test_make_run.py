@@ -1,5 +1,6 @@
 """`make run` end to end: the supervisor brings up both Redis, the web server, a worker and the sandbox;
-a signed mock "hi" gets the home menu back as JSON; Ctrl-C (SIGINT) stops every process it started."""
+a signed mock "hi" gets the home menu back as JSON, the sandbox letting the bot log in with its own
+`CLIENT_API_KEY`; Ctrl-C (SIGINT) stops every process it started."""
 
 import json
 import os
@@ -19,6 +20,7 @@ from security.signatures import sign_body
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "make-run-smoke-secret"
+CLIENT_KEY = "make-run-own-client-key"
 
 
 def get(url: str, timeout: float = 2.0) -> int:
@@ -48,6 +50,15 @@ def signed_mock_hi(port: int) -> dict:
         return json.loads(response.read())
 
 
+def sandbox_stats(port: int) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/devadmin/stats", data=b"{}", method="POST",
+        headers={"Content-Type": "application/json", "x-dev-admin-key": "dev-admin-key"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())["data"]
+
+
 def test_make_run_serves_a_signed_mock_hi_and_stops_everything_on_ctrl_c(tmp_path):
     web, sandbox = free_port(), free_port()
     env = {
@@ -60,6 +71,7 @@ def test_make_run_serves_a_signed_mock_hi_and_stops_everything_on_ctrl_c(tmp_pat
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
         "SANDBOX_DATABASE_PATH": str(tmp_path / "sandbox.sqlite3"),
         "WHATSAPP_APP_SECRET": SECRET,
+        "CLIENT_API_KEY": CLIENT_KEY,  # the sandbox must take the bot's key, or every login is a 401
         "WHATSAPP_API_URL": "http://127.0.0.1:9",
     }
     command = [sys.executable, "-m", "deploy.devrun"]
@@ -76,6 +88,8 @@ def test_make_run_serves_a_signed_mock_hi_and_stops_everything_on_ctrl_c(tmp_pat
         assert answer["received"] == 1
         assert answer["replies"], "the greeting must be answered"
         assert answer["replies"][0]["to"].lstrip("+") == SAMPLE_WA_ID
+        logins = sandbox_stats(sandbox)["responses"]["login"]
+        assert logins and "401" not in logins, logins  # the bot's own key let it in
     finally:
         run.send_signal(signal.SIGINT)
         output = run.communicate(timeout=60)[0].decode(errors="replace")

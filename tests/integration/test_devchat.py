@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from bot.models import InboxMessage
 from deploy.localredis import free_port
 from flows import texts
 from flows.definitions.help import TOPICS
@@ -167,3 +168,18 @@ def test_chat_command_says_why_when_nothing_listens(dev_on):
 def test_chat_command_refuses_an_invalid_member_number(dev_on):
     with pytest.raises(CommandError, match="2-15 digits"):
         call_command("chat", "--as", "+263 77", stdin=io.StringIO(""), stdout=io.StringIO())
+
+
+def test_chat_command_sends_a_number_that_names_no_shown_option_as_text(live_server, dev_on):
+    # Before any screen, and beyond the shown options, a typed number is the member's text (an amount, say).
+    topics = len(TOPIC_TITLES)
+    output = chat(live_server.url + "/bot/webhook", f"7\nhelp\n{topics + 1}\n/quit\n")
+    assert "(tapped" not in output
+    assert InboxMessage.objects.filter(wa_id=MEMBER, kind="text").count() == 3
+
+
+def test_chat_command_name_sets_the_profile_name_of_every_message(live_server, dev_on):
+    output = chat(live_server.url + "/bot/webhook", "hi\nhelp\n1\n", "--name", "Rudo Chikwanha")
+    assert "(tapped: Commands)" in output
+    events = [row.event for row in InboxMessage.objects.filter(wa_id=MEMBER)]
+    assert len(events) == 3 and {event["profile_name"] for event in events} == {"Rudo Chikwanha"}

@@ -9,8 +9,10 @@ import sys
 import time
 
 import pytest
+import requests
 
 from deploy import devrun
+from tests.support.sandbox_server import SandboxServer
 from tests.support.workers import wait_until
 
 PYTHON = sys.executable
@@ -86,3 +88,21 @@ def test_a_taken_port_is_reported_and_a_free_one_is_not():
     assert f"{taken} (web server)" in complaint
     assert "make run" in complaint
     assert devrun.busy_ports_complaint({"web server": taken}) is None  # closed again
+
+
+def test_the_sandbox_of_make_run_takes_the_bots_own_client_api_key(monkeypatch):
+    # A key set for the bot (environment or .env) must open the sandbox's login too, or every login is a 401.
+    monkeypatch.setenv("CLIENT_API_KEY", "operator-chosen-client-key-0123456789")
+    key = devrun.sandbox_environment({})["SANDBOX_CLIENT_API_KEY"]
+    server = SandboxServer(client_api_key=key).start()
+    try:
+        phone = {"phone": "263771234567"}
+
+        def login(client_key: str) -> int:
+            headers = {"x-client-api-key": client_key}
+            return requests.post(f"{server.url}/login", json=phone, headers=headers, timeout=10).status_code
+
+        assert login("operator-chosen-client-key-0123456789") == 404  # let in: "Member not found"
+        assert login("dev-client-api-key") == 401
+    finally:
+        server.stop()

@@ -1,11 +1,13 @@
-"""`python manage.py chat [--as PHONE] [--username] [--url URL]`: chat with the bot in a terminal, no WhatsApp
-needed.
+"""`python manage.py chat [--as PHONE] [--name NAME] [--username] [--url URL]`: chat with the bot in a
+terminal, no WhatsApp needed.
 
 Every line goes through the real signed webhook in mock-testing mode (the server needs MOCK_TESTING_ENABLED):
 it is built as the WhatsApp delivery of a typed text, or of a tap when the line is the number of an option
-shown (`[1] Title`), signed with the local WHATSAPP_APP_SECRET and posted; the replies the bot would have
-sent are printed as text (`devtools/devchat.py`). `/as PHONE` switches to another member (play two members),
-`/quit` (or end of input, or Ctrl-C) leaves. Phone numbers are printed masked.
+shown (`[1] Title`; any other number, such as an amount, goes as text), signed with the local
+WHATSAPP_APP_SECRET and posted; the replies the bot would have sent are printed as text
+(`devtools/devchat.py`). `/as PHONE` switches to another member (play two members), `/quit` (or end of input,
+or Ctrl-C) leaves. Phone numbers are printed masked. `--name` sets the WhatsApp profile name every message
+carries (`contacts[].profile.name`; default the payload builders' sample name).
 
 `--username` plays a "username user": WhatsApp withholds the member's number, so their messages carry only a
 business-scoped user id and a username (`devtools.payloads.deliveries.as_username_user`). `/username` toggles
@@ -24,6 +26,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from devtools import devchat
+from devtools.payloads import SENDER_NAME
 from devtools.payloads.deliveries import SAMPLE_WA_ID
 from security.redaction import mask_phone
 
@@ -52,13 +55,20 @@ class Command(BaseCommand):
             help=f"the member's WhatsApp number: digits with the country code (default {SAMPLE_WA_ID})",
         )
         parser.add_argument(
+            "--name",
+            default=SENDER_NAME,
+            help=f"the member's WhatsApp profile name (default {SENDER_NAME!r})",
+        )
+        parser.add_argument(
             "--username",
             action="store_true",
             help="play a username user: WhatsApp withholds the number; the bot sees a BSUID and username",
         )
         parser.add_argument("--url", default=DEFAULT_URL, help=f"the bot's webhook (default {DEFAULT_URL})")
 
-    def handle(self, *args, wa_id: str, url: str, username: bool = False, **options) -> None:
+    def handle(
+        self, *args, wa_id: str, url: str, username: bool = False, name: str = SENDER_NAME, **options
+    ) -> None:  # fmt: skip
         if not devchat.valid_phone(wa_id):
             raise CommandError("--as needs 2-15 digits with the country code, not starting with 0")
         if not settings.WHATSAPP_APP_SECRET:
@@ -66,6 +76,7 @@ class Command(BaseCommand):
         self.stdin: TextIO = options.get("stdin") or sys.stdin
         self.url = url
         self.wa_id = wa_id
+        self.name = name.strip() or SENDER_NAME
         self.username_of: dict[str, bool] = {wa_id: username}  # who plays a username user
         self.options_of: dict[str, list[devchat.Option]] = {}  # each member's latest options
         self.stdout.write(f"Chatting with {url} as {self._who()}.")
@@ -110,14 +121,14 @@ class Command(BaseCommand):
         else:
             payload = devchat.vcard_delivery(
                 wa_id=self.wa_id, phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID, phones=[rest],
-                username=self.username_of.get(self.wa_id, False),
+                username=self.username_of.get(self.wa_id, False), name=self.name,
             )  # fmt: skip
             self._post(payload, f"(forwarded a contact card of {mask_phone(rest)})")
 
     def _delivery(self, **message: object) -> dict:
         return devchat.delivery(
             wa_id=self.wa_id, phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID,
-            username=self.username_of.get(self.wa_id, False), **message,
+            username=self.username_of.get(self.wa_id, False), name=self.name, **message,
         )  # fmt: skip
 
     def _switch(self, wa_id: str) -> None:

@@ -1,7 +1,9 @@
 // The development chat page (devtools/views.py): sends what the developer types or taps to
 // POST /dev/chat/send (JSON, CSRF token in X-CSRFToken) and shows the bot's replies as chat bubbles, with
-// reply buttons, list rows and template quick replies as clickable options. Text is only ever set with
-// textContent (never as HTML): reply texts are shown exactly as WhatsApp would show their characters.
+// reply buttons, list rows and template quick replies as clickable options. A list's rows stay collapsed
+// behind its button until it is clicked, as on the phone. WhatsApp's markup in a reply (*bold*, _italic_,
+// ~strikethrough~) is shown as <strong>, <em> and <s> built from text nodes: text is never parsed as HTML,
+// so a "<script>" in a reply stays text.
 // The "username user" box is remembered per member number: when ticked, that member's messages carry only
 // a business-scoped user id and a username (no number); the bot's request for the number is shown with a
 // "Share phone number" option, and the vCard form forwards a contact card of another number.
@@ -41,6 +43,34 @@
     if (text) {
       node.textContent = text;
     }
+    return node;
+  }
+
+  // WhatsApp's markup: a marker opens after the start, a blank or an opening bracket/quote, is not followed
+  // by a blank, and closes (same marker, same line) after a non-blank, before the end, a blank or punctuation.
+  const MARKUP = { "*": "strong", _: "em", "~": "s" };
+  const MARKED = /(^|[\s([{"'])([*_~])(?!\s)([^\n]*?\S)\2(?=$|[\s.,:;!?)\]}"'])/g;
+
+  function formatted(text) {
+    const fragment = document.createDocumentFragment();
+    const pattern = new RegExp(MARKED.source, "g"); // its own lastIndex: formatted() recurses
+    let done = 0;
+    let match;
+    while ((match = pattern.exec(text)) !== null) {
+      const start = match.index + match[1].length;
+      fragment.appendChild(document.createTextNode(text.slice(done, start)));
+      const marked = document.createElement(MARKUP[match[2]]);
+      marked.appendChild(formatted(match[3]));
+      fragment.appendChild(marked);
+      done = pattern.lastIndex;
+    }
+    fragment.appendChild(document.createTextNode(text.slice(done)));
+    return fragment;
+  }
+
+  function richElement(tag, className, text) {
+    const node = element(tag, className);
+    node.appendChild(formatted(text));
     return node;
   }
 
@@ -84,20 +114,32 @@
     const bubble = element("div", "bubble screen " + screen.kind);
     for (const field of ["header", "body", "footer"]) {
       if (screen[field]) {
-        bubble.appendChild(element("p", field, screen[field]));
+        bubble.appendChild(richElement("p", field, screen[field]));
       }
     }
-    if (screen.button) {
-      bubble.appendChild(element("div", "list-label", "☰ " + screen.button));
+    const options = element("div", "options");
+    screen.options.forEach(function (option) {
+      options.appendChild(optionButton(option));
+    });
+    if (screen.kind === "list") {
+      bubble.appendChild(listOpener(screen.button, options));
     }
     if (screen.options.length) {
-      const options = element("div", "options");
-      screen.options.forEach(function (option) {
-        options.appendChild(optionButton(option));
-      });
       bubble.appendChild(options);
     }
     show(bubble);
+  }
+
+  function listOpener(label, options) {
+    const opener = element("button", "list-label", "☰ " + (label || "Options"));
+    opener.type = "button";
+    opener.setAttribute("aria-expanded", "false");
+    options.hidden = true; // collapsed behind the button, as on the phone
+    opener.addEventListener("click", function () {
+      options.hidden = !options.hidden;
+      opener.setAttribute("aria-expanded", String(!options.hidden));
+    });
+    return opener;
   }
 
   async function send(message, shown) {
