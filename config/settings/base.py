@@ -292,6 +292,9 @@ PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles" if DJANGO_ENV == "production" else None
 WHITENOISE_USE_FINDERS = DJANGO_ENV != "production"
+# Indexed once when the middleware is built, never per request (WhiteNoise's autorefresh, its default under
+# DEBUG, looks every request's path up in the apps' static folders): a changed static file needs a restart.
+WHITENOISE_AUTOREFRESH = False
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False
