@@ -11,7 +11,11 @@ Contract (ours; also in the README, "Notifications from the ledger"):
 - `phone`: the member's wa_id, 6–15 ASCII digits, no leading 0, no "+"; `memberName`: 1–60 characters;
   `message`: 1–300 characters. Strings only, stripped; no new lines, tabs, control characters or more than
   4 consecutive spaces (WhatsApp refuses them in template parameters). Other fields are ignored.
-- What is sent: template `incoming_notification` (en_US), body parameters [memberName, message], one quick
+- `notificationID` (optional): the same ID again → 200 `{"sent": true, "duplicate": true}`, nothing sent
+  (`bot.notify_window`; a failed send gives the ID back so a retry is sent).
+- Inside the member's 24-hour window (their last inbound message is under 24 h old) it is a text message,
+  "<memberName>, <message>"; outside it (Meta allows only templates there):
+- template `incoming_notification` (en_US), body parameters [memberName, message], one quick
   reply button whose payload is `flows.ids.entry("incoming")` ("v1:incoming:entry:open"): the tap opens
   the incoming-offers flow from any state. The send goes through `bot.outbox.record_and_send`: stored as
   an outbox row first, sent once at once, the outcome recorded on the row; a retry WhatsApp asks for (its
@@ -60,14 +64,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
-from bot import outbox
+from bot import notify_window, outbox
 from bot.models import OutboxMessage
 from bot.notify_body import InvalidNotification, Notification, parse_notification
 from bot.notify_guard import KEY_HEADER, HasNotifyKey, NotifyKeyAuthentication, NotifyRateLimit
 from bot.rendering import ReplyLimitError
 from bot.request_body import read_capped_body
 from flows import ids
-from flows.types import TemplateReply
+from flows.types import Reply, TemplateReply, TextReply
 from security.redaction import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -109,6 +113,33 @@ def notification_reply(notification: Notification) -> TemplateReply:
         body_params=(notification.member_name, notification.message),
         quick_reply_payloads=(VIEW_OFFERS_PAYLOAD,),
     )
+
+
+def choose_reply(notification: Notification) -> Reply:
+    """A text message inside the member's 24-hour window, else the template (`bot.notify_window`)."""
+    if notify_window.in_window(notification.phone):
+        return TextReply(body=f"{notification.member_name}, {notification.message}")
+    return notification_reply(notification)
+
+
+def _send(notification: Notification) -> Response:
+    """Store and send the reply; the answer says what became of it."""
+    try:
+        row = outbox.record_and_send(
+            wa_id=notification.phone, reply=choose_reply(notification), in_reply_to_id=None
+        )
+    except ReplyLimitError:  # the checks above should make this impossible; nothing was stored
+        logger.error("notify refused: the reply breaks a WhatsApp limit")
+        return Response({"error": "fields do not fit the notification template"}, status=400)
+    to = mask_phone(notification.phone)
+    if row.status == OutboxMessage.Status.QUEUED and row.retry_at is not None:
+        logger.info("notify to %s scheduled for a retry: outbox %s", to, row.pk)
+        return Response({"sent": False, "scheduled": True, "outbox_id": str(row.pk)}, status=202)
+    if row.status in _NOT_DELIVERED:
+        logger.warning("notify to %s not accepted: outbox %s %s", to, row.pk, row.status)
+        return Response({"error": GRAPH_FAILURE}, status=502)
+    logger.info("notify to %s sent: outbox %s", to, row.pk)
+    return Response({"sent": True, "outbox_id": str(row.pk)})
 
 
 class NotifyView(APIView):
@@ -159,24 +190,16 @@ class NotifyView(APIView):
             return Response({"error": f"body larger than {MAX_BODY_BYTES} bytes"}, status=413)
         try:
             notification = parse_notification(body)
-            row = outbox.record_and_send(
-                wa_id=notification.phone, reply=notification_reply(notification), in_reply_to_id=None
-            )
         except InvalidNotification as invalid:
             logger.info("notify refused: %s", invalid.reason)
             return Response({"error": invalid.reason}, status=400)
-        except ReplyLimitError:  # the checks above should make this impossible; nothing was stored
-            logger.error("notify refused: the reply breaks a WhatsApp limit")
-            return Response({"error": "fields do not fit the notification template"}, status=400)
-        to = mask_phone(notification.phone)
-        if row.status == OutboxMessage.Status.QUEUED and row.retry_at is not None:
-            logger.info("notify to %s scheduled for a retry: outbox %s", to, row.pk)
-            return Response({"sent": False, "scheduled": True, "outbox_id": str(row.pk)}, status=202)
-        if row.status in _NOT_DELIVERED:
-            logger.warning("notify to %s not accepted: outbox %s %s", to, row.pk, row.status)
-            return Response({"error": GRAPH_FAILURE}, status=502)
-        logger.info("notify to %s sent: outbox %s", to, row.pk)
-        return Response({"sent": True, "outbox_id": str(row.pk)})
+        if not notify_window.claim(notification.notification_id):
+            logger.info("notify to %s: a repeated notificationID, not sent", mask_phone(notification.phone))
+            return Response({"sent": True, "duplicate": True})
+        response = _send(notification)
+        if response.status_code >= 400:  # refused or not delivered: a retry of this ID may send
+            notify_window.release(notification.notification_id)
+        return response
 
 
 notify = NotifyView.as_view()

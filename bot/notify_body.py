@@ -1,10 +1,12 @@
 """The body of `POST /bot/notify` (`bot.notify`): JSON bytes → a checked `Notification`, or why not.
 
 Pure. Rules (the contract in `bot.notify`'s docstring and the README):
-- the body is a UTF-8 JSON object; fields other than the three below are ignored;
+- the body is a UTF-8 JSON object; fields other than those below are ignored;
 - `phone`: the member's wa_id, a string of 6–15 ASCII digits with no leading 0 and no "+"
   (`security.validation.is_wa_id`, the rule `bot.rendering` applies to every recipient);
 - `memberName`: 1–60 characters; `message`: 1–300 characters;
+- `notificationID` (optional): 1–100 characters of letters, digits, `:`, `-`, `_`, `.`; the same ID again is
+  the same notification, sent once (`bot.notify_window`);
 - every field is a string and is stripped of leading and trailing white space before it is checked;
 - the two texts become template parameters, which WhatsApp refuses with new lines, tabs or more than 4
   consecutive spaces: those, other control characters, line/paragraph separators and lone surrogates
@@ -25,6 +27,8 @@ from security.validation import is_wa_id
 PHONE_FIELD = "phone"
 NAME_FIELD = "memberName"
 MESSAGE_FIELD = "message"
+ID_FIELD = "notificationID"
+_ID_RULE = re.compile(r"[A-Za-z0-9:._-]{1,100}")
 NAME_MAX = 60
 MESSAGE_MAX = 300
 
@@ -34,11 +38,12 @@ _REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})  # controls, surrogate
 
 @dataclass(frozen=True, slots=True)
 class Notification:
-    """A checked notification: recipient wa_id digits, the name shown, the short message."""
+    """A checked notification: recipient wa_id digits, the name shown, the short message, its optional ID."""
 
     phone: str
     member_name: str
     message: str
+    notification_id: str | None = None
 
 
 class InvalidNotification(ValueError):  # noqa: N818 (a verdict, like SignatureRejected)
@@ -64,7 +69,17 @@ def parse_notification(body: bytes) -> Notification:
         phone=phone,
         member_name=_text(payload, NAME_FIELD, NAME_MAX),
         message=_text(payload, MESSAGE_FIELD, MESSAGE_MAX),
+        notification_id=_notification_id(payload),
     )
+
+
+def _notification_id(payload: dict) -> str | None:
+    if ID_FIELD not in payload:
+        return None
+    value = _field(payload, ID_FIELD)
+    if not _ID_RULE.fullmatch(value):
+        raise InvalidNotification(f"{ID_FIELD} must be 1-100 letters, digits or :._-")
+    return value
 
 
 def _field(payload: dict, name: str) -> str:

@@ -57,6 +57,9 @@ def child_environment(port: int, cache: RedisServer, state: RedisServer) -> dict
         PROCESSING_MODE=env_str("PROCESSING_MODE", "queue"),
         MYCREDEX_APP_URL=env_str("MYCREDEX_APP_URL", f"http://127.0.0.1:{SANDBOX_PORT}/"),
     )
+    # The sandbox tells the other party of each credex act through this bot's /bot/notify, with its key.
+    env.setdefault("SANDBOX_NOTIFY_URL", f"http://127.0.0.1:{port}/bot/notify")
+    env.setdefault("SANDBOX_NOTIFY_KEY", env.get("NOTIFY_API_KEY") or "dev-notify-key")
     return env
 
 

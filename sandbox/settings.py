@@ -28,6 +28,9 @@ SANDBOX_JWT_ABSOLUTE_SECONDS = _env_number("SANDBOX_JWT_ABSOLUTE_SECONDS", 21600
 SANDBOX_RATE_LIMIT_PER_MINUTE = int(_env("SANDBOX_RATE_LIMIT_PER_MINUTE", "1000"))
 SANDBOX_QUIRKS = _env("SANDBOX_QUIRKS", "off")
 SANDBOX_OPEN_TIER_UNSECURED_RULE = _env("SANDBOX_OPEN_TIER_UNSECURED_RULE", "off")
+# The bot's notify endpoint and key (`sandbox.ledger.notifier`); an empty URL sends no notifications.
+SANDBOX_NOTIFY_URL = _env("SANDBOX_NOTIFY_URL", "")
+SANDBOX_NOTIFY_KEY = _env("SANDBOX_NOTIFY_KEY", "")
 
 # --- Django -------------------------------------------------------------------------------------------
 SECRET_KEY = _env("SANDBOX_DJANGO_SECRET", "sandbox-dev-insecure-django-secret-0123456789-abcdefghijkl")

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from sandbox.ledger import runtime
+from sandbox.ledger import notifier, runtime
 from sandbox.ledger.accounts import is_authorized
 from sandbox.ledger.balances import Position
 from sandbox.ledger.calls import Call
@@ -131,6 +131,8 @@ def create_credex(call: Call) -> Reply:
         signer=signer, credex_type=body["credexType"], offers_or_requests=kind,
         status=OFFERS if kind == OFFERS else REQUESTS, secured=secured, securer_id=securer, due_date=due,
     )  # fmt: skip
+    if kind == OFFERS:
+        notifier.announce(credex, notifier.OFFERED, signer, credex.created_at)
     number = format_number(amount, denom)
     details = {
         "amount": number,

@@ -132,12 +132,27 @@ def _limit(value: Any) -> int:
     return value
 
 
+def _text_setting(value: Any, name: str) -> str:
+    if not isinstance(value, str) or len(value) > 500:
+        raise ValueError(f"{name} must be a string of at most 500 characters")
+    return value.strip()
+
+
+def _notify_url(value: Any) -> str:
+    url = _text_setting(value, "notifyUrl")
+    if url and not url.startswith(("http://", "https://")):
+        raise ValueError("notifyUrl must be an http(s) URL or empty")
+    return url
+
+
 CONFIG_FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "jwtIdleSeconds": ("jwt_idle_seconds", lambda v: _positive_seconds(v, "jwtIdleSeconds")),
     "jwtAbsoluteSeconds": ("jwt_absolute_seconds", lambda v: _positive_seconds(v, "jwtAbsoluteSeconds")),
     "rateLimitPerMinute": ("rate_limit_per_minute", _limit),
     "quirks": ("quirks", runtime.parse_quirks),
     "openTierUnsecuredRule": ("open_tier_unsecured_rule", runtime.switch_on),
+    "notifyUrl": ("notify_url", _notify_url),
+    "notifyKey": ("notify_key", lambda v: _text_setting(v, "notifyKey")),
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from sandbox.ledger import notifier
 from sandbox.ledger.accounts import is_authorized
 from sandbox.ledger.calls import Call
 from sandbox.ledger.dashboard import raw_account_result, single_dashboard
@@ -43,6 +44,7 @@ def accept_one(credex_id: str, signer: Member) -> Credex:
         raise business_error(400, "ERROR_INTERNAL", "ACCEPT_FAILED", message, actor=actor)
     credex.status, credex.accepted_at = OWES, timezone.now()
     credex.save(update_fields=["status", "accepted_at"])
+    notifier.announce(credex, notifier.ACCEPTED, signer, credex.accepted_at)
     return credex
 
 
@@ -142,6 +144,7 @@ def decline_credex(call: Call) -> Reply:
     credex, signer = _close(call, side="receiving")
     credex.status, credex.declined_at, credex.outstanding_units = DECLINED, timezone.now(), 0
     credex.save(update_fields=["status", "declined_at", "outstanding_units"])
+    notifier.announce(credex, notifier.DECLINED, signer, credex.declined_at)
     return _closed_reply(
         credex, signer, "CREDEX_DECLINED", "Declined by receiver", "Credex declined successfully"
     )
@@ -152,6 +155,7 @@ def cancel_credex(call: Call) -> Reply:
     credex, signer = _close(call, side="issuing")
     credex.status, credex.cancelled_at, credex.outstanding_units = CANCELLED, timezone.now(), 0
     credex.save(update_fields=["status", "cancelled_at", "outstanding_units"])
+    notifier.announce(credex, notifier.CANCELLED, signer, credex.cancelled_at)
     return _closed_reply(
         credex, signer, "CREDEX_CANCELLED", "Cancelled by issuer", "Credex cancelled successfully"
     )

@@ -1,4 +1,4 @@
-"""Run-time switches of the sandbox process: JWT lifetimes, rate limit, quirks, the open-tier rule.
+"""Run-time switches of the sandbox process: JWT lifetimes, rate limit, quirks, the open-tier rule, notifier.
 
 Start values come from settings (the environment). Tests change them through `/devadmin/config`;
 `/devadmin/reset` restores the start values. The server runs one worker process, so process memory
@@ -54,6 +54,8 @@ class RuntimeConfig:
     rate_limit_per_minute: int
     quirks: frozenset[str]
     open_tier_unsecured_rule: bool
+    notify_url: str = ""  # the bot's POST /bot/notify; "" = notifications off (`sandbox.ledger.notifier`)
+    notify_key: str = ""  # its X-Notify-Key (never shown by /devadmin/config)
 
     def as_json(self) -> dict:
         """The camelCase view answered by `/devadmin/config`."""
@@ -63,6 +65,8 @@ class RuntimeConfig:
             "rateLimitPerMinute": self.rate_limit_per_minute,
             "quirks": sorted(self.quirks),
             "openTierUnsecuredRule": self.open_tier_unsecured_rule,
+            "notifyUrl": self.notify_url,
+            "notifyKeySet": bool(self.notify_key),
         }
 
 
@@ -74,6 +78,8 @@ def start_config() -> RuntimeConfig:
         rate_limit_per_minute=int(settings.SANDBOX_RATE_LIMIT_PER_MINUTE),
         quirks=parse_quirks(settings.SANDBOX_QUIRKS),
         open_tier_unsecured_rule=switch_on(settings.SANDBOX_OPEN_TIER_UNSECURED_RULE),
+        notify_url=settings.SANDBOX_NOTIFY_URL,
+        notify_key=settings.SANDBOX_NOTIFY_KEY,
     )
 
 

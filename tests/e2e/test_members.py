@@ -5,9 +5,12 @@ on the screen its title names."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
+from bot.models import InboxMessage
 from devtools import payloads as p
 from tests.e2e.chat import body, options
 from tests.e2e.conftest import onboard
@@ -125,6 +128,8 @@ def test_the_notification_quick_reply_opens_the_incoming_offers(
     a.say(f"2=>{b.phone}")
     a.tap("Confirm")
     settings.NOTIFY_API_KEY = "e2e-notify-key"
+    old = timezone.now() - timedelta(hours=25)  # outside the 24-hour window: the template
+    InboxMessage.objects.filter(wa_id=b.phone).update(message_ts=old)
     body = {"phone": b.phone, "memberName": "Rudo Dube", "message": "Tendai Moyo offered you 2.00 USD"}
     answer = client.post("/bot/notify", data=body, content_type="application/json",
                          headers={"X-Notify-Key": "e2e-notify-key"})  # fmt: skip

@@ -84,6 +84,11 @@ MALFORMED = {
     "message with a lone surrogate": b'{"phone": "263771234567", "memberName": "R", "message": "x\\ud800y"}',
     "message a number": with_field("message", 12.5),
     "message an object": with_field("message", {"text": "hi"}),
+    "notificationID empty": with_field("notificationID", ""),
+    "notificationID a number": with_field("notificationID", 7),
+    "notificationID 101 chars": with_field("notificationID", "i" * 101),
+    "notificationID with a space": with_field("notificationID", "credex 1"),
+    "notificationID with a slash": with_field("notificationID", "../credex"),
 }
 
 
