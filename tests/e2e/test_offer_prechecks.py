@@ -6,11 +6,14 @@ stands (tests/e2e/test_offer.py, the float cases)."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from credex_api.models import Instruction
 from tests.e2e.chat import options
 from tests.e2e.conftest import onboard
+from tests.e2e.test_ledger_calls import requests_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CONFIRM_SCREEN = "Please confirm this offer"
@@ -127,3 +130,18 @@ def test_a_valid_offer_still_reaches_confirm(ledger, pair):
     a.tap("Confirm")
     assert "Offer sent: 8.00 USD" in a.text()
     assert offers_made(ledger) == 1
+
+
+def test_the_checks_read_the_dashboard_the_flow_started_with(ledger, pair):
+    """Passing steps call the ledger no more than before (no login for the amount or the secured choice);
+    only a refusal reads the dashboard afresh, once."""
+    a, b = pair
+    a.say("offer")
+    assert requests_of(ledger, lambda: a.say("5")) == Counter()
+    a.say(b.phone)
+    assert requests_of(ledger, lambda: a.tap("Secured")) == Counter()
+    assert CONFIRM_SCREEN in a.text()
+    a.tap("Cancel")
+    a.say("offer")
+    assert requests_of(ledger, lambda: a.say("11")) == Counter({"login": 1})
+    assert "You can offer 10.00 USD more today" in a.text()
