@@ -4,6 +4,9 @@ Steps: amount (`50`, `50 USD`, `USD 50`, `0.25 XAU`; default = the active accoun
 recipient handle (checked with `getAccountByHandle`; an unknown handle re-asks only the handle) → secured or
 unsecured → due date for unsecured (1, 2 or 4 weeks, or a typed `YYYY-MM-DD` within today+7 … today+34) →
 confirmation restating every value → `createCredex` once, as an instruction → result and the dashboard.
+Before the confirmation (`flows.prechecks`): an amount over the USD the member may still offer today is asked
+again at the amount step, and a secured one over the secured balance held at the secured/unsecured choice;
+the ledger still has the last word at Confirm.
 Shorthand, typed in any state: `0.5=>handle` (secured), `0.5->handle` (unsecured, due in 4 weeks),
 `0.5->handle=2026-12-31`, `0.5 USD=>handle`; it jumps to the step that still needs an answer (the
 confirmation when everything is valid) and never executes without the Confirm tap.
@@ -18,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from credex_api.errors import CredexNotFound
-from flows import ids, texts
+from flows import ids, prechecks, texts
 from flows.flow import Done, Flow, Goto, Reprompt, Result, Step, Turn
 from flows.menu import MenuEntry
 from flows.money import (
@@ -84,7 +87,10 @@ def _parse(turn: Turn, text: str, default_denom: str) -> dict[str, Any] | str:
 
 def _take_amount(turn: Turn, state: ConversationState) -> Result:
     parsed = _parse(turn, turn.text, state.data.get("default_denom", "USD"))
-    return Reprompt(parsed) if isinstance(parsed, str) else Goto("handle", data=parsed)
+    if isinstance(parsed, str):
+        return Reprompt(parsed)
+    said, fresh = prechecks.amount_refusal(turn, state.data, parsed)
+    return Reprompt(said, data=fresh) if said else Goto("handle", data={**parsed, **fresh})
 
 
 def _ask_handle(state: ConversationState) -> TextReply:
@@ -122,7 +128,10 @@ def _ask_secured(state: ConversationState) -> ButtonsReply:
 
 
 def _choose_secured(turn: Turn, state: ConversationState) -> Result:
-    return Goto("confirm", data={"secured": True, "due": None})
+    said, fresh = prechecks.backing_refusal(turn, state.data)
+    return (
+        Reprompt(said, data=fresh) if said else Goto("confirm", data={**fresh, "secured": True, "due": None})
+    )
 
 
 def _choose_unsecured(turn: Turn, state: ConversationState) -> Result:
@@ -207,15 +216,19 @@ def _send(turn: Turn, state: ConversationState) -> Result:
 
 
 def _account_data(turn: Turn, session: Mapping[str, Any]) -> dict[str, Any]:
-    account = active_account(turn.ledger.login(), session)
-    return {"issuer": account.account_id, "source": account.name, "default_denom": account.default_denom}
+    login = turn.ledger.login()
+    account = active_account(login, session)
+    return {
+        "issuer": account.account_id, "source": account.name, "default_denom": account.default_denom,
+        **prechecks.standing(login, account),
+    }  # fmt: skip
 
 
 class Offer(Flow):
     name = NAME
     triggers = ("offer", ids.entry(NAME))
     menu = MenuEntry(order=10, title="Offer credex", description="Promise value to a member")
-    entry_steps = ("amount", "handle", "due", "confirm")
+    entry_steps = ("amount", "handle", "secured", "due", "confirm")
     steps = (
         Step("amount", prompt=_ask_amount, on_text=_take_amount, next=("handle",)),
         Step("handle", prompt=_ask_handle, on_text=_take_handle, next=("secured",)),
@@ -246,6 +259,9 @@ class Offer(Flow):
         parsed = _parse(turn, match["amount"], data["default_denom"])
         if isinstance(parsed, str):
             return Goto("amount", data=data, say=(parsed,))
+        said, _fresh = prechecks.amount_refusal(turn, data, parsed)
+        if said:
+            return Goto("amount", data=data, say=(said,))
         data.update(parsed)
         resolved = _resolve(turn, match["handle"], data["issuer"])
         if isinstance(resolved, str):
@@ -257,6 +273,9 @@ class Offer(Flow):
 def _shorthand_terms(turn: Turn, data: dict[str, Any], *, secured: bool, due_text: str | None) -> Goto:
     today = _today(turn)
     if secured:
+        said, _fresh = prechecks.backing_refusal(turn, data)
+        if said:
+            return Goto("secured", data=data, say=(said,))
         say = ("A secured offer has no due date, so I left the date out.",) if due_text else ()
         return Goto("confirm", data={**data, "secured": True, "due": None}, say=say)
     window = {"secured": False, "first": today.toordinal() + 7, "last": today.toordinal() + 34}
