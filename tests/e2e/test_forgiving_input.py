@@ -104,3 +104,17 @@ def test_an_amount_without_a_denomination_is_a_question_when_the_member_holds_tw
     assert "Please confirm this offer" not in a.text()
     a.say(f"5 zig=>{b.phone}")
     assert "• Amount: *5.00 ZWG*" in a.text()
+
+
+def test_a_typed_1_on_the_confirmation_keeps_its_single_use_and_freshness_rules(ledger, pair):
+    a, b = pair
+    a.say(f"2=>{b.phone}")
+    stale = str(int(datetime.now(UTC).timestamp()) - 3600)
+    a.say("1", timestamp=stale)  # an old "1" moves no money, as an old tap would not
+    assert "too late to act on it safely" in a.text()
+    a.say(f"2=>{b.phone}")
+    a.say("1")
+    assert "Offer sent: 2.00 USD to Rudo Dube Personal" in a.text()
+    a.say("1")  # now on home: the first menu option, not a second offer
+    assert "How much do you want to offer?" in a.text()
+    assert ledger.stats()["counts"]["credexesByStatus"].get("OFFERS", 0) == 1
