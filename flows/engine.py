@@ -9,25 +9,30 @@
    → abandon the flow (nothing executes) and home; `back` → previous step (home at the first); then flow
    trigger words (`help`, ...), then free text a flow intercepts (shorthand), then the current step's input;
    with no flow: "I didn't understand" + home.
+   A typed number (`1`, `2`, as WhatsApp users answer) that names an option of the screen the member last
+   saw — the current step's screen re-rendered from the state, or home between flows — acts as a tap on that
+   option (rule 4); a number beyond the options shown stays text.
 4. Taps: an entry id starts its flow from any state. Any other id acts only if the current step's screen,
    re-rendered from the state, offers exactly that id; otherwise it is stale and does nothing.
 
 Every turn gets at least one reply: if routing produced none, a fallback is added. Exceptions from flow code
 propagate; `flows.services.run_turn` turns them into an apology with a reference code.
-Imports only the standard library and `flows` pure modules.
+Imports only the standard library, `flows` pure modules and the pure reader `security.parse_input`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from flows import ids, texts
 from flows.flow import Done, Flow, FlowError, Goto, Reprompt, Result, Turn, TurnContext
-from flows.screens import compose, screen_ids
+from flows.screens import compose, option_ids, screen_ids
 from flows.state import HISTORY_MAX, ConversationState, check_primitives
 from flows.types import (
+    ChoiceMessage,
+    Inbound,
     InboundMessage,
     Reply,
     TextMessage,
@@ -35,6 +40,7 @@ from flows.types import (
     UnsupportedMessage,
 )
 from flows.words import BACK_WORDS, CANCEL_WORDS, GREETINGS, MENU_WORDS, normalize
+from security.parse_input import read_ordinal
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,9 @@ def _on_text(state: ConversationState | None, turn: Turn, say: tuple[str, ...]) 
     global_outcome = _global_word(word, state, turn, say)
     if global_outcome is not None:
         return global_outcome
+    picked = _typed_option(state, turn) if not say else None
+    if picked is not None:
+        return _on_choice(state, replace(turn, event=picked), say)
     session = state.session if state else {}
     for flow in turn.ctx.registry.interceptors:
         claimed = flow.intercept(turn, session)
@@ -112,6 +121,22 @@ def _global_word(
     if triggered is not None:
         return _start(triggered, state, turn, say, arg="")
     return None
+
+
+def _typed_option(state: ConversationState | None, turn: Turn) -> ChoiceMessage | None:
+    """A typed number naming an option of the member's last screen, as the tap on that option."""
+    number = read_ordinal(turn.text)
+    if number is None:
+        return None
+    if state is not None and state.in_flow:
+        shown = option_ids(_flow(turn, state).step(state.step).prompt(state))
+    else:
+        view = turn.ctx.registry.home.show(turn, state.session if state else {}, greeting=False)
+        shown = next((ids_ for ids_ in map(option_ids, reversed(view.replies)) if ids_), ())
+    if number > len(shown):
+        return None
+    inbound = {field.name: getattr(turn.event, field.name) for field in fields(Inbound)}
+    return ChoiceMessage(**inbound, choice_id=shown[number - 1], title=turn.text.strip(), source="list")
 
 
 def _on_choice(state: ConversationState | None, turn: Turn, say: tuple[str, ...]) -> Outcome:

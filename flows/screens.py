@@ -3,7 +3,8 @@
 - `compose(say, replies)`: put short sentences ("Cancelled.", a validation reason, a result line) above the
   first reply's body when the result stays within WhatsApp's body limit — one message instead of two
   (Meta paces messages to one user) — else send them as a text message first. Nothing is ever truncated.
-- `screen_ids(reply)`: the button / list-row ids a screen offers (what a tap must match to act).
+- `screen_ids(reply)`: the button / list-row ids a screen offers (what a tap must match to act);
+  `option_ids(reply)` the same in the order the member sees them (a typed `1` names the first).
 """
 
 from __future__ import annotations
@@ -28,6 +29,15 @@ def screen_ids(reply: Reply) -> set[str]:
     if isinstance(reply, ListReply):
         return {row.id for section in reply.sections for row in section.rows}
     return set()
+
+
+def option_ids(reply: Reply) -> tuple[str, ...]:
+    """The ids a member can tap on `reply`, in the order shown (empty for text and templates)."""
+    if isinstance(reply, ButtonsReply):
+        return tuple(button.id for button in reply.buttons)
+    if isinstance(reply, ListReply):
+        return tuple(row.id for section in reply.sections for row in section.rows)
+    return ()
 
 
 def compose(say: tuple[str, ...], replies: tuple[Reply, ...]) -> tuple[Reply, ...]:

@@ -2,7 +2,8 @@
 
 A global word wins over step input in every state. Matching is on the whole message after `normalize`:
 NFKC, case-folded, surrounding spaces/punctuation/emoji trimmed, inner runs of spaces collapsed — so
-"Hi!", "  MENU ", "cancel." and "hi 👋" match, while "hi there" and "0.5=>x" do not.
+"Hi!", "  MENU ", "cancel.", "hi 👋" and "Hi there!" match, while "hi bot" and "0.5=>x" do not. Greetings
+include the ways members in Zimbabwe say hello: "hie", "mhoro"/"mhoroi" (Shona), "salibonani" (Ndebele).
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ import unicodedata
 GREETINGS = frozenset(
     {
         "hi",
+        "hie",
+        "hi there",
         "hello",
         "hey",
         "start",
         "mhoro",
+        "mhoroi",
+        "salibonani",
         "makadii",
         "ndeipi",
         "sawubona",

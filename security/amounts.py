@@ -3,7 +3,9 @@
 Amounts are `Decimal` (or integer minor units), never `float`: `Money`, the denominations and their decimals
 are the ledger's rules, kept in `security.ledger_rules`.
 
-Member grammar (`parse_amount`), after trimming surrounding whitespace:
+Member grammar (`parse_amount`), after trimming surrounding whitespace and reading the everyday names of a
+denomination as its code (`security.parse_input.read_amount_text`: ``$5``, ``US$5``, ``5 dollars`` →
+``5 USD``, ``50 ZiG`` → ``50 ZWG``):
 
     [DENOM [spaces]] DIGITS [. DIGITS] [[spaces] DENOM]      e.g. 50, 50.5, 0.25, 50 USD, USD 50, 50usd
 
@@ -12,7 +14,7 @@ Member grammar (`parse_amount`), after trimming surrounding whitespace:
   no leading zeros (``007``: a mistyped phone number must not become an amount); at most the denomination's
   decimals (USD/CAD/ZWG 2, CXX 3, XAU 4), so ``50.500 USD`` is refused too;
 - no sign, exponent, ``inf``/``nan``, thousands separators (``1,000``, ``1_000``, ``1 000``), currency
-  symbols (``$50``) or non-ASCII digits (``١٠٠``, ``５０``);
+  symbols other than ``$`` (``50€``) or non-ASCII digits (``١٠٠``, ``５０``);
 - more than zero and at most the `max_amount` the caller passes (settings.MAX_AMOUNT); at most
   `MAX_INTEGER_DIGITS` digits before the point (checked before any `Decimal` is built);
 - the denomination, in any case, is one of `DECIMAL_PLACES`; written once at most; else the member default.
@@ -31,6 +33,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from security.ledger_rules import DECIMAL_PLACES, DENOMINATIONS, MAX_INTEGER_DIGITS, Money
+from security.parse_input import read_amount_text
 from security.validation import InvalidInput
 
 _EXAMPLE_UNITS = {"USD": 1250, "ZWG": 1250, "CAD": 1250, "XAU": 125, "CXX": 12125}  # 12.50, 0.0125, 12.125
@@ -92,6 +95,7 @@ def parse_amount(text: str, *, default_denom: str, max_amount: Decimal) -> Money
         raise InvalidAmount(
             TOO_LARGE.format(maximum=_maximum(max_amount, default_denom)) if too_large else FORMAT
         )
+    cleaned, _named = read_amount_text(cleaned)
     match = _STRICT.fullmatch(cleaned)
     if match is None:
         raise InvalidAmount(_diagnose(cleaned))

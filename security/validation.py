@@ -7,7 +7,8 @@ a reason, so the member sees exactly what will be stored. The rules are the ledg
 lengths and the due-date window live in `security.ledger_rules`), checked here so that a member gets a clear
 answer before any ledger call:
 
-- handle: lower-cased, ``^[a-z0-9_]{3,30}$`` (a member's handle is their phone digits with country code);
+- handle: lower-cased, ``^[a-z0-9_]{3,30}$`` (a member's handle is their phone digits with country code;
+  a phone number typed with ``+``, spaces or as a local ``0…`` number is read as those digits);
 - person name: 3–50 of ASCII letters, spaces, hyphens (runs of spaces collapse to one);
 - account name: 3–50 of ASCII letters, digits, spaces, hyphens;
 - WhatsApp id (`is_wa_id`, `WA_ID_PATTERN`): 6–15 ASCII digits, no leading 0 (E.164 without the "+"),
@@ -15,7 +16,8 @@ answer before any ledger call:
   API's paths, `/bot/notify`, and every reply's recipient;
 - business-scoped user id (`is_bsuid`, `BSUID_PATTERN`): "CC." then 1–128 ASCII letters or digits ("CC.ENT."
   for a parent BSUID); never normalised like a phone number;
-- due date (unsecured credex): ``YYYY-MM-DD``, a real date, today+7 … today+34 inclusive (the ledger's
+- due date (unsecured credex): ``YYYY-MM-DD``, ``DD/MM/YYYY`` or ``21 Dec [2026]``, a real date,
+  today+7 … today+34 inclusive (the ledger's
   ``today + 7 <= due < today + 35``), where *today* is the ledger's day (UTC) passed in by the caller.
 
 `is_fresh` tells whether an inbound message is recent enough to trigger a money step (a stale or
@@ -36,6 +38,7 @@ from security.ledger_rules import (
     PERSON_NAME,
     due_date_window,
 )
+from security.parse_input import read_date, read_phone
 
 QUICK_PICK_WEEKS = (1, 2, 4)
 CLOCK_SKEW_SECONDS = 60  # a message stamped this far in the future still counts as fresh
@@ -44,8 +47,7 @@ HANDLE_EMPTY = (
     "Please type the handle of the account. A member's handle is their phone number, like 263771234567."
 )
 HANDLE_PHONE_FORMAT = (
-    "Please type the phone number as digits only, with the country code and no + or spaces, "
-    "like 263771234567."
+    "Please type the phone number with its country code, like +263 77 123 4567 or 263771234567."
 )
 HANDLE_CHARACTERS = "A handle has only the letters a-z, the digits 0-9 and _ (like 263771234567 or my_shop)."
 HANDLE_LENGTH = "A handle has 3 to 30 letters, digits or _ (like 263771234567 or my_shop)."
@@ -61,9 +63,9 @@ ACCOUNT_NAME_CHARACTERS = "Please use only letters A-Z, digits 0-9, spaces or hy
 ACCOUNT_NAME_LENGTH = "An account name needs 3–50 letters, digits, spaces or hyphens, like Tendai Shop."
 ACCOUNT_NAME_NO_LETTERS = "Please put at least one letter or digit in the account name, like Tendai Shop."
 
-DUE_DATE_FORMAT = "Please type the due date as YYYY-MM-DD, between {first} and {last}."
+DUE_DATE_FORMAT = "Please type the due date like 21 Dec or 21/12/2026, between {first} and {last}."
 DUE_DATE_NOT_REAL = (
-    "That date does not exist. Please type a due date between {first} and {last}, as YYYY-MM-DD."
+    "That date does not exist. Please type a due date between {first} and {last}, like 21 Dec."
 )
 DUE_DATE_TOO_SOON = "The due date must be at least 7 days away. Please choose a date from {first} to {last}."
 DUE_DATE_TOO_LATE = "The due date can be at most {last}. Please choose a date from {first} to {last}."
@@ -77,7 +79,6 @@ BSUID_PATTERN = "[A-Z]{2}\\.(?:ENT\\.)?[A-Za-z0-9]{1,128}"
 _BSUID = re.compile(BSUID_PATTERN, re.ASCII)
 _HANDLE_CHARS = re.compile(r"[a-z0-9_]+", re.ASCII)
 _PHONE_LIKE = re.compile(r"\+?[0-9][0-9 ()\-]*[0-9]", re.ASCII)
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 class InvalidInput(ValueError):  # noqa: N818 - the name flows and tests use
@@ -98,11 +99,18 @@ def is_bsuid(value: object) -> bool:
     return isinstance(value, str) and _BSUID.fullmatch(value) is not None
 
 
-def parse_handle(text: str) -> str:
-    """The account handle, lower-cased; a member's handle is their phone digits (``263771234567``)."""
+def parse_handle(text: str, *, own: str = "") -> str:
+    """The account handle, lower-cased; a member's handle is their phone digits (``263771234567``).
+
+    A typed phone number is read by `security.parse_input.read_phone`: ``+263 77 123 4567`` and, with the
+    member's own number `own`, the local ``0771 234 567`` are the handle ``263771234567``.
+    """
     cleaned = text.strip() if isinstance(text, str) else ""
     if not cleaned:
         raise InvalidInput(HANDLE_EMPTY)
+    phone = read_phone(cleaned, own)
+    if phone is not None:
+        return phone
     if not cleaned.isascii():
         raise InvalidInput(HANDLE_CHARACTERS)
     handle = cleaned.lower()
@@ -147,16 +155,16 @@ def _parse_name(text: str, *, allowed: re.Pattern[str], reasons: tuple[str, str,
 
 
 def parse_due_date(text: str, *, today: date) -> date:
-    """A typed ``YYYY-MM-DD`` due date inside the ledger's window for `today` (see `due_date_window`)."""
+    """A typed due date (``2026-12-21``, ``21/12/2026``, ``21 Dec``: `security.parse_input.read_date`)
+    inside the ledger's window for `today` (see `due_date_window`)."""
     first, last = due_date_window(today)
     bounds = {"first": first.isoformat(), "last": last.isoformat()}
-    cleaned = text.strip() if isinstance(text, str) else ""
-    if not _ISO_DATE.fullmatch(cleaned):
-        raise InvalidInput(DUE_DATE_FORMAT.format(**bounds))
     try:
-        due = date.fromisoformat(cleaned)
+        due = read_date(text, today=today)
     except ValueError:
         raise InvalidInput(DUE_DATE_NOT_REAL.format(**bounds)) from None
+    if due is None:
+        raise InvalidInput(DUE_DATE_FORMAT.format(**bounds))
     return check_due_date(due, today=today)
 
 

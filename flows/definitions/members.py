@@ -115,7 +115,7 @@ def _ask_handle(state: ConversationState) -> TextReply:
 
 def _take_handle(turn: Turn, state: ConversationState) -> Result:
     try:
-        handle = parse_handle(turn.text)
+        handle = parse_handle(turn.text, own=turn.wa_id)
         found = turn.ledger.account_by_handle(handle=handle)
     except InvalidInput as invalid:
         return Reprompt(str(invalid))

@@ -1,15 +1,10 @@
-"""Offer credex and its one-line shorthand.
+"""Offer credex and its one-line shorthand (`$5=>+263 77 123 4567`, `0.5->handle=2026-12-31`).
 
-Steps: amount (`50`, `50 USD`, `USD 50`, `0.25 XAU`; default = the active account's denomination) →
-recipient handle (checked with `getAccountByHandle`; an unknown handle re-asks only the handle) → secured or
-unsecured → due date for unsecured (1, 2 or 4 weeks, or a typed `YYYY-MM-DD` within today+7 … today+34) →
-confirmation restating every value → `createCredex` once, as an instruction → result and the dashboard.
-Before the confirmation (`flows.prechecks`): an amount over the USD the member may still offer today is asked
-again at the amount step, and a secured one over the secured balance held at the secured/unsecured choice;
-the ledger still has the last word at Confirm.
-Shorthand, typed in any state: `0.5=>handle` (secured), `0.5->handle` (unsecured, due in 4 weeks),
-`0.5->handle=2026-12-31`, `0.5 USD=>handle`; it jumps to the step that still needs an answer (the
-confirmation when everything is valid) and never executes without the Confirm tap.
+Steps: amount (default: the account's denomination, a question when another is also held) → recipient
+(handle or phone number, checked with `getAccountByHandle`) → secured or unsecured → due date (unsecured) →
+confirmation restating every value → `createCredex` once, as an instruction. Before the confirmation
+`flows.prechecks` refuses what the ledger surely would (today's limit, the secured balance); the ledger keeps
+the last word. The shorthand jumps to the step that still needs an answer and never executes without Confirm.
 """
 
 from __future__ import annotations
@@ -35,6 +30,7 @@ from flows.money import (
 from flows.state import ConversationState
 from flows.types import Button, ButtonsReply, TextReply
 from security.amounts import InvalidAmount, parse_amount
+from security.parse_input import read_amount_text, spoken
 from security.validation import (
     InvalidInput,
     check_due_date,
@@ -46,7 +42,9 @@ from security.validation import (
 NAME = "offer"
 ACTION = "credex_offer"
 SHORTHAND = re.compile(
-    r"\s*(?P<amount>[^=<>]*?)\s*(?P<arrow>=>|->)\s*(?P<handle>[^=\s]+)\s*(?:=\s*(?P<due>\S+))?\s*", re.ASCII
+    r"\s*(?P<amount>[^=<>]*?)\s*(?P<arrow>=>|->)\s*(?P<handle>[^=\s]+(?:\s+[0-9]+)*)"  # phone: spaces
+    r"\s*(?:=\s*(?P<due>\S+))?\s*",
+    re.ASCII,
 )
 ASK_AMOUNT = "How much do you want to offer? Type an amount like *50* or *12.50 {denom}*."
 ASK_HANDLE = "Who should receive *{amount}*? Type their handle (a member's handle is their phone number)."
@@ -54,7 +52,11 @@ ASK_SECURED = (
     "Offer *{amount}* to *{name}* as:\n• *Secured* – backed now by value you hold\n"
     "• *Unsecured* – a promise to pay by a due date"
 )
-ASK_DUE = "When will you pay? Tap a due date or type one as YYYY-MM-DD (from {first} to {last})."
+ASK_DUE = "When will you pay? Tap a due date or type one like 21 Dec (from {first} to {last})."
+WHICH_DENOM = (
+    "Did you mean *{number} {spoken}*? You also hold {others}, so please type the amount with its "
+    "denomination: {examples}."
+)
 UNKNOWN_HANDLE = "I found no account with the handle {handle}. Please check it and type it again."
 OWN_ACCOUNT = "That is your own account. Please type the handle of someone else."
 CONFIRM = (
@@ -76,17 +78,27 @@ def _ask_amount(state: ConversationState) -> TextReply:
     return TextReply(body=ASK_AMOUNT.format(denom=state.data.get("default_denom", "USD")))
 
 
-def _parse(turn: Turn, text: str, default_denom: str) -> dict[str, Any] | str:
-    """The amount as step data, or the reason it cannot be used."""
+def _parse(turn: Turn, text: str, account: Mapping[str, Any]) -> dict[str, Any] | str:
+    """The amount as step data, or the reason (or question) why it cannot be used yet.
+
+    An amount without a denomination is the account's default, unless the member also holds another
+    denomination: then it is a question, never a guess.
+    """
     try:
-        money = parse_amount(text, default_denom=default_denom, max_amount=turn.ctx.max_amount)
+        money = parse_amount(text, default_denom=account["default_denom"], max_amount=turn.ctx.max_amount)
     except InvalidAmount as invalid:
         return str(invalid)
-    return {"amount": format(money.amount, "f"), "denom": money.denom}
+    number = format(money.amount, "f")
+    others = [denom for denom in account.get("held", ()) if denom != money.denom]
+    if others and not read_amount_text(text)[1]:
+        examples = " or ".join(f"*{number} {denom}*" for denom in (money.denom, *others))
+        return WHICH_DENOM.format(number=number, spoken=spoken(money.denom), others=" and ".join(others),
+                                  examples=examples)  # fmt: skip
+    return {"amount": number, "denom": money.denom}
 
 
 def _take_amount(turn: Turn, state: ConversationState) -> Result:
-    parsed = _parse(turn, turn.text, state.data.get("default_denom", "USD"))
+    parsed = _parse(turn, turn.text, {"default_denom": "USD", **state.data})
     if isinstance(parsed, str):
         return Reprompt(parsed)
     said, fresh = prechecks.amount_refusal(turn, state.data, parsed)
@@ -100,7 +112,7 @@ def _ask_handle(state: ConversationState) -> TextReply:
 def _resolve(turn: Turn, text: str, issuer: str) -> dict[str, Any] | str:
     """The recipient as step data, or the reason to ask for the handle again."""
     try:
-        handle = parse_handle(text)
+        handle = parse_handle(text, own=turn.wa_id)
         found = turn.ledger.account_by_handle(handle=handle)
     except InvalidInput as invalid:
         return str(invalid)
@@ -218,9 +230,11 @@ def _send(turn: Turn, state: ConversationState) -> Result:
 def _account_data(turn: Turn, session: Mapping[str, Any]) -> dict[str, Any]:
     login = turn.ledger.login()
     account = active_account(login, session)
+    secured = account.balances.secured_net if account.balances else ()
+    held = sorted({money.denom for money in secured if money.amount > 0})
     return {
         "issuer": account.account_id, "source": account.name, "default_denom": account.default_denom,
-        **prechecks.standing(login, account),
+        "held": held, **prechecks.standing(login, account),
     }  # fmt: skip
 
 
@@ -256,7 +270,7 @@ class Offer(Flow):
             data = _account_data(turn, session)
         except CredexNotFound:
             return None
-        parsed = _parse(turn, match["amount"], data["default_denom"])
+        parsed = _parse(turn, match["amount"], data)
         if isinstance(parsed, str):
             return Goto("amount", data=data, say=(parsed,))
         said, _fresh = prechecks.amount_refusal(turn, data, parsed)

@@ -128,11 +128,11 @@ HOSTILE = [
     ("usd cad", amounts.MISSING_NUMBER),
     ("hello", amounts.FORMAT),
     ("50 EUR", amounts.UNKNOWN_DENOMINATION),
-    ("50 dollars", amounts.UNKNOWN_DENOMINATION),
+    ("50 rand", amounts.UNKNOWN_DENOMINATION),  # "50 dollars" is 50 USD (tests/unit/test_parse_input.py)
     ("50 USD USD", amounts.FORMAT),
     ("USD 50 USD", amounts.FORMAT),
     ("50 uſd", amounts.FORMAT),  # "ſ".upper() == "S": case is changed only after the ASCII check
-    ("$50", amounts.CURRENCY_SYMBOL),
+    ("£50", amounts.CURRENCY_SYMBOL),  # "$50" is 50 USD (tests/unit/test_parse_input.py)
     ("50€", amounts.CURRENCY_SYMBOL),
     (".5", amounts.DECIMAL_POINT),
     ("5.", amounts.DECIMAL_POINT),
