@@ -286,18 +286,13 @@ PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
 
 
 # --- Static files, i18n ---------------------------------------------------------------------------------
-# WhiteNoise serves /static/ from the app itself, under `make run`, the container and tests alike. In
-# production it serves STATIC_ROOT, which the image fills at build (`collectstatic`, Dockerfile); elsewhere
-# no collectstatic is run (so no STATIC_ROOT to warn about): it finds the files in the apps, as `runserver`.
+# WhiteNoise serves /static/: STATIC_ROOT (the image's collectstatic) in production, else the apps' files,
+# indexed once when the middleware is built (no autorefresh per request: restart after changing one).
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles" if DJANGO_ENV == "production" else None
 WHITENOISE_USE_FINDERS = DJANGO_ENV != "production"
-# Indexed once when the middleware is built, never per request (WhiteNoise's autorefresh, its default under
-# DEBUG, looks every request's path up in the apps' static folders): a changed static file needs a restart.
 WHITENOISE_AUTOREFRESH = False
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
-USE_I18N = False
+LANGUAGE_CODE, TIME_ZONE, USE_I18N = "en-us", "UTC", False
 USE_TZ = True
 
 # Security and operations (admin, lockout, headers, operator API, audit, logs, alerts, LOGGING).

@@ -1,10 +1,8 @@
-"""Offer credex and its one-line shorthand (`$5=>+263 77 123 4567`, `0.5->handle=2026-12-31`).
-
-Steps: amount (default: the account's denomination, a question when another is also held) → recipient
-(handle or phone number, checked with `getAccountByHandle`) → secured or unsecured → due date (unsecured) →
-confirmation restating every value → `createCredex` once, as an instruction. Before the confirmation
-`flows.prechecks` refuses what the ledger surely would (today's limit, the secured balance); the ledger keeps
-the last word. The shorthand jumps to the step that still needs an answer and never executes without Confirm.
+"""Offer credex, or its shorthand (`$5=>+263 77 123 4567`, `0.5->handle=2026-12-31`): amount (a question when
+the member holds another denomination) → recipient (handle or phone, `getAccountByHandle`) → secured or not →
+due date (unsecured) → confirmation → `createCredex` once, as an instruction. `flows.prechecks` refuses before
+the confirmation what the ledger surely would (today's limit, the secured balance); the ledger keeps the last
+word. The shorthand jumps to the step that still needs an answer and never executes without Confirm.
 """
 
 from __future__ import annotations
@@ -79,11 +77,8 @@ def _ask_amount(state: ConversationState) -> TextReply:
 
 
 def _parse(turn: Turn, text: str, account: Mapping[str, Any]) -> dict[str, Any] | str:
-    """The amount as step data, or the reason (or question) why it cannot be used yet.
-
-    An amount without a denomination is the account's default, unless the member also holds another
-    denomination: then it is a question, never a guess.
-    """
+    """The amount as step data, or why it cannot be used yet: with no denomination named it is the
+    account's default, unless the member also holds another (then a question, never a guess)."""
     try:
         money = parse_amount(text, default_denom=account["default_denom"], max_amount=turn.ctx.max_amount)
     except InvalidAmount as invalid:
