@@ -47,6 +47,7 @@ _REGISTRY: dict[str, MemberData] = {}
 NOT_MEMBER_DATA: frozenset[str] = frozenset(
     {
         "bot.outbox",  # the due-retry set: outbox row ids
+        "bot.admin_actions",  # the retry claim of a failed outbox row: its id only
         "bot.heartbeat",  # worker names
         "bot.notify_guard",  # counts by API-key fingerprint, through security.ratelimit (registered there)
         "bot.inbound_limits",  # counters through security.ratelimit (registered there)
