@@ -43,3 +43,13 @@ def onboard(member: Member, first: str = "Tendai", last: str = "Moyo", denom: st
     member.say(last)
     member.tap(denom)
     return member.tap("Open account")
+
+
+@pytest.fixture
+def pair(ledger, new_member) -> tuple[Member, Member]:
+    """Tendai (8.00 USD secured) and Rudo, both onboarded: the two members of most money tests."""
+    a, b = new_member(), new_member()
+    onboard(a, "Tendai", "Moyo")
+    onboard(b, "Rudo", "Dube")
+    ledger.mint(a.phone, "8.00")
+    return a, b

@@ -14,15 +14,6 @@ from tests.e2e.conftest import onboard
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def pair(ledger, new_member):
-    a, b = new_member(), new_member()
-    onboard(a, "Tendai", "Moyo")
-    onboard(b, "Rudo", "Dube")
-    ledger.mint(a.phone, "8.00")
-    return a, b
-
-
 def local(phone: str) -> str:
     """`263771234567` as a member in Zimbabwe types it: `0771 234 567`."""
     national = phone[3:]

@@ -18,7 +18,6 @@ from django.test import Client
 from django.utils import timezone
 
 from bot.models import InboxMessage
-from tests.e2e.conftest import onboard
 from tests.support.concurrency import run_together
 from tests.support.fake_graph import fake_graph_fixture  # noqa: F401
 
@@ -35,15 +34,6 @@ def wired(ledger, live_server, settings, fake_graph):
     settings.WHATSAPP_BACKOFF_BASE_SECONDS = 0.0
     ledger.configure(notifyUrl=f"{live_server.url}/bot/notify", notifyKey=KEY)
     return fake_graph
-
-
-@pytest.fixture
-def pair(ledger, new_member):
-    a, b = new_member(), new_member()
-    onboard(a, "Tendai", "Moyo")
-    onboard(b, "Rudo", "Dube")
-    ledger.mint(a.phone, "8.00")
-    return a, b
 
 
 def sent_to(graph, phone: str) -> list[dict]:

@@ -22,15 +22,6 @@ def offers_made(ledger) -> int:
     return ledger.stats()["counts"]["credexesByStatus"].get("OFFERS", 0)
 
 
-@pytest.fixture
-def pair(ledger, new_member):
-    a, b = new_member(), new_member()
-    onboard(a, "Tendai", "Moyo")
-    onboard(b, "Rudo", "Dube")
-    ledger.mint(a.phone, "8.00")
-    return a, b
-
-
 def test_validation_failures_reprompt_and_keep_what_was_entered(ledger, pair):
     a, b = pair
     a.say("offer")

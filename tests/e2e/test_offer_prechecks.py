@@ -12,7 +12,6 @@ import pytest
 
 from credex_api.models import Instruction
 from tests.e2e.chat import options
-from tests.e2e.conftest import onboard
 from tests.e2e.test_ledger_calls import requests_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,15 +20,6 @@ CONFIRM_SCREEN = "Please confirm this offer"
 
 def offers_made(ledger) -> int:
     return ledger.stats()["counts"]["credexesByStatus"].get("OFFERS", 0)
-
-
-@pytest.fixture
-def pair(ledger, new_member):
-    a, b = new_member(), new_member()
-    onboard(a, "Tendai", "Moyo")
-    onboard(b, "Rudo", "Dube")
-    ledger.mint(a.phone, "8.00")
-    return a, b
 
 
 def offer_rows() -> int:
